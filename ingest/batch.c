@@ -1,0 +1,121 @@
+/*
+ * batch.c - the uncommitted messages of a worker (see batch.h).
+ */
+#include "batch.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+bool batch_init(batch_t *batch, size_t cap)
+{
+    memset(batch, 0, sizeof(*batch));
+    batch->entries = calloc(cap, sizeof(*batch->entries));
+    batch->offsets_cap = 64;
+    batch->offsets = calloc(batch->offsets_cap, sizeof(*batch->offsets));
+    if (!batch->entries || !batch->offsets) {
+        batch_free(batch);
+        return false;
+    }
+    batch->cap = cap;
+    return true;
+}
+
+static void entry_clear(batch_entry_t *e)
+{
+    if (e->rkm)
+        rd_kafka_message_destroy(e->rkm);
+    report_clear(&e->report);
+    free(e->error);
+    memset(e, 0, sizeof(*e));
+}
+
+void batch_clear(batch_t *batch)
+{
+    for (size_t i = 0; i < batch->count; i++)
+        entry_clear(&batch->entries[i]);
+    batch->count = 0;
+    batch->offsets_count = 0;
+    batch->first_ms = 0;
+}
+
+void batch_free(batch_t *batch)
+{
+    batch_clear(batch);
+    free(batch->entries);
+    free(batch->offsets);
+    memset(batch, 0, sizeof(*batch));
+}
+
+static bool note_offset(batch_t *batch, report_kind_t kind, int32_t partition, int64_t offset)
+{
+    for (size_t i = 0; i < batch->offsets_count; i++) {
+        batch_offset_t *o = &batch->offsets[i];
+        if (o->kind == kind && o->partition == partition) {
+            if (offset + 1 > o->next_offset)
+                o->next_offset = offset + 1;
+            return true;
+        }
+    }
+    if (batch->offsets_count == batch->offsets_cap) {
+        size_t cap = batch->offsets_cap * 2;
+        batch_offset_t *grown = realloc(batch->offsets, cap * sizeof(*grown));
+        if (!grown)
+            return false;
+        batch->offsets = grown;
+        batch->offsets_cap = cap;
+    }
+    batch->offsets[batch->offsets_count++] = (batch_offset_t){kind, partition, offset + 1};
+    return true;
+}
+
+bool batch_add(batch_t *batch, batch_entry_t *entry, int64_t now_ms)
+{
+    if (batch->count == batch->cap ||
+        !note_offset(batch, entry->kind, entry->rkm->partition, entry->rkm->offset)) {
+        entry_clear(entry);
+        return false;
+    }
+    if (batch->count == 0)
+        batch->first_ms = now_ms;
+    batch->entries[batch->count++] = *entry;
+    memset(entry, 0, sizeof(*entry));
+    return true;
+}
+
+void batch_reject(batch_t *batch, size_t i, const char *error)
+{
+    batch_entry_t *e = &batch->entries[i];
+    report_clear(&e->report);
+    free(e->error);
+    e->error = strdup(error ? error : "rejected");
+    e->valid = false;
+}
+
+size_t batch_drop_partition(batch_t *batch, report_kind_t kind, int32_t partition)
+{
+    size_t kept = 0, dropped = 0;
+
+    for (size_t i = 0; i < batch->count; i++) {
+        batch_entry_t *e = &batch->entries[i];
+        if (e->kind == kind && e->rkm->partition == partition) {
+            entry_clear(e);
+            dropped++;
+        } else {
+            if (kept != i) {
+                batch->entries[kept] = *e;
+                memset(e, 0, sizeof(*e));
+            }
+            kept++;
+        }
+    }
+    batch->count = kept;
+    for (size_t i = 0; i < batch->offsets_count; i++) {
+        if (batch->offsets[i].kind == kind && batch->offsets[i].partition == partition) {
+            batch->offsets[i] = batch->offsets[--batch->offsets_count];
+            break;
+        }
+    }
+    if (batch->count == 0)
+        batch->first_ms = 0;
+    return dropped;
+}

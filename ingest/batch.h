@@ -1,0 +1,62 @@
+/*
+ * batch.h - the messages the worker has consumed but not yet committed.
+ *
+ * A batch owns its Kafka messages (rd_kafka_message_t) from the moment they
+ * are added until batch_clear(): the payload is never copied, and a message is
+ * only destroyed after the transaction holding its rows and offset commits,
+ * or when the batch is dropped for redelivery. Each entry carries the
+ * decoder's verdict: a report to store, or the error to quarantine it with.
+ */
+#ifndef NW_BATCH_H
+#define NW_BATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "report.h"
+
+typedef struct batch_entry {
+    rd_kafka_message_t *rkm; /* owned by the batch */
+    report_kind_t kind;
+    bool valid;
+    report_t report;         /* when valid; owned */
+    char *error;             /* when !valid, or rejected by PostgreSQL; owned */
+} batch_entry_t;
+
+/* The next offset to consume, per partition present in the batch. */
+typedef struct batch_offset {
+    report_kind_t kind;
+    int32_t partition;
+    int64_t next_offset;
+} batch_offset_t;
+
+typedef struct batch {
+    batch_entry_t *entries;
+    size_t count, cap;
+    int64_t first_ms;        /* monotonic ms when the first entry came */
+    batch_offset_t *offsets;
+    size_t offsets_count, offsets_cap;
+} batch_t;
+
+bool batch_init(batch_t *batch, size_t cap) __attribute__((warn_unused_result));
+void batch_free(batch_t *batch);
+
+/* Takes ownership of rkm (also on failure, when it is destroyed) and of the
+ * decoded report or error in *entry, which is cleared. */
+bool batch_add(batch_t *batch, batch_entry_t *entry, int64_t now_ms)
+    __attribute__((warn_unused_result));
+
+/* Marks entry i as rejected with a copy of error. */
+void batch_reject(batch_t *batch, size_t i, const char *error);
+
+/* Destroys every message and report and empties the batch. */
+void batch_clear(batch_t *batch);
+
+/* Drops the entries of one partition (lost in a rebalance); they will be
+ * redelivered to its new owner. Returns how many were dropped. */
+size_t batch_drop_partition(batch_t *batch, report_kind_t kind, int32_t partition);
+
+#endif

@@ -1,0 +1,144 @@
+/*
+ * main.c - needlewatch-ingest's command line.
+ *
+ * Parses the arguments, loads the configuration (file, then NEEDLEWATCH_*
+ * environment, then -X), and hands over to the worker.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "config.h"
+#include "log.h"
+#include "props.h"
+#include "worker.h"
+
+extern char **environ;
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: needlewatch-ingest --config FILE [-X key=value]... [--exit-on-eof]\n"
+            "                          [--no-migrate] [--dump-config] [--help] [--version]\n"
+            "\n"
+            "Consumes treatment and complication reports from Kafka, validates each one and\n"
+            "stores it in PostgreSQL exactly once; invalid messages go to the quarantine table.\n"
+            "Kafka offsets are kept in PostgreSQL, in the same transaction as the reports.\n"
+            "\n"
+            "Options:\n"
+            "  -c, --config FILE   .properties file (key=value lines, # comments)\n"
+            "  -X key=value        set or override one key (may be repeated)\n"
+            "  -e, --exit-on-eof   exit 0 once every assigned partition is consumed to its end\n"
+            "                      and committed (backfills, tests)\n"
+            "      --no-migrate    do not apply sql/ migrations; only check they are applied\n"
+            "      --dump-config   print the effective configuration (secrets masked) and exit\n"
+            "  -h, --help          this help\n"
+            "  -V, --version       print the version\n"
+            "\n"
+            "Keys are read from FILE, then from NEEDLEWATCH_<KEY> environment variables\n"
+            "(dots as underscores, e.g. NEEDLEWATCH_PG_CONNINFO), then from -X. Keys:\n");
+    config_print_keys(out);
+    fprintf(out,
+            "\n"
+            "Signals: SIGTERM or SIGINT finishes (or rolls back) the open batch, leaves the\n"
+            "consumer group and exits 0. Exit status: 0 ok, 1 runtime failure, 2 usage error.\n");
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"exit-on-eof", no_argument, NULL, 'e'},
+        {"no-migrate", no_argument, NULL, 'M'},
+        {"dump-config", no_argument, NULL, 'D'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    nw_config_t cfg;
+    worker_opts_t opts = {.exit_on_eof = false, .migrate = true};
+    const char *config_path = NULL;
+    char **overrides = NULL;
+    int noverrides = 0, opt, rc = 2;
+    bool dump = false;
+    char errbuf[1024];
+
+    nw_log_init("needlewatch-ingest");
+    if (!config_init(&cfg)) {
+        fprintf(stderr, "needlewatch-ingest: out of memory\n");
+        return 1;
+    }
+    overrides = calloc((size_t)argc, sizeof(*overrides));
+    if (!overrides) {
+        fprintf(stderr, "needlewatch-ingest: out of memory\n");
+        goto out;
+    }
+    while ((opt = getopt_long(argc, argv, "c:X:ehV", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'c': config_path = optarg; break;
+        case 'X': overrides[noverrides++] = optarg; break;
+        case 'e': opts.exit_on_eof = true; break;
+        case 'M': opts.migrate = false; break;
+        case 'D': dump = true; break;
+        case 'h': usage(stdout); rc = 0; goto out;
+        case 'V':
+            printf("needlewatch-ingest %s (librdkafka %s)\n", NEEDLEWATCH_VERSION,
+                   rd_kafka_version_str());
+            rc = 0;
+            goto out;
+        default:
+            fprintf(stderr, "Try 'needlewatch-ingest --help'.\n");
+            goto out;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "needlewatch-ingest: unexpected argument \"%s\"\n", argv[optind]);
+        fprintf(stderr, "Try 'needlewatch-ingest --help'.\n");
+        goto out;
+    }
+    if (!config_path) {
+        fprintf(stderr, "needlewatch-ingest: --config FILE is required "
+                        "(see config/needlewatch.properties for a sample)\n");
+        goto out;
+    }
+    if (!config_load_file(&cfg, config_path, errbuf, sizeof(errbuf)) ||
+        !config_load_env(&cfg, environ, errbuf, sizeof(errbuf))) {
+        fprintf(stderr, "needlewatch-ingest: %s\n", errbuf);
+        goto out;
+    }
+    for (int i = 0; i < noverrides; i++) {
+        char *arg = strdup(overrides[i]), *key, *value;
+        bool ok = arg && props_split_arg(arg, &key, &value);
+        if (!ok)
+            snprintf(errbuf, sizeof(errbuf), "-X %s: expected key=value", overrides[i]);
+        else {
+            char detail[900];
+            ok = config_set(&cfg, key, value, detail, sizeof(detail));
+            if (!ok)
+                snprintf(errbuf, sizeof(errbuf), "-X %s", detail);
+        }
+        free(arg);
+        if (!ok) {
+            fprintf(stderr, "needlewatch-ingest: %s\n", errbuf);
+            goto out;
+        }
+    }
+    if (!config_validate(&cfg, errbuf, sizeof(errbuf))) {
+        fprintf(stderr, "needlewatch-ingest: %s\n", errbuf);
+        goto out;
+    }
+    nw_log_level = cfg.log_level;
+    if (dump) {
+        config_dump(&cfg, stdout);
+        rc = 0;
+        goto out;
+    }
+    rc = worker_run(&cfg, &opts);
+out:
+    free(overrides);
+    config_free(&cfg);
+    return rc;
+}

@@ -1,0 +1,627 @@
+/*
+ * pg_sink.c - one transaction per batch: offsets, reports, quarantine
+ * (see pg_sink.h for the order of steps and the failure model).
+ */
+#include "pg_sink.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "copybuf.h"
+#include "log.h"
+#include "migrate.h"
+
+struct pg_sink {
+    char *conninfo;
+    char *group_id;
+    char *owner;
+    char *topics[2];
+    PGconn *conn;
+    bool migrated;
+    copybuf_t cb;
+};
+
+#define COPY_CHUNK (256 * 1024)
+
+static const char stage_sql[] =
+    "SET client_min_messages = warning;"
+    "CREATE TEMP TABLE IF NOT EXISTS nw_stage_treatments"
+    " (LIKE needlewatch.treatment_versions INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;"
+    "CREATE TEMP TABLE IF NOT EXISTS nw_stage_complications"
+    " (LIKE needlewatch.complication_versions INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;"
+    "CREATE TEMP TABLE IF NOT EXISTS nw_stage_quarantine"
+    " (LIKE needlewatch.quarantine INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;"
+    "RESET client_min_messages;";
+
+static const char *const copy_sql[2] = {
+    "COPY pg_temp.nw_stage_treatments (report_id, version, nullified, treated_on, setting,"
+    " device_type, manufacturer, model, needle_depth_mm, operator, fitzpatrick, sterile_tip,"
+    " active_acne, serum, region, reported_at, source_topic, source_partition, source_offset,"
+    " message) FROM STDIN",
+    "COPY pg_temp.nw_stage_complications (report_id, version, nullified, treatment_id, type,"
+    " severity, onset_days, outcome, medical_attention, reported_at, source_topic,"
+    " source_partition, source_offset, message) FROM STDIN",
+};
+
+static const char *const move_sql[2] = {
+    "WITH moved AS (DELETE FROM pg_temp.nw_stage_treatments RETURNING *)"
+    " INSERT INTO needlewatch.treatment_versions SELECT * FROM moved"
+    " ON CONFLICT (report_id, version) DO NOTHING",
+    "WITH moved AS (DELETE FROM pg_temp.nw_stage_complications RETURNING *)"
+    " INSERT INTO needlewatch.complication_versions SELECT * FROM moved"
+    " ON CONFLICT (report_id, version) DO NOTHING",
+};
+
+static const char copy_quarantine_sql[] =
+    "COPY pg_temp.nw_stage_quarantine (topic, partition, kafka_offset, key, payload, error)"
+    " FROM STDIN";
+static const char move_quarantine_sql[] =
+    "WITH moved AS (DELETE FROM pg_temp.nw_stage_quarantine RETURNING *)"
+    " INSERT INTO needlewatch.quarantine SELECT * FROM moved"
+    " ON CONFLICT (topic, partition, kafka_offset) DO NOTHING";
+
+static const char claim_sql[] =
+    "INSERT INTO needlewatch.kafka_offsets AS o (group_id, topic, partition, next_offset,"
+    " epoch, owner)"
+    " SELECT $1, u.t, u.p, -1, 1, $4 FROM unnest($2::text[], $3::int[]) AS u(t, p)"
+    " ORDER BY u.t, u.p"
+    " ON CONFLICT (group_id, topic, partition) DO UPDATE"
+    " SET epoch = o.epoch + 1, owner = EXCLUDED.owner, updated_at = now()"
+    " RETURNING o.topic, o.partition, o.next_offset, o.epoch";
+
+/* Locks the rows in (topic, partition) order, as the claim does, so a claim
+ * and a commit never deadlock on each other. */
+static const char fence_sql[] =
+    "UPDATE needlewatch.kafka_offsets AS o SET next_offset = v.n, updated_at = now()"
+    " FROM (SELECT * FROM unnest($2::text[], $3::int[], $4::bigint[], $5::bigint[])"
+    "       AS u(t, p, n, e) ORDER BY t, p) AS v"
+    " WHERE o.group_id = $1 AND o.topic = v.t AND o.partition = v.p AND o.epoch = v.e"
+    " RETURNING o.topic, o.partition";
+
+pg_sink_t *pg_sink_new(const char *conninfo, const char *group_id, const char *owner,
+                       const char *const topics[2])
+{
+    pg_sink_t *sink = calloc(1, sizeof(*sink));
+    if (!sink)
+        return NULL;
+    sink->conninfo = strdup(conninfo);
+    sink->group_id = strdup(group_id);
+    sink->owner = strdup(owner);
+    sink->topics[0] = strdup(topics[0]);
+    sink->topics[1] = strdup(topics[1]);
+    copybuf_init(&sink->cb);
+    if (!sink->conninfo || !sink->group_id || !sink->owner || !sink->topics[0] ||
+        !sink->topics[1]) {
+        pg_sink_destroy(sink);
+        return NULL;
+    }
+    return sink;
+}
+
+void pg_sink_disconnect(pg_sink_t *sink)
+{
+    if (sink->conn)
+        PQfinish(sink->conn);
+    sink->conn = NULL;
+}
+
+void pg_sink_destroy(pg_sink_t *sink)
+{
+    if (!sink)
+        return;
+    pg_sink_disconnect(sink);
+    copybuf_free(&sink->cb);
+    free(sink->conninfo);
+    free(sink->group_id);
+    free(sink->owner);
+    free(sink->topics[0]);
+    free(sink->topics[1]);
+    free(sink);
+}
+
+bool pg_sink_connected(const pg_sink_t *sink)
+{
+    return sink->conn && PQstatus(sink->conn) == CONNECTION_OK;
+}
+
+/* Copies the server's error into errbuf without a trailing newline. */
+static void set_pg_error(pg_sink_t *sink, const char *what, char *errbuf, size_t errsize)
+{
+    const char *msg = sink->conn ? PQerrorMessage(sink->conn) : "not connected";
+    size_t n;
+    snprintf(errbuf, errsize, "%s: %s", what, msg);
+    n = strlen(errbuf);
+    while (n && (errbuf[n - 1] == '\n' || errbuf[n - 1] == ' '))
+        errbuf[--n] = '\0';
+}
+
+static bool exec_cmd(pg_sink_t *sink, const char *sql, char *errbuf, size_t errsize)
+{
+    PGresult *res = PQexec(sink->conn, sql);
+    bool ok = PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK;
+    if (!ok)
+        set_pg_error(sink, sql, errbuf, errsize);
+    PQclear(res);
+    return ok;
+}
+
+bool pg_sink_connect(pg_sink_t *sink, bool migrate, char *errbuf, size_t errsize)
+{
+    static const char *const keys[] = {"dbname", "fallback_application_name",
+                                       "client_encoding", NULL};
+    const char *vals[] = {sink->conninfo, "needlewatch-ingest", "UTF8", NULL};
+
+    pg_sink_disconnect(sink);
+    /* expand_dbname: the first dbname may be a whole conninfo or URI. */
+    sink->conn = PQconnectdbParams(keys, vals, 1);
+    if (!sink->conn || PQstatus(sink->conn) != CONNECTION_OK) {
+        set_pg_error(sink, "connect", errbuf, errsize);
+        goto fail;
+    }
+    if (!sink->migrated) {
+        if (migrate) {
+            int n = migrate_apply(sink->conn, errbuf, errsize);
+            if (n < 0)
+                goto fail;
+            if (n > 0)
+                log_info("pg", "applied %d migration(s)", n);
+        } else if (!migrate_check(sink->conn, errbuf, errsize)) {
+            goto fail;
+        }
+        sink->migrated = true;
+    }
+    if (!exec_cmd(sink, stage_sql, errbuf, errsize))
+        goto fail;
+    return true;
+fail:
+    pg_sink_disconnect(sink);
+    return false;
+}
+
+/* Builds "{a,b,c}" array literals for the claim and fence statements. Topic
+ * names are [A-Za-z0-9._-] in Kafka, so they need no quoting. */
+typedef struct arrays {
+    char *topics, *parts, *offsets, *epochs;
+} arrays_t;
+
+static void arrays_free(arrays_t *a)
+{
+    free(a->topics);
+    free(a->parts);
+    free(a->offsets);
+    free(a->epochs);
+}
+
+static bool arrays_build(const pg_partition_t *parts, size_t n, arrays_t *a)
+{
+    size_t tcap = 3, ncap = 3 + n * 24;
+    size_t tl = 0, pl = 0, ol = 0, el = 0;
+
+    memset(a, 0, sizeof(*a));
+    for (size_t i = 0; i < n; i++)
+        tcap += strlen(parts[i].topic) + 1;
+    a->topics = malloc(tcap);
+    a->parts = malloc(ncap);
+    a->offsets = malloc(ncap);
+    a->epochs = malloc(ncap);
+    if (!a->topics || !a->parts || !a->offsets || !a->epochs) {
+        arrays_free(a);
+        return false;
+    }
+    a->topics[tl++] = a->parts[pl++] = a->offsets[ol++] = a->epochs[el++] = '{';
+    for (size_t i = 0; i < n; i++) {
+        const char *sep = i ? "," : "";
+        tl += (size_t)snprintf(a->topics + tl, tcap - tl, "%s%s", sep, parts[i].topic);
+        pl += (size_t)snprintf(a->parts + pl, ncap - pl, "%s%" PRId32, sep, parts[i].partition);
+        ol += (size_t)snprintf(a->offsets + ol, ncap - ol, "%s%" PRId64, sep,
+                               parts[i].next_offset);
+        el += (size_t)snprintf(a->epochs + el, ncap - el, "%s%" PRId64, sep, parts[i].epoch);
+    }
+    snprintf(a->topics + tl, tcap - tl, "}");
+    snprintf(a->parts + pl, ncap - pl, "}");
+    snprintf(a->offsets + ol, ncap - ol, "}");
+    snprintf(a->epochs + el, ncap - el, "}");
+    return true;
+}
+
+static pg_partition_t *find_part(pg_partition_t *parts, size_t n, const char *topic,
+                                 int32_t partition)
+{
+    for (size_t i = 0; i < n; i++)
+        if (parts[i].partition == partition && strcmp(parts[i].topic, topic) == 0)
+            return &parts[i];
+    return NULL;
+}
+
+pg_status_t pg_sink_claim(pg_sink_t *sink, pg_partition_t *parts, size_t n, char *errbuf,
+                          size_t errsize)
+{
+    pg_status_t status = PG_RETRY;
+    arrays_t a;
+    PGresult *res = NULL;
+    const char *params[4];
+
+    if (!pg_sink_connected(sink)) {
+        snprintf(errbuf, errsize, "not connected");
+        return PG_RETRY;
+    }
+    if (!arrays_build(parts, n, &a)) {
+        snprintf(errbuf, errsize, "out of memory");
+        return PG_RETRY;
+    }
+    params[0] = sink->group_id;
+    params[1] = a.topics;
+    params[2] = a.parts;
+    params[3] = sink->owner;
+    res = PQexecParams(sink->conn, claim_sql, 4, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        set_pg_error(sink, "claiming partitions", errbuf, errsize);
+        goto out;
+    }
+    for (int r = 0; r < PQntuples(res); r++) {
+        pg_partition_t *p = find_part(parts, n, PQgetvalue(res, r, 0),
+                                      (int32_t)atol(PQgetvalue(res, r, 1)));
+        if (p) {
+            p->next_offset = strtoll(PQgetvalue(res, r, 2), NULL, 10);
+            p->epoch = strtoll(PQgetvalue(res, r, 3), NULL, 10);
+        }
+    }
+    status = PG_OK;
+out:
+    PQclear(res);
+    arrays_free(&a);
+    return status;
+}
+
+/* The result of one statement inside the transaction. */
+typedef enum { STEP_OK, STEP_DATA_ERROR, STEP_FAILED } step_t;
+
+static step_t classify(pg_sink_t *sink, PGresult *res, const char *what, char *errbuf,
+                       size_t errsize)
+{
+    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    if (state && (strncmp(state, "22", 2) == 0 || strncmp(state, "23", 2) == 0)) {
+        const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+        snprintf(errbuf, errsize, "database rejected the report: %s (SQLSTATE %s)",
+                 primary ? primary : "error", state);
+        return STEP_DATA_ERROR;
+    }
+    set_pg_error(sink, what, errbuf, errsize);
+    return STEP_FAILED;
+}
+
+/* Runs COPY sql with the buffer's rows. */
+static step_t copy_in(pg_sink_t *sink, const char *sql, const copybuf_t *cb, char *errbuf,
+                      size_t errsize)
+{
+    step_t step = STEP_FAILED;
+    PGresult *res = PQexec(sink->conn, sql);
+
+    if (PQresultStatus(res) != PGRES_COPY_IN) {
+        step = classify(sink, res, "COPY", errbuf, errsize);
+        PQclear(res);
+        return step;
+    }
+    PQclear(res);
+    for (size_t off = 0; off < cb->len; off += COPY_CHUNK) {
+        size_t n = cb->len - off < COPY_CHUNK ? cb->len - off : COPY_CHUNK;
+        if (PQputCopyData(sink->conn, cb->data + off, (int)n) != 1)
+            break;
+    }
+    if (PQputCopyEnd(sink->conn, NULL) != 1) {
+        set_pg_error(sink, "COPY", errbuf, errsize);
+        return STEP_FAILED;
+    }
+    res = PQgetResult(sink->conn);
+    if (PQresultStatus(res) == PGRES_COMMAND_OK)
+        step = STEP_OK;
+    else
+        step = classify(sink, res, "COPY", errbuf, errsize);
+    PQclear(res);
+    while ((res = PQgetResult(sink->conn)) != NULL)
+        PQclear(res);
+    return step;
+}
+
+/* Runs a statement; *tuples gets its affected row count. */
+static step_t exec_step(pg_sink_t *sink, const char *sql, uint64_t *tuples, char *errbuf,
+                        size_t errsize)
+{
+    step_t step = STEP_OK;
+    PGresult *res = PQexec(sink->conn, sql);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)
+        step = classify(sink, res, sql, errbuf, errsize);
+    else if (tuples)
+        *tuples = strtoull(PQcmdTuples(res), NULL, 10);
+    PQclear(res);
+    return step;
+}
+
+static void add_treatment_row(copybuf_t *cb, const batch_entry_t *e)
+{
+    const report_t *r = &e->report;
+    const rd_kafka_message_t *rkm = e->rkm;
+
+    copybuf_text(cb, r->report_id);
+    copybuf_int(cb, r->version);
+    copybuf_bool(cb, r->nullified);
+    copybuf_text(cb, r->treated_on);
+    copybuf_text(cb, r->setting);
+    copybuf_text(cb, r->device_type);
+    copybuf_text(cb, r->manufacturer);
+    copybuf_text(cb, r->model);
+    if (r->has_needle_depth)
+        copybuf_double(cb, r->needle_depth_mm);
+    else
+        copybuf_null(cb);
+    copybuf_text(cb, r->operator_role);
+    if (r->fitzpatrick)
+        copybuf_int(cb, r->fitzpatrick);
+    else
+        copybuf_null(cb);
+    copybuf_bool(cb, r->sterile_tip);
+    copybuf_bool(cb, r->active_acne);
+    copybuf_text(cb, r->serum);
+    copybuf_text(cb, r->region);
+    copybuf_text(cb, r->reported_at);
+    copybuf_text(cb, rd_kafka_topic_name(rkm->rkt));
+    copybuf_int(cb, rkm->partition);
+    copybuf_int(cb, rkm->offset);
+    copybuf_textn(cb, rkm->payload, rkm->len);
+    copybuf_end_row(cb);
+}
+
+static void add_complication_row(copybuf_t *cb, const batch_entry_t *e)
+{
+    const report_t *r = &e->report;
+    const rd_kafka_message_t *rkm = e->rkm;
+
+    copybuf_text(cb, r->report_id);
+    copybuf_int(cb, r->version);
+    copybuf_bool(cb, r->nullified);
+    copybuf_text(cb, r->treatment_id);
+    copybuf_text(cb, r->type);
+    copybuf_text(cb, r->severity);
+    if (r->onset_days >= 0)
+        copybuf_int(cb, r->onset_days);
+    else
+        copybuf_null(cb);
+    copybuf_text(cb, r->outcome);
+    copybuf_bool(cb, r->medical_attention);
+    copybuf_text(cb, r->reported_at);
+    copybuf_text(cb, rd_kafka_topic_name(rkm->rkt));
+    copybuf_int(cb, rkm->partition);
+    copybuf_int(cb, rkm->offset);
+    copybuf_textn(cb, rkm->payload, rkm->len);
+    copybuf_end_row(cb);
+}
+
+/* Stages and moves the valid entries of [lo, hi) of one kind. */
+static step_t write_kind(pg_sink_t *sink, batch_t *batch, size_t lo, size_t hi,
+                         report_kind_t kind, pg_write_stats_t *st, char *errbuf, size_t errsize)
+{
+    uint64_t staged = 0, inserted = 0;
+    step_t step;
+
+    copybuf_reset(&sink->cb);
+    for (size_t i = lo; i < hi; i++) {
+        const batch_entry_t *e = &batch->entries[i];
+        if (!e->valid || e->kind != kind)
+            continue;
+        if (kind == REPORT_TREATMENT)
+            add_treatment_row(&sink->cb, e);
+        else
+            add_complication_row(&sink->cb, e);
+        staged++;
+    }
+    if (staged == 0)
+        return STEP_OK;
+    if (sink->cb.oom) {
+        snprintf(errbuf, errsize, "out of memory building COPY data");
+        return STEP_FAILED;
+    }
+    step = copy_in(sink, copy_sql[kind], &sink->cb, errbuf, errsize);
+    if (step != STEP_OK)
+        return step;
+    step = exec_step(sink, move_sql[kind], &inserted, errbuf, errsize);
+    if (step != STEP_OK)
+        return step;
+    st->stored += inserted;
+    st->duplicates += staged - inserted;
+    return STEP_OK;
+}
+
+static size_t count_valid(const batch_t *batch, size_t lo, size_t hi)
+{
+    size_t n = 0;
+    for (size_t i = lo; i < hi; i++)
+        n += batch->entries[i].valid;
+    return n;
+}
+
+/* Writes the valid entries of [lo, hi) under a savepoint. When PostgreSQL
+ * rejects a value, rolls back to the savepoint and bisects until each
+ * offending entry is alone, then turns it into a quarantine entry. */
+static step_t write_range(pg_sink_t *sink, batch_t *batch, size_t lo, size_t hi,
+                          pg_write_stats_t *st, char *errbuf, size_t errsize)
+{
+    pg_write_stats_t local = {0};
+    size_t valid = count_valid(batch, lo, hi);
+    step_t step;
+
+    if (valid == 0)
+        return STEP_OK;
+    step = exec_step(sink, "SAVEPOINT nw_rows", NULL, errbuf, errsize);
+    if (step != STEP_OK)
+        return STEP_FAILED;
+    step = write_kind(sink, batch, lo, hi, REPORT_TREATMENT, &local, errbuf, errsize);
+    if (step == STEP_OK)
+        step = write_kind(sink, batch, lo, hi, REPORT_COMPLICATION, &local, errbuf, errsize);
+    if (step == STEP_OK) {
+        if (exec_step(sink, "RELEASE SAVEPOINT nw_rows", NULL, errbuf, errsize) != STEP_OK)
+            return STEP_FAILED;
+        st->stored += local.stored;
+        st->duplicates += local.duplicates;
+        return STEP_OK;
+    }
+    if (step == STEP_FAILED)
+        return STEP_FAILED;
+
+    /* A data error: undo this range and narrow it down. */
+    {
+        char why[512];
+        snprintf(why, sizeof(why), "%s", errbuf);
+        if (exec_step(sink, "ROLLBACK TO SAVEPOINT nw_rows", NULL, errbuf, errsize) != STEP_OK)
+            return STEP_FAILED;
+        if (valid == 1) {
+            for (size_t i = lo; i < hi; i++) {
+                if (batch->entries[i].valid) {
+                    log_warn("pg", "[%s/%" PRId32 "@%" PRId64 "] %s",
+                             rd_kafka_topic_name(batch->entries[i].rkm->rkt),
+                             batch->entries[i].rkm->partition, batch->entries[i].rkm->offset,
+                             why);
+                    batch_reject(batch, i, why);
+                    st->db_rejected++;
+                }
+            }
+            return STEP_OK;
+        }
+    }
+    {
+        size_t mid = lo + (hi - lo) / 2;
+        step = write_range(sink, batch, lo, mid, st, errbuf, errsize);
+        if (step == STEP_OK)
+            step = write_range(sink, batch, mid, hi, st, errbuf, errsize);
+        return step;
+    }
+}
+
+static step_t write_quarantine(pg_sink_t *sink, batch_t *batch, pg_write_stats_t *st,
+                               char *errbuf, size_t errsize)
+{
+    uint64_t staged = 0, inserted = 0;
+    step_t step;
+
+    copybuf_reset(&sink->cb);
+    for (size_t i = 0; i < batch->count; i++) {
+        const batch_entry_t *e = &batch->entries[i];
+        if (e->valid)
+            continue;
+        copybuf_text(&sink->cb, rd_kafka_topic_name(e->rkm->rkt));
+        copybuf_int(&sink->cb, e->rkm->partition);
+        copybuf_int(&sink->cb, e->rkm->offset);
+        copybuf_bytea(&sink->cb, e->rkm->key, e->rkm->key_len);
+        copybuf_bytea(&sink->cb, e->rkm->payload, e->rkm->len);
+        copybuf_text(&sink->cb, e->error ? e->error : "rejected");
+        copybuf_end_row(&sink->cb);
+        staged++;
+    }
+    if (staged == 0)
+        return STEP_OK;
+    if (sink->cb.oom) {
+        snprintf(errbuf, errsize, "out of memory building COPY data");
+        return STEP_FAILED;
+    }
+    step = copy_in(sink, copy_quarantine_sql, &sink->cb, errbuf, errsize);
+    if (step == STEP_OK)
+        step = exec_step(sink, move_quarantine_sql, &inserted, errbuf, errsize);
+    if (step == STEP_OK)
+        st->quarantined += inserted;
+    return step;
+}
+
+/* Advances the offsets where the epoch still matches; marks the others. */
+static step_t fence(pg_sink_t *sink, pg_partition_t *parts, size_t n, bool *all_ours,
+                    char *errbuf, size_t errsize)
+{
+    step_t step = STEP_FAILED;
+    arrays_t a;
+    PGresult *res;
+    const char *params[5];
+
+    *all_ours = true;
+    if (n == 0)
+        return STEP_OK;
+    if (!arrays_build(parts, n, &a)) {
+        snprintf(errbuf, errsize, "out of memory");
+        return STEP_FAILED;
+    }
+    params[0] = sink->group_id;
+    params[1] = a.topics;
+    params[2] = a.parts;
+    params[3] = a.offsets;
+    params[4] = a.epochs;
+    res = PQexecParams(sink->conn, fence_sql, 5, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        step = classify(sink, res, "advancing offsets", errbuf, errsize);
+        if (step == STEP_DATA_ERROR)
+            step = STEP_FAILED;
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++)
+        parts[i].fenced = true;
+    for (int r = 0; r < PQntuples(res); r++) {
+        pg_partition_t *p = find_part(parts, n, PQgetvalue(res, r, 0),
+                                      (int32_t)atol(PQgetvalue(res, r, 1)));
+        if (p)
+            p->fenced = false;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (parts[i].fenced)
+            *all_ours = false;
+    step = STEP_OK;
+out:
+    PQclear(res);
+    arrays_free(&a);
+    return step;
+}
+
+pg_status_t pg_sink_write(pg_sink_t *sink, batch_t *batch, pg_partition_t *parts, size_t n,
+                          pg_write_stats_t *stats, char *errbuf, size_t errsize)
+{
+    pg_write_stats_t st = {0};
+    bool all_ours;
+    step_t step;
+
+    if (!pg_sink_connected(sink)) {
+        snprintf(errbuf, errsize, "not connected");
+        return PG_RETRY;
+    }
+    if (exec_step(sink, "BEGIN", NULL, errbuf, errsize) != STEP_OK)
+        goto retry;
+    if (fence(sink, parts, n, &all_ours, errbuf, errsize) != STEP_OK)
+        goto retry;
+    if (!all_ours) {
+        exec_step(sink, "ROLLBACK", NULL, errbuf, errsize);
+        snprintf(errbuf, errsize, "partitions were claimed by another worker");
+        return PG_FENCED;
+    }
+    step = write_range(sink, batch, 0, batch->count, &st, errbuf, errsize);
+    if (step != STEP_OK)
+        goto retry;
+    if (write_quarantine(sink, batch, &st, errbuf, errsize) != STEP_OK)
+        goto retry;
+    if (exec_step(sink, "COMMIT", NULL, errbuf, errsize) != STEP_OK)
+        goto retry;
+    stats->stored += st.stored;
+    stats->duplicates += st.duplicates;
+    stats->quarantined += st.quarantined;
+    stats->db_rejected += st.db_rejected;
+    return PG_OK;
+
+retry:
+    if (pg_sink_connected(sink)) {
+        char ignore[256];
+        PGresult *res;
+        /* Leave no COPY or transaction half-open on a live connection. */
+        while ((res = PQgetResult(sink->conn)) != NULL)
+            PQclear(res);
+        if (exec_step(sink, "ROLLBACK", NULL, ignore, sizeof(ignore)) != STEP_OK)
+            pg_sink_disconnect(sink);
+    } else {
+        pg_sink_disconnect(sink);
+    }
+    return PG_RETRY;
+}

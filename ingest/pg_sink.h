@@ -1,0 +1,88 @@
+/*
+ * pg_sink.h - writes batches of reports, quarantined messages and Kafka
+ * offsets to PostgreSQL, in one transaction per batch.
+ *
+ * The order inside each transaction:
+ *   1. BEGIN
+ *   2. advance the offsets of the batch's partitions, but only where the
+ *      partition's epoch is still the one this worker claimed (fencing: a
+ *      worker that lost a partition in a rebalance cannot write for it);
+ *   3. COPY the valid reports into session-local staging tables, then move
+ *      them into the *_versions tables with ON CONFLICT DO NOTHING, so a
+ *      redelivered report is counted as a duplicate and never stored twice;
+ *   4. COPY the invalid messages into the quarantine;
+ *   5. COMMIT.
+ * Step 3 runs under a savepoint. If PostgreSQL rejects a value that the
+ * decoder let through, the savepoint is rolled back and the batch bisected,
+ * so only the offending messages go to the quarantine and the rest are
+ * stored, still in the same transaction.
+ *
+ * Any other failure (connection lost, server shutting down...) rolls back
+ * and returns PG_RETRY: nothing was written and no offset moved, and the
+ * caller retries the same batch after reconnecting. A retry after a COMMIT
+ * whose outcome was lost is harmless for the same reason redelivery is.
+ */
+#ifndef NW_PG_SINK_H
+#define NW_PG_SINK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libpq-fe.h>
+
+#include "batch.h"
+
+typedef struct pg_sink pg_sink_t;
+
+typedef enum {
+    PG_OK = 0,
+    PG_RETRY,   /* transient: reconnect and try again */
+    PG_FENCED,  /* some partitions are no longer ours: see the fenced flags */
+} pg_status_t;
+
+/* A partition this worker owns, with the epoch it claimed it under. */
+typedef struct pg_partition {
+    const char *topic;     /* not owned */
+    report_kind_t kind;
+    int32_t partition;
+    int64_t next_offset;   /* claim: out (-1 = none stored yet); write: in */
+    int64_t epoch;         /* claim: out; write: in */
+    bool fenced;           /* write: out */
+} pg_partition_t;
+
+typedef struct pg_write_stats {
+    uint64_t stored;       /* new report versions */
+    uint64_t duplicates;   /* report versions already stored */
+    uint64_t quarantined;  /* messages put in quarantine (incl. db_rejected) */
+    uint64_t db_rejected;  /* valid messages PostgreSQL refused */
+} pg_write_stats_t;
+
+/* Copies every string argument. topics[REPORT_TREATMENT] and
+ * topics[REPORT_COMPLICATION] name the two topics. */
+pg_sink_t *pg_sink_new(const char *conninfo, const char *group_id, const char *owner,
+                       const char *const topics[2]);
+void pg_sink_destroy(pg_sink_t *sink);
+
+/* One connection attempt; on success the session is ready to write. When
+ * migrate is true the migrations are applied first, otherwise checked. */
+bool pg_sink_connect(pg_sink_t *sink, bool migrate, char *errbuf, size_t errsize)
+    __attribute__((warn_unused_result));
+bool pg_sink_connected(const pg_sink_t *sink);
+void pg_sink_disconnect(pg_sink_t *sink);
+
+/* Claims partitions for this worker: bumps each one's epoch and returns the
+ * stored next offset. */
+pg_status_t pg_sink_claim(pg_sink_t *sink, pg_partition_t *parts, size_t n, char *errbuf,
+                          size_t errsize) __attribute__((warn_unused_result));
+
+/* Writes the batch and advances parts[] (the batch's partitions, with their
+ * next offsets and epochs) in one transaction. On PG_OK the batch's rows and
+ * offsets are committed; entries PostgreSQL rejected were turned into
+ * quarantine entries. On PG_FENCED nothing was written and the lost
+ * partitions have fenced = true. */
+pg_status_t pg_sink_write(pg_sink_t *sink, batch_t *batch, pg_partition_t *parts, size_t n,
+                          pg_write_stats_t *stats, char *errbuf, size_t errsize)
+    __attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,599 @@
+/*
+ * worker.c - the ingest worker's loop and rebalance handling (see worker.h
+ * for the order of states).
+ */
+#include "worker.h"
+
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "batch.h"
+#include "log.h"
+#include "pg_sink.h"
+#include "report.h"
+
+static volatile sig_atomic_t run = 1;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    run = 0;
+}
+
+typedef struct assigned {
+    pg_partition_t part;
+    bool eof;
+} assigned_t;
+
+typedef struct counters {
+    uint64_t consumed, stored, duplicates, quarantined, db_rejected, batches, rebalances;
+} counters_t;
+
+typedef struct worker {
+    const nw_config_t *cfg;
+    const worker_opts_t *opts;
+    rd_kafka_t *rk;
+    pg_sink_t *sink;
+    batch_t batch;
+    assigned_t *assigned;
+    size_t assigned_count, assigned_cap;
+    report_limits_t limits;
+    char today[11];
+    time_t today_day;
+    bool start_at_end;     /* auto.offset.reset=latest for partitions new to PostgreSQL */
+    bool fatal;
+    counters_t n;
+    uint64_t last_stats_consumed;
+    int64_t last_stats_ms;
+} worker_t;
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Sleeps up to ms, waking early when asked to stop. */
+static void nap(int ms)
+{
+    while (ms > 0 && run) {
+        int slice = ms < 100 ? ms : 100;
+        struct timespec ts = {0, (long)slice * 1000000L};
+        nanosleep(&ts, NULL);
+        ms -= slice;
+    }
+}
+
+static void update_today(worker_t *w)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    if (t / 86400 == w->today_day && w->today[0])
+        return;
+    w->today_day = t / 86400;
+    gmtime_r(&t, &tm);
+    strftime(w->today, sizeof(w->today), "%Y-%m-%d", &tm);
+}
+
+static const char *kind_topic(const worker_t *w, report_kind_t kind)
+{
+    return kind == REPORT_TREATMENT ? w->cfg->topic_treatments : w->cfg->topic_complications;
+}
+
+static bool topic_kind(const worker_t *w, const char *topic, report_kind_t *kind)
+{
+    if (strcmp(topic, w->cfg->topic_treatments) == 0)
+        *kind = REPORT_TREATMENT;
+    else if (strcmp(topic, w->cfg->topic_complications) == 0)
+        *kind = REPORT_COMPLICATION;
+    else
+        return false;
+    return true;
+}
+
+static assigned_t *find_assigned(worker_t *w, report_kind_t kind, int32_t partition)
+{
+    for (size_t i = 0; i < w->assigned_count; i++)
+        if (w->assigned[i].part.kind == kind && w->assigned[i].part.partition == partition)
+            return &w->assigned[i];
+    return NULL;
+}
+
+static void forget_assigned(worker_t *w, report_kind_t kind, int32_t partition)
+{
+    for (size_t i = 0; i < w->assigned_count; i++) {
+        if (w->assigned[i].part.kind == kind && w->assigned[i].part.partition == partition) {
+            w->assigned[i] = w->assigned[--w->assigned_count];
+            return;
+        }
+    }
+}
+
+/* Connects to PostgreSQL once; logs why not. */
+static bool ensure_pg(worker_t *w)
+{
+    char errbuf[1024];
+    if (pg_sink_connected(w->sink))
+        return true;
+    if (!pg_sink_connect(w->sink, w->opts->migrate, errbuf, sizeof(errbuf))) {
+        log_warn("pg", "%s", errbuf);
+        return false;
+    }
+    log_info("pg", "connected");
+    return true;
+}
+
+/* After a commit, tells Kafka too, so standard lag tools see progress.
+ * Failures here are harmless: offsets in PostgreSQL are the truth. */
+static void commit_to_kafka(worker_t *w, const pg_partition_t *parts, size_t n)
+{
+    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new((int)n);
+    for (size_t i = 0; i < n; i++)
+        rd_kafka_topic_partition_list_add(list, parts[i].topic, parts[i].partition)->offset =
+            parts[i].next_offset;
+    rd_kafka_commit(w->rk, list, 1);
+    rd_kafka_topic_partition_list_destroy(list);
+}
+
+/* Writes the open batch, retrying until it commits. Gives up, dropping the
+ * batch for redelivery, when asked to stop or after give_up_ms (0 = never).
+ * Returns true when the batch was committed (or was empty). */
+static bool flush(worker_t *w, int give_up_ms)
+{
+    batch_t *batch = &w->batch;
+    pg_partition_t *parts = NULL;
+    size_t nparts = 0;
+    int backoff = 100;
+    int64_t started = now_ms();
+    bool ok = false;
+    char errbuf[1024];
+
+    if (batch->count == 0)
+        return true;
+    parts = calloc(batch->offsets_count, sizeof(*parts));
+    if (!parts) {
+        log_error("worker", "out of memory; dropping the batch for redelivery");
+        goto out;
+    }
+    for (;;) {
+        pg_write_stats_t st = {0};
+        pg_status_t status;
+
+        /* The batch's partitions, with the epochs we claimed them under. */
+        nparts = 0;
+        for (size_t i = 0; i < batch->offsets_count; i++) {
+            const batch_offset_t *o = &batch->offsets[i];
+            assigned_t *a = find_assigned(w, o->kind, o->partition);
+            if (!a) {
+                log_warn("worker", "[%s/%" PRId32 "] no longer assigned; dropping its messages",
+                         kind_topic(w, o->kind), o->partition);
+                batch_drop_partition(batch, o->kind, o->partition);
+                i = (size_t)-1; /* offsets were compacted: start over */
+                nparts = 0;
+                continue;
+            }
+            parts[nparts] = a->part;
+            parts[nparts].next_offset = o->next_offset;
+            parts[nparts].fenced = false;
+            nparts++;
+        }
+        if (batch->count == 0) {
+            ok = true;
+            goto out;
+        }
+        if (ensure_pg(w)) {
+            status = pg_sink_write(w->sink, batch, parts, nparts, &st, errbuf, sizeof(errbuf));
+            if (status == PG_OK) {
+                w->n.batches++;
+                w->n.stored += st.stored;
+                w->n.duplicates += st.duplicates;
+                w->n.quarantined += st.quarantined;
+                w->n.db_rejected += st.db_rejected;
+                log_debug("worker",
+                          "committed batch of %zu: stored %" PRIu64 ", duplicates %" PRIu64
+                          ", quarantined %" PRIu64,
+                          batch->count, st.stored, st.duplicates, st.quarantined);
+                commit_to_kafka(w, parts, nparts);
+                batch_clear(batch);
+                ok = true;
+                goto out;
+            }
+            if (status == PG_FENCED) {
+                for (size_t i = 0; i < nparts; i++) {
+                    if (!parts[i].fenced)
+                        continue;
+                    log_warn("worker",
+                             "[%s/%" PRId32 "] claimed by another worker (epoch %" PRId64
+                             " is stale); dropping %zu uncommitted messages",
+                             parts[i].topic, parts[i].partition, parts[i].epoch,
+                             batch_drop_partition(batch, parts[i].kind, parts[i].partition));
+                    forget_assigned(w, parts[i].kind, parts[i].partition);
+                }
+                continue;
+            }
+            log_warn("pg", "batch of %zu not written, will retry: %s", batch->count, errbuf);
+        }
+        if (!run || (give_up_ms && now_ms() - started > give_up_ms)) {
+            log_warn("worker",
+                     "dropping the uncommitted batch of %zu messages; their offsets did not "
+                     "move, so they will be consumed again",
+                     batch->count);
+            batch_clear(batch);
+            goto out;
+        }
+        nap(backoff);
+        backoff = backoff * 2 > w->cfg->pg_retry_max_ms ? w->cfg->pg_retry_max_ms : backoff * 2;
+    }
+out:
+    free(parts);
+    return ok;
+}
+
+static bool grow_assigned(worker_t *w, size_t extra)
+{
+    size_t need = w->assigned_count + extra;
+    if (need > w->assigned_cap) {
+        size_t cap = need * 2;
+        assigned_t *grown = realloc(w->assigned, cap * sizeof(*grown));
+        if (!grown)
+            return false;
+        w->assigned = grown;
+        w->assigned_cap = cap;
+    }
+    return true;
+}
+
+/* Claims the partitions in PostgreSQL and points each at its stored offset. */
+static void on_assign(worker_t *w, rd_kafka_topic_partition_list_t *list)
+{
+    pg_partition_t *parts = calloc((size_t)list->cnt + 1, sizeof(*parts));
+    int backoff = 100;
+    char errbuf[1024];
+    size_t n = 0;
+
+    if (!parts || !grow_assigned(w, (size_t)list->cnt)) {
+        log_error("worker", "out of memory in rebalance");
+        w->fatal = true;
+        run = 0;
+        goto out;
+    }
+    for (int i = 0; i < list->cnt; i++) {
+        report_kind_t kind;
+        if (!topic_kind(w, list->elems[i].topic, &kind))
+            continue;
+        parts[n].topic = kind_topic(w, kind);
+        parts[n].kind = kind;
+        parts[n].partition = list->elems[i].partition;
+        n++;
+    }
+    for (;;) {
+        if (ensure_pg(w)) {
+            if (pg_sink_claim(w->sink, parts, n, errbuf, sizeof(errbuf)) == PG_OK)
+                break;
+            log_warn("pg", "%s", errbuf);
+        }
+        if (!run) {
+            /* Shutting down: consume nothing rather than guess offsets. */
+            for (int i = 0; i < list->cnt; i++)
+                list->elems[i].offset = RD_KAFKA_OFFSET_END;
+            n = 0;
+            break;
+        }
+        nap(backoff);
+        backoff = backoff * 2 > w->cfg->pg_retry_max_ms ? w->cfg->pg_retry_max_ms : backoff * 2;
+    }
+    for (size_t i = 0; i < n; i++) {
+        rd_kafka_topic_partition_t *tp =
+            rd_kafka_topic_partition_list_find(list, parts[i].topic, parts[i].partition);
+        int64_t start = parts[i].next_offset >= 0
+                            ? parts[i].next_offset
+                            : (w->start_at_end ? RD_KAFKA_OFFSET_END : RD_KAFKA_OFFSET_BEGINNING);
+        if (tp)
+            tp->offset = start;
+        forget_assigned(w, parts[i].kind, parts[i].partition);
+        w->assigned[w->assigned_count].part = parts[i];
+        w->assigned[w->assigned_count].eof = false;
+        w->assigned_count++;
+        log_debug("worker", "[%s/%" PRId32 "] assigned, epoch %" PRId64 ", next offset %" PRId64,
+                  parts[i].topic, parts[i].partition, parts[i].epoch, parts[i].next_offset);
+    }
+    log_info("worker", "assigned %zu partition(s); now consuming %zu", n, w->assigned_count);
+out:
+    free(parts);
+}
+
+static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                         rd_kafka_topic_partition_list_t *list, void *opaque)
+{
+    worker_t *w = opaque;
+    bool cooperative = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+    rd_kafka_error_t *error = NULL;
+    rd_kafka_resp_err_t aerr = RD_KAFKA_RESP_ERR_NO_ERROR;
+
+    w->n.rebalances++;
+    switch (err) {
+    case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+        on_assign(w, list);
+        if (cooperative)
+            error = rd_kafka_incremental_assign(rk, list);
+        else
+            aerr = rd_kafka_assign(rk, list);
+        break;
+    case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
+        /* Still ours until we return: write what we hold for them, but do
+         * not hold up the group for long if PostgreSQL is away. */
+        flush(w, 10000);
+        for (int i = 0; i < list->cnt; i++) {
+            report_kind_t kind;
+            if (!topic_kind(w, list->elems[i].topic, &kind))
+                continue;
+            batch_drop_partition(&w->batch, kind, list->elems[i].partition);
+            forget_assigned(w, kind, list->elems[i].partition);
+            log_debug("worker", "[%s/%" PRId32 "] revoked", list->elems[i].topic,
+                      list->elems[i].partition);
+        }
+        log_info("worker", "%d partition(s) revoked; now consuming %zu", list->cnt,
+                 w->assigned_count);
+        if (cooperative)
+            error = rd_kafka_incremental_unassign(rk, list);
+        else
+            aerr = rd_kafka_assign(rk, NULL);
+        break;
+    default:
+        log_error("kafka", "rebalance failed: %s", rd_kafka_err2str(err));
+        batch_clear(&w->batch);
+        w->assigned_count = 0;
+        aerr = rd_kafka_assign(rk, NULL);
+        break;
+    }
+    if (error) {
+        log_error("kafka", "incremental (un)assign failed: %s", rd_kafka_error_string(error));
+        rd_kafka_error_destroy(error);
+    } else if (aerr) {
+        log_error("kafka", "assign failed: %s", rd_kafka_err2str(aerr));
+    }
+}
+
+static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+    (void)rk;
+    if (level <= 3)
+        log_error("rdkafka", "%s: %s", fac, buf);
+    else if (level <= 4)
+        log_warn("rdkafka", "%s: %s", fac, buf);
+    else if (level <= 6)
+        log_info("rdkafka", "%s: %s", fac, buf);
+    else
+        log_debug("rdkafka", "%s: %s", fac, buf);
+}
+
+static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+    worker_t *w = opaque;
+    if (err == RD_KAFKA_RESP_ERR__FATAL) {
+        char fatal[512];
+        rd_kafka_fatal_error(rk, fatal, sizeof(fatal));
+        log_error("kafka", "fatal: %s", fatal);
+        w->fatal = true;
+        run = 0;
+        return;
+    }
+    /* Brokers going away is expected: librdkafka reconnects by itself. */
+    log_warn("kafka", "%s: %s", rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
+}
+
+static void handle_message(worker_t *w, rd_kafka_message_t *rkm)
+{
+    batch_entry_t entry = {0};
+    assigned_t *a;
+    char errbuf[512];
+
+    if (!topic_kind(w, rd_kafka_topic_name(rkm->rkt), &entry.kind) ||
+        !(a = find_assigned(w, entry.kind, rkm->partition))) {
+        rd_kafka_message_destroy(rkm);
+        return;
+    }
+    a->eof = false;
+    w->n.consumed++;
+    entry.rkm = rkm;
+    entry.valid = report_decode(entry.kind, rkm->payload, rkm->payload ? rkm->len : 0,
+                                &w->limits, w->today, &entry.report, errbuf, sizeof(errbuf));
+    if (!entry.valid) {
+        log_debug("worker", "[%s/%" PRId32 "@%" PRId64 "] quarantined: %s",
+                  rd_kafka_topic_name(rkm->rkt), rkm->partition, rkm->offset, errbuf);
+        entry.error = strdup(errbuf);
+    }
+    if (!batch_add(&w->batch, &entry, now_ms())) {
+        /* Cannot happen while the loop flushes full batches; be safe anyway:
+         * the message was not stored, so do not let its offset move. */
+        log_error("worker", "batch full or out of memory; stopping");
+        w->fatal = true;
+        run = 0;
+    }
+}
+
+static void handle_event(worker_t *w, rd_kafka_message_t *rkm)
+{
+    if (rkm->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        report_kind_t kind;
+        assigned_t *a;
+        if (topic_kind(w, rd_kafka_topic_name(rkm->rkt), &kind) &&
+            (a = find_assigned(w, kind, rkm->partition)))
+            a->eof = true;
+    } else if (rkm->rkt) {
+        log_warn("kafka", "[%s/%" PRId32 "] %s", rd_kafka_topic_name(rkm->rkt), rkm->partition,
+                 rd_kafka_message_errstr(rkm));
+    } else {
+        log_warn("kafka", "%s", rd_kafka_message_errstr(rkm));
+    }
+    rd_kafka_message_destroy(rkm);
+}
+
+static bool all_eof(const worker_t *w)
+{
+    if (w->assigned_count == 0)
+        return false;
+    for (size_t i = 0; i < w->assigned_count; i++)
+        if (!w->assigned[i].eof)
+            return false;
+    return true;
+}
+
+static void log_stats(worker_t *w, bool final)
+{
+    int64_t t = now_ms();
+    double secs = (double)(t - w->last_stats_ms) / 1000.0;
+    double rate = secs > 0 ? (double)(w->n.consumed - w->last_stats_consumed) / secs : 0;
+
+    log_info("stats",
+             "%sconsumed=%" PRIu64 " stored=%" PRIu64 " duplicates=%" PRIu64
+             " quarantined=%" PRIu64 " db_rejected=%" PRIu64 " batches=%" PRIu64
+             " rebalances=%" PRIu64 " partitions=%zu rate=%.0f/s",
+             final ? "final " : "", w->n.consumed, w->n.stored, w->n.duplicates,
+             w->n.quarantined, w->n.db_rejected, w->n.batches, w->n.rebalances,
+             w->assigned_count, rate);
+    w->last_stats_ms = t;
+    w->last_stats_consumed = w->n.consumed;
+}
+
+static rd_kafka_t *make_consumer(worker_t *w)
+{
+    char errbuf[512];
+    rd_kafka_t *rk;
+    rd_kafka_conf_t *conf = rd_kafka_conf_dup(w->cfg->kconf);
+    char value[64];
+    size_t size = sizeof(value);
+
+    if (rd_kafka_conf_get(conf, "auto.offset.reset", value, &size) == RD_KAFKA_CONF_OK)
+        w->start_at_end = strcasecmp(value, "latest") == 0 || strcasecmp(value, "largest") == 0 ||
+                          strcasecmp(value, "end") == 0;
+    rd_kafka_conf_set_opaque(conf, w);
+    rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
+    rd_kafka_conf_set_log_cb(conf, log_cb);
+    rd_kafka_conf_set_error_cb(conf, error_cb);
+
+    rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errbuf, sizeof(errbuf));
+    if (!rk) {
+        log_error("kafka", "cannot create consumer: %s", errbuf);
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    /* rd_kafka_new() took ownership of conf. */
+    conf = NULL;
+    rd_kafka_poll_set_consumer(rk);
+    return rk;
+}
+
+int worker_run(const nw_config_t *cfg, const worker_opts_t *opts)
+{
+    worker_t w = {0};
+    rd_kafka_topic_partition_list_t *topics = NULL;
+    rd_kafka_resp_err_t err;
+    struct sigaction sa = {0};
+    char owner[300], host[256] = "unknown";
+    char value[256];
+    size_t size = sizeof(value);
+    int rc = 1;
+
+    w.cfg = cfg;
+    w.opts = opts;
+    w.limits.max_bytes = (size_t)cfg->max_message_bytes;
+    w.limits.max_depth = cfg->max_depth;
+    w.last_stats_ms = now_ms();
+
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    gethostname(host, sizeof(host) - 1);
+    snprintf(owner, sizeof(owner), "%s:%ld", host, (long)getpid());
+    if (rd_kafka_conf_get(cfg->kconf, "group.id", value, &size) != RD_KAFKA_CONF_OK)
+        snprintf(value, sizeof(value), "needlewatch-ingest");
+
+    if (!batch_init(&w.batch, (size_t)cfg->batch_max_messages)) {
+        log_error("worker", "out of memory");
+        goto out;
+    }
+    {
+        const char *const names[2] = {cfg->topic_treatments, cfg->topic_complications};
+        w.sink = pg_sink_new(cfg->pg_conninfo, value, owner, names);
+    }
+    if (!w.sink) {
+        log_error("worker", "out of memory");
+        goto out;
+    }
+    /* Connect (and migrate) before joining the group, so a misconfigured
+     * database is reported at once; keep trying if it is merely down. */
+    while (run && !ensure_pg(&w))
+        nap(1000);
+    if (!run)
+        goto out_ok;
+
+    if (!(w.rk = make_consumer(&w)))
+        goto out;
+    topics = rd_kafka_topic_partition_list_new(2);
+    rd_kafka_topic_partition_list_add(topics, cfg->topic_treatments, RD_KAFKA_PARTITION_UA);
+    rd_kafka_topic_partition_list_add(topics, cfg->topic_complications, RD_KAFKA_PARTITION_UA);
+    if ((err = rd_kafka_subscribe(w.rk, topics))) {
+        log_error("kafka", "subscribe failed: %s", rd_kafka_err2str(err));
+        goto out;
+    }
+    log_info("worker", "consuming %s and %s as %s in group %s", cfg->topic_treatments,
+             cfg->topic_complications, owner, value);
+
+    while (run) {
+        int64_t t = now_ms();
+        int timeout = 500;
+        rd_kafka_message_t *rkm;
+
+        if (w.batch.count) {
+            int64_t left = w.batch.first_ms + cfg->batch_max_ms - t;
+            timeout = left <= 0 ? 0 : (left < timeout ? (int)left : timeout);
+        }
+        update_today(&w);
+        rkm = rd_kafka_consumer_poll(w.rk, timeout);
+        if (rkm) {
+            if (rkm->err)
+                handle_event(&w, rkm);
+            else
+                handle_message(&w, rkm);
+        }
+        t = now_ms();
+        if (w.batch.count &&
+            (w.batch.count >= (size_t)cfg->batch_max_messages ||
+             t - w.batch.first_ms >= cfg->batch_max_ms || all_eof(&w)))
+            flush(&w, 0);
+        if (cfg->stats_interval_ms && t - w.last_stats_ms >= cfg->stats_interval_ms)
+            log_stats(&w, false);
+        if (opts->exit_on_eof && w.batch.count == 0 && all_eof(&w)) {
+            log_info("worker", "every assigned partition consumed and committed; exiting");
+            break;
+        }
+    }
+    /* Finish the open batch if PostgreSQL lets us, else leave it for
+     * redelivery; then leave the group (which revokes our partitions). */
+    flush(&w, 5000);
+out_ok:
+    rc = w.fatal ? 1 : 0;
+out:
+    if (w.rk) {
+        log_info("worker", "leaving the consumer group");
+        rd_kafka_consumer_close(w.rk);
+        rd_kafka_destroy(w.rk);
+    }
+    if (topics)
+        rd_kafka_topic_partition_list_destroy(topics);
+    log_stats(&w, true);
+    batch_free(&w.batch);
+    pg_sink_destroy(w.sink);
+    free(w.assigned);
+    return rc;
+}

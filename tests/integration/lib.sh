@@ -1,0 +1,106 @@
+# lib.sh - shared helpers for the integration tests (sourced, not run).
+#
+# Each test gets its own folder under $NW_TMP, its own private PostgreSQL
+# cluster (scripts/pg.sh) and, when it asks, its own development broker, so
+# tests can run in parallel and leave nothing behind. ctest sets NW_BIN (the
+# built programs), NW_SRC (the source tree) and NW_TMP.
+set -euo pipefail
+
+: "${NW_SRC:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+: "${NW_BIN:=$NW_SRC/build/bin}"
+: "${NW_TMP:=$NW_SRC/build/it}"
+NW_TEST=$(basename "$0" .sh)
+WORK="$NW_TMP/$NW_TEST"
+NW_BROKER_PID=""
+NW_FAILS=0
+NW_CHECKS=0
+
+nw_log() { printf '[%s] %s\n' "$NW_TEST" "$*" >&2; }
+
+nw_cleanup() {
+    local rc=$?
+    set +e
+    # Stop any worker this test left running, then the broker, then PostgreSQL.
+    jobs -p | xargs -r kill -TERM 2>/dev/null
+    [ -n "$NW_BROKER_PID" ] && kill -TERM "$NW_BROKER_PID" 2>/dev/null && wait "$NW_BROKER_PID" 2>/dev/null
+    "$NW_SRC/scripts/pg.sh" stop "$WORK/pg" >/dev/null 2>&1
+    if [ "$rc" -ne 0 ] || [ "$NW_FAILS" -ne 0 ]; then
+        nw_log "FAILED (exit $rc, $NW_FAILS failed checks); logs kept in $WORK"
+        for f in "$WORK"/*.log; do
+            [ -f "$f" ] || continue
+            echo "----- $f (last 30 lines)" >&2
+            tail -n 30 "$f" >&2
+        done
+    fi
+}
+
+# nw_setup: fresh work folder and PostgreSQL; exports the PG* variables.
+nw_setup() {
+    rm -rf "$WORK"
+    mkdir -p "$WORK"
+    trap nw_cleanup EXIT
+    "$NW_SRC/scripts/pg.sh" start "$WORK/pg" >"$WORK/pg-start.log" 2>&1 || {
+        cat "$WORK/pg-start.log" >&2; return 1; }
+    eval "$("$NW_SRC/scripts/pg.sh" env "$WORK/pg")"
+}
+
+# nw_broker_start [devbroker args...]: starts the development broker and sets BOOT.
+nw_broker_start() {
+    rm -f "$WORK/bootstrap"
+    "$NW_BIN/needlewatch-devbroker" --bootstrap-file "$WORK/bootstrap" "$@" \
+        >"$WORK/broker.out" 2>"$WORK/broker.log" &
+    NW_BROKER_PID=$!
+    for _ in $(seq 1 100); do
+        [ -s "$WORK/bootstrap" ] && break
+        sleep 0.1
+    done
+    [ -s "$WORK/bootstrap" ] || { nw_log "broker did not start"; return 1; }
+    BOOT=$(cat "$WORK/bootstrap")
+    export BOOT
+}
+
+# nw_config FILE [extra key=value lines...]: writes a worker config for this test.
+nw_config() {
+    local file=$1; shift
+    {
+        echo "kafka.bootstrap.servers=$BOOT"
+        echo "kafka.group.id=needlewatch-test"
+        echo "pg.conninfo="
+        echo "ingest.batch.max_messages=500"
+        echo "ingest.batch.max_ms=200"
+        echo "stats.interval_ms=1000"
+        for line in "$@"; do echo "$line"; done
+    } >"$file"
+}
+
+# nw_produce TOPIC [kcat args...] < lines: produces one message per input line with kcat.
+nw_produce() {
+    local topic=$1; shift
+    kcat -b "$BOOT" -P -t "$topic" "$@"
+}
+
+# nw_ingest LOGNAME [worker args...]: runs one worker to end of the topics.
+nw_ingest() {
+    local name=$1; shift
+    timeout 120 "$NW_BIN/needlewatch-ingest" --exit-on-eof "$@" >>"$WORK/$name.log" 2>&1
+}
+
+# nw_sql QUERY: one query, unaligned tuples-only output.
+nw_sql() { psql -X -q -At -v ON_ERROR_STOP=1 -c "$1"; }
+
+# nw_check NAME EXPECTED ACTUAL
+nw_check() {
+    NW_CHECKS=$((NW_CHECKS + 1))
+    if [ "$2" == "$3" ]; then
+        nw_log "ok   $1"
+    else
+        NW_FAILS=$((NW_FAILS + 1))
+        nw_log "FAIL $1: expected [$2], got [$3]"
+    fi
+}
+
+# nw_done: exits non-zero when any check failed.
+nw_done() {
+    nw_log "$NW_CHECKS checks, $NW_FAILS failed"
+    [ "$NW_FAILS" -eq 0 ]
+}
