@@ -55,7 +55,7 @@ bool props_parse(const char *name, const char *text, props_cb_t cb, void *opaque
         line = trim(line);
         if (*line == '\0' || *line == '#' || *line == '!')
             continue;
-        if (!props_split_arg(line, &key, &value)) {
+        if (*line == '=' || !strchr(line, '=') || !props_split_arg(line, &key, &value)) {
             snprintf(errbuf, errsize, "%s:%d: expected key=value, got \"%.60s\"", name,
                      lineno, line);
             goto out;
