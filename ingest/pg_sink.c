@@ -147,8 +147,9 @@ static bool exec_cmd(pg_sink_t *sink, const char *sql, char *errbuf, size_t errs
     return ok;
 }
 
-bool pg_sink_connect(pg_sink_t *sink, bool migrate, char *errbuf, size_t errsize)
+pg_status_t pg_sink_connect(pg_sink_t *sink, bool migrate, char *errbuf, size_t errsize)
 {
+    pg_status_t status = PG_RETRY;
     static const char *const keys[] = {"dbname", "fallback_application_name",
                                        "client_encoding", NULL};
     const char *vals[] = {sink->conninfo, "needlewatch-ingest", "UTF8", NULL};
@@ -164,20 +165,24 @@ bool pg_sink_connect(pg_sink_t *sink, bool migrate, char *errbuf, size_t errsize
         if (migrate) {
             int n = migrate_apply(sink->conn, errbuf, errsize);
             if (n < 0)
-                goto fail;
+                goto fail_schema;
             if (n > 0)
                 log_info("pg", "applied %d migration(s)", n);
         } else if (!migrate_check(sink->conn, errbuf, errsize)) {
-            goto fail;
+            goto fail_schema;
         }
         sink->migrated = true;
     }
     if (!exec_cmd(sink, stage_sql, errbuf, errsize))
         goto fail;
-    return true;
+    return PG_OK;
+fail_schema:
+    /* A lost connection is worth retrying; a broken schema is not. */
+    if (PQstatus(sink->conn) == CONNECTION_OK)
+        status = PG_FATAL;
 fail:
     pg_sink_disconnect(sink);
-    return false;
+    return status;
 }
 
 /* Builds "{a,b,c}" array literals for the claim and fence statements. Topic

@@ -39,6 +39,7 @@ typedef enum {
     PG_OK = 0,
     PG_RETRY,   /* transient: reconnect and try again */
     PG_FENCED,  /* some partitions are no longer ours: see the fenced flags */
+    PG_FATAL,   /* connected, but the schema is missing or cannot be migrated */
 } pg_status_t;
 
 /* A partition this worker owns, with the epoch it claimed it under. */
@@ -64,9 +65,10 @@ pg_sink_t *pg_sink_new(const char *conninfo, const char *group_id, const char *o
                        const char *const topics[2]);
 void pg_sink_destroy(pg_sink_t *sink);
 
-/* One connection attempt; on success the session is ready to write. When
- * migrate is true the migrations are applied first, otherwise checked. */
-bool pg_sink_connect(pg_sink_t *sink, bool migrate, char *errbuf, size_t errsize)
+/* One connection attempt; on PG_OK the session is ready to write. On the
+ * first successful connection the migrations are applied when migrate is
+ * true, otherwise checked; a failure there is PG_FATAL. */
+pg_status_t pg_sink_connect(pg_sink_t *sink, bool migrate, char *errbuf, size_t errsize)
     __attribute__((warn_unused_result));
 bool pg_sink_connected(const pg_sink_t *sink);
 void pg_sink_disconnect(pg_sink_t *sink);

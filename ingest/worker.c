@@ -116,13 +116,23 @@ static void forget_assigned(worker_t *w, report_kind_t kind, int32_t partition)
     }
 }
 
-/* Connects to PostgreSQL once; logs why not. */
+/* Connects to PostgreSQL once; logs why not. A schema that is missing or
+ * cannot be migrated stops the worker. */
 static bool ensure_pg(worker_t *w)
 {
     char errbuf[1024];
+    pg_status_t status;
+
     if (pg_sink_connected(w->sink))
         return true;
-    if (!pg_sink_connect(w->sink, w->opts->migrate, errbuf, sizeof(errbuf))) {
+    status = pg_sink_connect(w->sink, w->opts->migrate, errbuf, sizeof(errbuf));
+    if (status == PG_FATAL) {
+        log_error("pg", "%s", errbuf);
+        w->fatal = true;
+        run = 0;
+        return false;
+    }
+    if (status != PG_OK) {
         log_warn("pg", "%s", errbuf);
         return false;
     }

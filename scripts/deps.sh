@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# deps.sh - installs what needlewatch needs to build, test and run its demo
+# on Debian 12, from Debian's own packages. Safe to run again: it only calls
+# apt-get when something is missing. Needs root (or sudo).
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake pkg-config           # the build
+  librdkafka-dev libpq-dev libcjson-dev libcmocka-dev   # the four dependencies
+  postgresql-15 postgresql-client-15        # private PostgreSQL for the demo and tests
+  kcat                                      # a Kafka client we did not write, for tests
+  python3                                   # test oracles (independent recomputation)
+  clang libclang-rt-14-dev                  # libFuzzer and LeakSanitizer runtimes
+  procps psmisc util-linux                  # ps, kill, runuser in scripts
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "deps.sh: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
