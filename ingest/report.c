@@ -455,7 +455,7 @@ static const char *find_duplicate(const cJSON *obj, bool *oom)
     if (n <= DUP_PAIRWISE_MAX) {
         for (a = obj->child; a != NULL; a = a->next)
             for (b = a->next; b != NULL; b = b->next)
-                if (strcmp(a->string, b->string) == 0)
+                if (a->string[0] == b->string[0] && strcmp(a->string, b->string) == 0)
                     return a->string;
         return NULL;
     }
@@ -570,7 +570,7 @@ static bool as_int(const cJSON *item, long long lo, long long hi, long long *out
     ll = (long long)v;
     if ((double)ll != v)
         return false;
-    *out = ll == 0 ? 0 : ll;                    /* -0 is 0 */
+    *out = ll;                                  /* -0.0 converts to 0 */
     return true;
 }
 
@@ -619,7 +619,9 @@ static bool parse_date(const char *s, int *year)
     return days_ok(y, m, d);
 }
 
-/* RFC 3339 date-time, as restricted in report.h. Sets *year. */
+/* RFC 3339 date-time, as restricted in report.h. Sets *year. The two limits
+ * beyond RFC 3339 are PostgreSQL's: timestamptz rejects a leap second with a
+ * nonzero fraction (23:59:60.5) and offsets beyond 15:59. */
 static bool parse_timestamp(const char *s, int *year)
 {
     size_t n = strlen(s), i = 19;
@@ -634,15 +636,18 @@ static bool parse_timestamp(const char *s, int *year)
         return false;
     if (s[i] == '.') {
         size_t start = ++i;
-        while (is_digit((unsigned char)s[i]))
+        while (is_digit((unsigned char)s[i])) {
+            if (ss == 60 && s[i] != '0')
+                return false;
             i++;
+        }
         if (i == start || i - start > 9)
             return false;
     }
     if ((s[i] == 'Z' || s[i] == 'z') && s[i + 1] == '\0')
         return true;
     if ((s[i] == '+' || s[i] == '-') && n - i == 6 && digits(s + i + 1, 2, &hh) &&
-        s[i + 3] == ':' && digits(s + i + 4, 2, &mm) && hh <= 23 && mm <= 59)
+        s[i + 3] == ':' && digits(s + i + 4, 2, &mm) && hh <= 15 && mm <= 59)
         return true;
     return false;
 }
@@ -702,19 +707,22 @@ static bool get_text(ctx_t *c, const cJSON *obj, const char *key, const char *na
 {
     const cJSON *item = member(obj, key);
     char rule[64];
-    size_t chars;
+    size_t chars = 0;
 
     *out = NULL;
     if (item == NULL)
         return true;
+    if (cJSON_IsString(item)) {
+        chars = utf8_chars(item->valuestring);
+        if (chars <= max) {
+            *out = strdup(item->valuestring);
+            return *out != NULL ? true : fail(c, "internal: out of memory");
+        }
+    }
     snprintf(rule, sizeof rule, "must be a string of at most %zu characters", max);
     if (!cJSON_IsString(item))
         return fail_got(c, name, rule, item);
-    chars = utf8_chars(item->valuestring);
-    if (chars > max)
-        return fail(c, "%s: %s, got %zu characters", name, rule, chars);
-    *out = strdup(item->valuestring);
-    return *out != NULL ? true : fail(c, "internal: out of memory");
+    return fail(c, "%s: %s, got %zu characters", name, rule, chars);
 }
 
 /* A required identifier: 1..REPORT_ID_MAX of [A-Za-z0-9._:-]. */

@@ -42,8 +42,11 @@
  *     dates from 1900-01-01 on; treated_on must also not be after today.
  *   - reported_at is RFC 3339 date-time: YYYY-MM-DD, 'T', 't' or ' ', HH:MM:SS,
  *     an optional fraction of 1 to 9 digits, then 'Z', 'z' or +HH:MM / -HH:MM;
- *     hour <= 23, minute <= 59, second <= 60 (leap second). It is kept as sent.
- *     It may be in the future (reporter clocks drift).
+ *     hour <= 23, minute <= 59, second <= 60 (leap second). Narrower than RFC
+ *     3339 where PostgreSQL's timestamptz would refuse the value and fail the
+ *     worker's batch: a leap second takes no nonzero fraction (23:59:60.5 is
+ *     invalid) and offsets stop at +-15:59 (real zones span -12:00..+14:00).
+ *     It is kept as sent, and may be in the future (reporter clocks drift).
  *   - String lengths count Unicode code points. Empty strings are allowed for
  *     the optional free-text fields (manufacturer, model, serum, region).
  *   - "device" must be an object; "skin", when present, must be an object (an
