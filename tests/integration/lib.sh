@@ -69,6 +69,8 @@ nw_config() {
         echo "ingest.batch.max_messages=500"
         echo "ingest.batch.max_ms=200"
         echo "stats.interval_ms=1000"
+        echo "kafka.session.timeout.ms=6000"
+        echo "kafka.heartbeat.interval.ms=500"
         for line in "$@"; do echo "$line"; done
     } >"$file"
 }
@@ -103,4 +105,54 @@ nw_check() {
 nw_done() {
     nw_log "$NW_CHECKS checks, $NW_FAILS failed"
     [ "$NW_FAILS" -eq 0 ]
+}
+
+# nw_loadgen [loadgen args...]: produces a population and writes its dump to
+# $WORK/dump.jsonl and the expected final counts to $WORK/expect (sourced as
+# EXP_* variables).
+nw_loadgen() {
+    "$NW_BIN/needlewatch-loadgen" -b "$BOOT" --quiet --dump "$WORK/dump.jsonl" "$@" \
+        >"$WORK/loadgen.out" 2>"$WORK/loadgen.log"
+    python3 "$NW_SRC/tests/integration/expect.py" "$WORK/dump.jsonl" >"$WORK/expect"
+    while IFS='=' read -r k v; do
+        printf -v "EXP_${k}" '%s' "$v"
+    done <"$WORK/expect"
+}
+
+# nw_check_exact: the database holds exactly what the dump says, once.
+nw_check_exact() {
+    nw_check "treatment versions stored exactly once" "$EXP_treatment_versions" \
+        "$(nw_sql "SELECT count(*) FROM needlewatch.treatment_versions")"
+    nw_check "complication versions stored exactly once" "$EXP_complication_versions" \
+        "$(nw_sql "SELECT count(*) FROM needlewatch.complication_versions")"
+    nw_check "current treatments" "$EXP_treatments" \
+        "$(nw_sql "SELECT count(*) FROM needlewatch.treatments")"
+    nw_check "current complications" "$EXP_complications" \
+        "$(nw_sql "SELECT count(*) FROM needlewatch.complications")"
+    nw_check "no duplicate report_id in the views" "0" \
+        "$(nw_sql "SELECT (SELECT count(*) - count(DISTINCT report_id) FROM needlewatch.treatments) + (SELECT count(*) - count(DISTINCT report_id) FROM needlewatch.complications)")"
+    nw_check "quarantine holds exactly the malformed messages" "$EXP_invalid" \
+        "$(nw_sql "SELECT count(*) FROM needlewatch.quarantine")"
+    nw_check "stored offsets cover every message" "$EXP_messages" \
+        "$(nw_sql "SELECT sum(next_offset) FROM needlewatch.kafka_offsets WHERE next_offset > 0")"
+}
+
+# nw_wait_sql QUERY EXPECTED [SECONDS]: waits until QUERY returns EXPECTED.
+nw_wait_sql() {
+    local deadline=$((SECONDS + ${3:-120}))
+    while [ $SECONDS -lt $deadline ]; do
+        [ "$(nw_sql "$1" 2>/dev/null)" == "$2" ] && return 0
+        sleep 0.5
+    done
+    return 1
+}
+
+# nw_wait_log FILE PATTERN [SECONDS]: waits until FILE has a line matching PATTERN.
+nw_wait_log() {
+    local deadline=$((SECONDS + ${3:-60}))
+    while [ $SECONDS -lt $deadline ]; do
+        grep -q -- "$2" "$1" 2>/dev/null && return 0
+        sleep 0.2
+    done
+    return 1
 }

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The hostile-input corpus (tests/corpus, with expected.tsv) goes through kcat,
+# the development broker and the real worker into PostgreSQL: every message
+# is stored verbatim or quarantined with the expected error, and none of them
+# crashes the worker or holds up the good ones in its batch.
+. "$(dirname "$0")/lib.sh"
+nw_setup
+nw_broker_start
+nw_config "$WORK/w.properties"
+
+cp -r "$NW_SRC/tests/corpus" "$WORK/corpus"
+sh "$WORK/corpus/make_big.sh" "$WORK/corpus"
+: >"$WORK/order.tsv"
+for topic in treatments complications; do
+  files=()
+  while IFS=$'\t' read -r file _; do
+    case "$file" in "$topic"/*) files+=("$WORK/corpus/$file") ;; esac
+  done < <(tail -n +2 "$WORK/corpus/expected.tsv")
+  # kcat sends each file as one message, in order, to partition 0.
+  kcat -b "$BOOT" -P -t "$topic" -p 0 -X message.max.bytes=2000000 "${files[@]}"
+  i=0
+  for f in "${files[@]}"; do
+    printf '%s\t%d\t%s\n' "$topic" "$i" "${f#"$WORK/corpus/"}" >>"$WORK/order.tsv"
+    i=$((i + 1))
+  done
+done
+
+nw_ingest worker --config "$WORK/w.properties"
+nw_check "worker survives the corpus and exits 0" 0 $?
+psql -X -At -F $'\t' -c "
+  SELECT 'stored', source_topic, source_offset, encode(convert_to(message, 'UTF8'), 'hex') FROM needlewatch.treatment_versions
+  UNION ALL
+  SELECT 'stored', source_topic, source_offset, encode(convert_to(message, 'UTF8'), 'hex') FROM needlewatch.complication_versions
+  UNION ALL
+  SELECT 'quarantined', topic, kafka_offset, error FROM needlewatch.quarantine" >"$WORK/db.tsv"
+python3 "$NW_SRC/tests/integration/corpus_check.py" "$WORK/corpus" "$WORK/order.tsv" "$WORK/db.tsv" \
+  >"$WORK/corpus-check.txt"
+rc=$?
+cat "$WORK/corpus-check.txt" >&2
+nw_check "every corpus message has its expected outcome" 0 "$rc"
+nw_check "SQL metacharacters stored literally" 1 \
+  "$(nw_sql "SELECT count(*) FROM needlewatch.treatment_versions WHERE message LIKE '%DROP TABLE%'" | awk '{print ($1 >= 1)}')"
+nw_check "schema intact" 1 "$(nw_sql "SELECT count(*) FROM pg_tables WHERE schemaname = 'needlewatch' AND tablename = 'treatment_versions'")"
+nw_done
