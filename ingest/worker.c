@@ -374,6 +374,13 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
     (void)rk;
+    /* The Kafka-side offset commit is informational (PostgreSQL holds the
+     * offsets the worker trusts), and broker connection failures are
+     * expected during outages and retried by librdkafka: keep them quiet. */
+    if (strcmp(fac, "COMMITFAIL") == 0)
+        level = 7;
+    else if (strcmp(fac, "FAIL") == 0 && level < 4)
+        level = 4;
     if (level <= 3)
         log_error("rdkafka", "%s: %s", fac, buf);
     else if (level <= 4)

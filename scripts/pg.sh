@@ -3,6 +3,7 @@
 #
 #   scripts/pg.sh [--tcp] start DIR   initdb (first time), start, wait until ready
 #   scripts/pg.sh stop DIR            fast shutdown, waits for it
+#   scripts/pg.sh --immediate stop DIR   crash-like stop (for fault tests)
 #   scripts/pg.sh status DIR          exit 0 when running, 3 when stopped
 #   scripts/pg.sh env DIR             prints export PGHOST=... lines for eval
 #   scripts/pg.sh destroy DIR         stop, then delete the cluster
@@ -35,16 +36,18 @@ die() { echo "$prog: $*" >&2; exit 1; }
 say() { echo "$prog: $*" >&2; }
 
 usage() {
-    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
     exit "${1:-2}"
 }
 
 tcp=0
+stop_mode=fast
 cmd=""
 dir=""
 for arg in "$@"; do
     case "$arg" in
     --tcp) tcp=1 ;;
+    --immediate) stop_mode=immediate ;;
     -h|--help) usage 0 ;;
     -*) die "unknown option $arg" ;;
     *)
@@ -293,7 +296,7 @@ do_stop() {
         say "not running"
         return 0
     fi
-    as_run_user "$bindir/pg_ctl" stop -D "$data" -m fast -w -t 60 >/dev/null
+    as_run_user "$bindir/pg_ctl" stop -D "$data" -m "$stop_mode" -w -t 60 >/dev/null
     say "stopped"
 }
 
