@@ -107,12 +107,14 @@ nw_done() {
     [ "$NW_FAILS" -eq 0 ]
 }
 
-# nw_loadgen [loadgen args...]: produces a population and writes its dump to
-# $WORK/dump.jsonl and the expected final counts to $WORK/expect (sourced as
-# EXP_* variables).
+# nw_loadgen [loadgen args...]: produces a population, appends its dump to
+# $WORK/dump.jsonl and writes the expected final counts over everything
+# produced so far to $WORK/expect (also set as EXP_* variables).
 nw_loadgen() {
-    "$NW_BIN/needlewatch-loadgen" -b "$BOOT" --quiet --dump "$WORK/dump.jsonl" "$@" \
-        >"$WORK/loadgen.out" 2>"$WORK/loadgen.log"
+    "$NW_BIN/needlewatch-loadgen" -b "$BOOT" --quiet --dump "$WORK/dump.part" "$@" \
+        >>"$WORK/loadgen.out" 2>>"$WORK/loadgen.log"
+    cat "$WORK/dump.part" >>"$WORK/dump.jsonl"
+    rm -f "$WORK/dump.part"
     python3 "$NW_SRC/tests/integration/expect.py" "$WORK/dump.jsonl" >"$WORK/expect"
     while IFS='=' read -r k v; do
         printf -v "EXP_${k}" '%s' "$v"
@@ -142,7 +144,7 @@ nw_wait_sql() {
     local deadline=$((SECONDS + ${3:-120}))
     while [ $SECONDS -lt $deadline ]; do
         [ "$(nw_sql "$1" 2>/dev/null)" == "$2" ] && return 0
-        sleep 0.5
+        sleep 0.1
     done
     return 1
 }
