@@ -584,9 +584,10 @@ int worker_run(const nw_config_t *cfg, const worker_opts_t *opts)
                 handle_message(&w, rkm);
         }
         t = now_ms();
+        /* At the end of input, --exit-on-eof need not wait for max_ms. */
         if (w.batch.count &&
             (w.batch.count >= (size_t)cfg->batch_max_messages ||
-             t - w.batch.first_ms >= cfg->batch_max_ms || all_eof(&w)))
+             t - w.batch.first_ms >= cfg->batch_max_ms || (opts->exit_on_eof && all_eof(&w))))
             flush(&w, 0);
         if (cfg->stats_interval_ms && t - w.last_stats_ms >= cfg->stats_interval_ms)
             log_stats(&w, false);
