@@ -51,6 +51,8 @@ static const opt_t opts[] = {
      "longest wait between PostgreSQL reconnect attempts"},
     {"log.level", OPT_LOGLEVEL, OFF(log_level), "info", 0, 0, false,
      "error, warn, info or debug"},
+    {"metrics.listen", OPT_STR, OFF(metrics_listen), "", 0, 0, false,
+     "HOST:PORT for /metrics, /healthz, /readyz (e.g. 127.0.0.1:9187; empty = off)"},
 };
 #define OPT_COUNT (sizeof(opts) / sizeof(opts[0]))
 

@@ -35,6 +35,7 @@ typedef struct nw_config {
     int stats_interval_ms;
     int pg_retry_max_ms;        /* ceiling of the reconnect backoff */
     nw_log_level_t log_level;
+    char *metrics_listen;       /* "" = no metrics endpoint */
 
     /* kafka.* pairs in the order given (later ones win in librdkafka too). */
     rd_kafka_conf_t *kconf;     /* owned; holds every kafka.* key already applied */

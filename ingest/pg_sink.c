@@ -45,22 +45,37 @@ static const char *const copy_sql[2] = {
     " source_partition, source_offset, message) FROM STDIN",
 };
 
+/* Moves the staged rows into the table. Returns how many were new, and how
+ * many of those supersede a lower version of the same report: one stored
+ * earlier, or one new in this same statement (a data-modifying CTE's rows
+ * are invisible to the rest of its statement, hence the window). */
 static const char *const move_sql[2] = {
-    "WITH moved AS (DELETE FROM pg_temp.nw_stage_treatments RETURNING *)"
-    " INSERT INTO needlewatch.treatment_versions SELECT * FROM moved"
-    " ON CONFLICT (report_id, version) DO NOTHING",
-    "WITH moved AS (DELETE FROM pg_temp.nw_stage_complications RETURNING *)"
-    " INSERT INTO needlewatch.complication_versions SELECT * FROM moved"
-    " ON CONFLICT (report_id, version) DO NOTHING",
+    "WITH moved AS (DELETE FROM pg_temp.nw_stage_treatments RETURNING *),"
+    " ins AS (INSERT INTO needlewatch.treatment_versions SELECT * FROM moved"
+    "         ON CONFLICT (report_id, version) DO NOTHING RETURNING report_id, version)"
+    " SELECT count(*), count(*) FILTER (WHERE version > first_in_batch OR EXISTS (SELECT 1"
+    "   FROM needlewatch.treatment_versions v WHERE v.report_id = r.report_id"
+    "   AND v.version < r.version))"
+    " FROM (SELECT report_id, version, min(version) OVER (PARTITION BY report_id)"
+    "       AS first_in_batch FROM ins) r",
+    "WITH moved AS (DELETE FROM pg_temp.nw_stage_complications RETURNING *),"
+    " ins AS (INSERT INTO needlewatch.complication_versions SELECT * FROM moved"
+    "         ON CONFLICT (report_id, version) DO NOTHING RETURNING report_id, version)"
+    " SELECT count(*), count(*) FILTER (WHERE version > first_in_batch OR EXISTS (SELECT 1"
+    "   FROM needlewatch.complication_versions v WHERE v.report_id = r.report_id"
+    "   AND v.version < r.version))"
+    " FROM (SELECT report_id, version, min(version) OVER (PARTITION BY report_id)"
+    "       AS first_in_batch FROM ins) r",
 };
 
 static const char copy_quarantine_sql[] =
     "COPY pg_temp.nw_stage_quarantine (topic, partition, kafka_offset, key, payload, error)"
     " FROM STDIN";
 static const char move_quarantine_sql[] =
-    "WITH moved AS (DELETE FROM pg_temp.nw_stage_quarantine RETURNING *)"
-    " INSERT INTO needlewatch.quarantine SELECT * FROM moved"
-    " ON CONFLICT (topic, partition, kafka_offset) DO NOTHING";
+    "WITH moved AS (DELETE FROM pg_temp.nw_stage_quarantine RETURNING *),"
+    " ins AS (INSERT INTO needlewatch.quarantine SELECT * FROM moved"
+    "         ON CONFLICT (topic, partition, kafka_offset) DO NOTHING RETURNING topic)"
+    " SELECT topic, count(*) FROM ins GROUP BY topic";
 
 static const char claim_sql[] =
     "INSERT INTO needlewatch.kafka_offsets AS o (group_id, topic, partition, next_offset,"
@@ -330,6 +345,21 @@ static step_t copy_in(pg_sink_t *sink, const char *sql, const copybuf_t *cb, cha
     return step;
 }
 
+/* Runs a query; *res gets its result (caller PQclear()s it) on STEP_OK. */
+static step_t query_step(pg_sink_t *sink, const char *sql, PGresult **out, char *errbuf,
+                         size_t errsize)
+{
+    PGresult *res = PQexec(sink->conn, sql);
+    step_t step;
+    if (PQresultStatus(res) == PGRES_TUPLES_OK) {
+        *out = res;
+        return STEP_OK;
+    }
+    step = classify(sink, res, sql, errbuf, errsize);
+    PQclear(res);
+    return step;
+}
+
 /* Runs a statement; *tuples gets its affected row count. */
 static step_t exec_step(pg_sink_t *sink, const char *sql, uint64_t *tuples, char *errbuf,
                         size_t errsize)
@@ -408,6 +438,7 @@ static step_t write_kind(pg_sink_t *sink, batch_t *batch, size_t lo, size_t hi,
                          report_kind_t kind, pg_write_stats_t *st, char *errbuf, size_t errsize)
 {
     uint64_t staged = 0, inserted = 0;
+    PGresult *res = NULL;
     step_t step;
 
     copybuf_reset(&sink->cb);
@@ -430,11 +461,14 @@ static step_t write_kind(pg_sink_t *sink, batch_t *batch, size_t lo, size_t hi,
     step = copy_in(sink, copy_sql[kind], &sink->cb, errbuf, errsize);
     if (step != STEP_OK)
         return step;
-    step = exec_step(sink, move_sql[kind], &inserted, errbuf, errsize);
+    step = query_step(sink, move_sql[kind], &res, errbuf, errsize);
     if (step != STEP_OK)
         return step;
-    st->stored += inserted;
-    st->duplicates += staged - inserted;
+    inserted = strtoull(PQgetvalue(res, 0, 0), NULL, 10);
+    st->stored[kind] += inserted;
+    st->duplicates[kind] += staged - inserted;
+    st->superseded[kind] += strtoull(PQgetvalue(res, 0, 1), NULL, 10);
+    PQclear(res);
     return STEP_OK;
 }
 
@@ -467,8 +501,11 @@ static step_t write_range(pg_sink_t *sink, batch_t *batch, size_t lo, size_t hi,
     if (step == STEP_OK) {
         if (exec_step(sink, "RELEASE SAVEPOINT nw_rows", NULL, errbuf, errsize) != STEP_OK)
             return STEP_FAILED;
-        st->stored += local.stored;
-        st->duplicates += local.duplicates;
+        for (int k = 0; k < 2; k++) {
+            st->stored[k] += local.stored[k];
+            st->duplicates[k] += local.duplicates[k];
+            st->superseded[k] += local.superseded[k];
+        }
         return STEP_OK;
     }
     if (step == STEP_FAILED)
@@ -487,8 +524,8 @@ static step_t write_range(pg_sink_t *sink, batch_t *batch, size_t lo, size_t hi,
                              rd_kafka_topic_name(batch->entries[i].rkm->rkt),
                              batch->entries[i].rkm->partition, batch->entries[i].rkm->offset,
                              why);
+                    st->db_rejected[batch->entries[i].kind]++;
                     batch_reject(batch, i, why);
-                    st->db_rejected++;
                 }
             }
             return STEP_OK;
@@ -506,7 +543,8 @@ static step_t write_range(pg_sink_t *sink, batch_t *batch, size_t lo, size_t hi,
 static step_t write_quarantine(pg_sink_t *sink, batch_t *batch, pg_write_stats_t *st,
                                char *errbuf, size_t errsize)
 {
-    uint64_t staged = 0, inserted = 0;
+    uint64_t staged = 0;
+    PGresult *res = NULL;
     step_t step;
 
     copybuf_reset(&sink->cb);
@@ -531,10 +569,15 @@ static step_t write_quarantine(pg_sink_t *sink, batch_t *batch, pg_write_stats_t
     }
     step = copy_in(sink, copy_quarantine_sql, &sink->cb, errbuf, errsize);
     if (step == STEP_OK)
-        step = exec_step(sink, move_quarantine_sql, &inserted, errbuf, errsize);
-    if (step == STEP_OK)
-        st->quarantined += inserted;
-    return step;
+        step = query_step(sink, move_quarantine_sql, &res, errbuf, errsize);
+    if (step != STEP_OK)
+        return step;
+    for (int r = 0; r < PQntuples(res); r++) {
+        int kind = strcmp(PQgetvalue(res, r, 0), sink->topics[0]) == 0 ? 0 : 1;
+        st->quarantined[kind] += strtoull(PQgetvalue(res, r, 1), NULL, 10);
+    }
+    PQclear(res);
+    return STEP_OK;
 }
 
 /* Advances the offsets where the epoch still matches; marks the others. */
@@ -610,10 +653,13 @@ pg_status_t pg_sink_write(pg_sink_t *sink, batch_t *batch, pg_partition_t *parts
         goto retry;
     if (exec_step(sink, "COMMIT", NULL, errbuf, errsize) != STEP_OK)
         goto retry;
-    stats->stored += st.stored;
-    stats->duplicates += st.duplicates;
-    stats->quarantined += st.quarantined;
-    stats->db_rejected += st.db_rejected;
+    for (int k = 0; k < 2; k++) {
+        stats->stored[k] += st.stored[k];
+        stats->duplicates[k] += st.duplicates[k];
+        stats->superseded[k] += st.superseded[k];
+        stats->quarantined[k] += st.quarantined[k];
+        stats->db_rejected[k] += st.db_rejected[k];
+    }
     return PG_OK;
 
 retry:

@@ -52,11 +52,13 @@ typedef struct pg_partition {
     bool fenced;           /* write: out */
 } pg_partition_t;
 
+/* Per report kind (indexed by report_kind_t). */
 typedef struct pg_write_stats {
-    uint64_t stored;       /* new report versions */
-    uint64_t duplicates;   /* report versions already stored */
-    uint64_t quarantined;  /* messages put in quarantine (incl. db_rejected) */
-    uint64_t db_rejected;  /* valid messages PostgreSQL refused */
+    uint64_t stored[2];      /* new report versions */
+    uint64_t duplicates[2];  /* report versions already stored */
+    uint64_t superseded[2];  /* stored versions above a lower version of the same report */
+    uint64_t quarantined[2]; /* messages put in quarantine (incl. db_rejected) */
+    uint64_t db_rejected[2]; /* valid messages PostgreSQL refused */
 } pg_write_stats_t;
 
 /* Copies every string argument. topics[REPORT_TREATMENT] and

@@ -13,8 +13,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "batch.h"
 #include "log.h"
+#include "metrics.h"
 #include "pg_sink.h"
 #include "report.h"
 
@@ -51,6 +54,9 @@ typedef struct worker {
     counters_t n;
     uint64_t last_stats_consumed;
     int64_t last_stats_ms;
+    metrics_t *metrics;       /* NULL when metrics.listen is empty */
+    metrics_snapshot_t snap;  /* written by this thread only; published to metrics */
+    int64_t last_publish_ms;
 } worker_t;
 
 static int64_t now_ms(void)
@@ -126,6 +132,11 @@ static bool ensure_pg(worker_t *w)
     if (pg_sink_connected(w->sink))
         return true;
     status = pg_sink_connect(w->sink, w->opts->migrate, errbuf, sizeof(errbuf));
+    w->snap.pg_up = status == PG_OK;
+    if (status != PG_OK)
+        w->snap.pg_errors++;
+    else
+        w->snap.pg_reconnects++;
     if (status == PG_FATAL) {
         log_error("pg", "%s", errbuf);
         w->fatal = true;
@@ -199,17 +210,27 @@ static bool flush(worker_t *w, int give_up_ms)
             goto out;
         }
         if (ensure_pg(w)) {
+            int64_t t0 = now_ms();
             status = pg_sink_write(w->sink, batch, parts, nparts, &st, errbuf, sizeof(errbuf));
             if (status == PG_OK) {
                 w->n.batches++;
-                w->n.stored += st.stored;
-                w->n.duplicates += st.duplicates;
-                w->n.quarantined += st.quarantined;
-                w->n.db_rejected += st.db_rejected;
-                log_debug("worker",
-                          "committed batch of %zu: stored %" PRIu64 ", duplicates %" PRIu64
-                          ", quarantined %" PRIu64,
-                          batch->count, st.stored, st.duplicates, st.quarantined);
+                w->snap.batches++;
+                metrics_observe_batch(&w->snap.batch_size, (double)batch->count);
+                metrics_observe_latency(&w->snap.commit_seconds, (double)(now_ms() - t0) / 1000.0);
+                for (int k = 0; k < 2; k++) {
+                    metrics_topic_t *mt = &w->snap.topic[k];
+                    w->n.stored += st.stored[k];
+                    w->n.duplicates += st.duplicates[k];
+                    w->n.quarantined += st.quarantined[k];
+                    w->n.db_rejected += st.db_rejected[k];
+                    mt->stored += st.stored[k];
+                    mt->duplicates += st.duplicates[k];
+                    mt->superseded += st.superseded[k];
+                    mt->quarantined += st.quarantined[k];
+                    mt->db_rejected += st.db_rejected[k];
+                }
+                log_debug("worker", "committed batch of %zu in %" PRId64 " ms", batch->count,
+                          now_ms() - t0);
                 commit_to_kafka(w, parts, nparts);
                 batch_clear(batch);
                 ok = true;
@@ -229,7 +250,11 @@ static bool flush(worker_t *w, int give_up_ms)
                 continue;
             }
             log_warn("pg", "batch of %zu not written, will retry: %s", batch->count, errbuf);
+            w->snap.pg_errors++;
+            w->snap.pg_up = pg_sink_connected(w->sink);
         }
+        w->snap.pg_retries++;
+        metrics_publish(w->metrics, &w->snap);
         if (!run || (give_up_ms && now_ms() - started > give_up_ms)) {
             log_warn("worker",
                      "dropping the uncommitted batch of %zu messages; their offsets did not "
@@ -328,6 +353,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     rd_kafka_resp_err_t aerr = RD_KAFKA_RESP_ERR_NO_ERROR;
 
     w->n.rebalances++;
+    w->snap.rebalances++;
     switch (err) {
     case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
         on_assign(w, list);
@@ -363,6 +389,8 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         aerr = rd_kafka_assign(rk, NULL);
         break;
     }
+    w->snap.assigned_partitions = w->assigned_count;
+    w->snap.kafka_up = true;
     if (error) {
         log_error("kafka", "incremental (un)assign failed: %s", rd_kafka_error_string(error));
         rd_kafka_error_destroy(error);
@@ -403,7 +431,56 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
         return;
     }
     /* Brokers going away is expected: librdkafka reconnects by itself. */
+    if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
+        w->snap.kafka_up = false;
     log_warn("kafka", "%s: %s", rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
+}
+
+/* librdkafka's statistics (statistics.interval.ms, on when metrics are):
+ * whether any broker is up, and the consumer lag of our partitions. */
+static int stats_cb(rd_kafka_t *rk, char *json, size_t json_len, void *opaque)
+{
+    worker_t *w = opaque;
+    cJSON *root = cJSON_ParseWithLength(json, json_len);
+    const cJSON *brokers, *topics, *b, *t, *p;
+    bool up = false;
+    (void)rk;
+
+    if (!root)
+        return 0;
+    brokers = cJSON_GetObjectItemCaseSensitive(root, "brokers");
+    cJSON_ArrayForEach(b, brokers)
+    {
+        const cJSON *state = cJSON_GetObjectItemCaseSensitive(b, "state");
+        const cJSON *nodeid = cJSON_GetObjectItemCaseSensitive(b, "nodeid");
+        if (cJSON_IsString(state) && strcmp(state->valuestring, "UP") == 0 &&
+            cJSON_IsNumber(nodeid) && nodeid->valuedouble >= 0)
+            up = true;
+    }
+    w->snap.kafka_up = up;
+    w->snap.lag_count = 0;
+    topics = cJSON_GetObjectItemCaseSensitive(root, "topics");
+    cJSON_ArrayForEach(t, topics)
+    {
+        report_kind_t kind;
+        if (!topic_kind(w, t->string, &kind))
+            continue;
+        cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(t, "partitions"))
+        {
+            const cJSON *lag = cJSON_GetObjectItemCaseSensitive(p, "consumer_lag");
+            int32_t partition = (int32_t)atol(p->string);
+            metrics_lag_t *l;
+            if (partition < 0 || !find_assigned(w, kind, partition) || !cJSON_IsNumber(lag) ||
+                lag->valuedouble < 0 || w->snap.lag_count == METRICS_MAX_LAG)
+                continue;
+            l = &w->snap.lag[w->snap.lag_count++];
+            snprintf(l->topic, sizeof(l->topic), "%s", t->string);
+            l->partition = partition;
+            l->lag = (int64_t)lag->valuedouble;
+        }
+    }
+    cJSON_Delete(root);
+    return 0; /* librdkafka frees json */
 }
 
 static void handle_message(worker_t *w, rd_kafka_message_t *rkm)
@@ -419,6 +496,7 @@ static void handle_message(worker_t *w, rd_kafka_message_t *rkm)
     }
     a->eof = false;
     w->n.consumed++;
+    w->snap.topic[entry.kind].consumed++;
     entry.rkm = rkm;
     entry.valid = report_decode(entry.kind, rkm->payload, rkm->payload ? rkm->len : 0,
                                 &w->limits, w->today, &entry.report, errbuf, sizeof(errbuf));
@@ -495,6 +573,13 @@ static rd_kafka_t *make_consumer(worker_t *w)
     rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
     rd_kafka_conf_set_log_cb(conf, log_cb);
     rd_kafka_conf_set_error_cb(conf, error_cb);
+    if (w->metrics) {
+        size = sizeof(value);
+        if (rd_kafka_conf_get(conf, "statistics.interval.ms", value, &size) == RD_KAFKA_CONF_OK &&
+            strcmp(value, "0") == 0)
+            rd_kafka_conf_set(conf, "statistics.interval.ms", "5000", errbuf, sizeof(errbuf));
+        rd_kafka_conf_set_stats_cb(conf, stats_cb);
+    }
 
     rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errbuf, sizeof(errbuf));
     if (!rk) {
@@ -535,6 +620,17 @@ int worker_run(const nw_config_t *cfg, const worker_opts_t *opts)
     if (rd_kafka_conf_get(cfg->kconf, "group.id", value, &size) != RD_KAFKA_CONF_OK)
         snprintf(value, sizeof(value), "needlewatch-ingest");
 
+    w.snap.topic_name[REPORT_TREATMENT] = cfg->topic_treatments;
+    w.snap.topic_name[REPORT_COMPLICATION] = cfg->topic_complications;
+    w.snap.loop_ms = now_ms();
+    if (*cfg->metrics_listen) {
+        char errbuf[256];
+        if (!(w.metrics = metrics_start(cfg->metrics_listen, errbuf, sizeof(errbuf)))) {
+            log_error("metrics", "%s", errbuf);
+            goto out;
+        }
+        metrics_publish(w.metrics, &w.snap);
+    }
     if (!batch_init(&w.batch, (size_t)cfg->batch_max_messages)) {
         log_error("worker", "out of memory");
         goto out;
@@ -591,6 +687,11 @@ int worker_run(const nw_config_t *cfg, const worker_opts_t *opts)
             flush(&w, 0);
         if (cfg->stats_interval_ms && t - w.last_stats_ms >= cfg->stats_interval_ms)
             log_stats(&w, false);
+        w.snap.loop_ms = t;
+        if (w.metrics && t - w.last_publish_ms >= 200) {
+            metrics_publish(w.metrics, &w.snap);
+            w.last_publish_ms = t;
+        }
         if (opts->exit_on_eof && w.batch.count == 0 && all_eof(&w)) {
             log_info("worker", "every assigned partition consumed and committed; exiting");
             break;
@@ -598,6 +699,8 @@ int worker_run(const nw_config_t *cfg, const worker_opts_t *opts)
     }
     /* Finish the open batch if PostgreSQL lets us, else leave it for
      * redelivery; then leave the group (which revokes our partitions). */
+    w.snap.stopping = true;
+    metrics_publish(w.metrics, &w.snap);
     flush(&w, 5000);
 out_ok:
     rc = w.fatal ? 1 : 0;
@@ -610,6 +713,7 @@ out:
     if (topics)
         rd_kafka_topic_partition_list_destroy(topics);
     log_stats(&w, true);
+    metrics_stop(w.metrics);
     batch_free(&w.batch);
     pg_sink_destroy(w.sink);
     free(w.assigned);

@@ -7,6 +7,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake pkg-config           # the build
   librdkafka-dev libpq-dev libcjson-dev libcmocka-dev   # the four dependencies
+  libmicrohttpd-dev curl                    # the metrics endpoint, and scraping it in tests
   postgresql-15 postgresql-client-15        # private PostgreSQL for the demo and tests
   kcat                                      # a Kafka client we did not write, for tests
   python3                                   # test oracles (independent recomputation)
