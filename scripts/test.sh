@@ -17,7 +17,7 @@ bash scripts/deps.sh
 build() { # build DIR [cmake args...]
   local dir=$1; shift
   cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
-  cmake --build "$dir" -j "$JOBS" >/dev/null 2>"$dir.err" || { cat "$dir.err" >&2; exit 1; }
+  cmake --build "$dir" -j "$JOBS" >"$dir/build.log" 2>&1 || { tail -n 50 "$dir/build.log" >&2; exit 1; }
 }
 
 rc=0
