@@ -35,6 +35,29 @@ static const char stage_sql[] =
     " (LIKE needlewatch.quarantine INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;"
     "RESET client_min_messages;";
 
+/* The fast path: straight into the tables, for batches without duplicates. */
+static const char *const copy_direct_sql[2] = {
+    "COPY needlewatch.treatment_versions (report_id, version, nullified, treated_on, setting,"
+    " device_type, manufacturer, model, needle_depth_mm, operator, fitzpatrick, sterile_tip,"
+    " active_acne, serum, region, reported_at, source_topic, source_partition, source_offset,"
+    " message) FROM STDIN",
+    "COPY needlewatch.complication_versions (report_id, version, nullified, treatment_id, type,"
+    " severity, onset_days, outcome, medical_attention, reported_at, source_topic,"
+    " source_partition, source_offset, message) FROM STDIN",
+};
+
+/* How many of the given (report_id, version) pairs have a lower version
+ * stored (run after the direct COPY, so the batch's own rows count). */
+static const char *const superseded_sql[2] = {
+    "SELECT count(*) FROM unnest($1::text[], $2::int[]) AS u(id, v) WHERE EXISTS"
+    " (SELECT 1 FROM needlewatch.treatment_versions t WHERE t.report_id = u.id"
+    "  AND t.version < u.v)",
+    "SELECT count(*) FROM unnest($1::text[], $2::int[]) AS u(id, v) WHERE EXISTS"
+    " (SELECT 1 FROM needlewatch.complication_versions t WHERE t.report_id = u.id"
+    "  AND t.version < u.v)",
+};
+
+/* The careful path: through a staging table, deduplicated on the way in. */
 static const char *const copy_sql[2] = {
     "COPY pg_temp.nw_stage_treatments (report_id, version, nullified, treated_on, setting,"
     " device_type, manufacturer, model, needle_depth_mm, operator, fitzpatrick, sterile_tip,"
@@ -296,12 +319,21 @@ out:
 }
 
 /* The result of one statement inside the transaction. */
-typedef enum { STEP_OK, STEP_DATA_ERROR, STEP_FAILED } step_t;
+typedef enum {
+    STEP_OK,
+    STEP_CONFLICT,   /* unique violation: a duplicate on the direct COPY path */
+    STEP_DATA_ERROR, /* PostgreSQL rejected a value */
+    STEP_FAILED,     /* anything else: connection, server state... */
+} step_t;
 
 static step_t classify(pg_sink_t *sink, PGresult *res, const char *what, char *errbuf,
                        size_t errsize)
 {
     const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    if (state && strcmp(state, "23505") == 0) {
+        snprintf(errbuf, errsize, "duplicate report version in the batch");
+        return STEP_CONFLICT;
+    }
     if (state && (strncmp(state, "22", 2) == 0 || strncmp(state, "23", 2) == 0)) {
         const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
         snprintf(errbuf, errsize, "database rejected the report: %s (SQLSTATE %s)",
@@ -433,11 +465,72 @@ static void add_complication_row(copybuf_t *cb, const batch_entry_t *e)
     copybuf_end_row(cb);
 }
 
-/* Stages and moves the valid entries of [lo, hi) of one kind. */
-static step_t write_kind(pg_sink_t *sink, batch_t *batch, size_t lo, size_t hi,
-                         report_kind_t kind, pg_write_stats_t *st, char *errbuf, size_t errsize)
+/* Counts, after a direct COPY, the rows of [lo, hi) of one kind that
+ * supersede a lower version. Only versions above 1 can, so this is usually
+ * no query at all. */
+static step_t count_superseded(pg_sink_t *sink, const batch_t *batch, size_t lo, size_t hi,
+                               report_kind_t kind, uint64_t *out, char *errbuf, size_t errsize)
 {
-    uint64_t staged = 0, inserted = 0;
+    size_t n = 0, cap_ids = 3, cap_versions = 3, li = 0, lv = 0;
+    char *ids, *versions;
+    const char *params[2];
+    PGresult *res;
+    step_t step = STEP_FAILED;
+
+    *out = 0;
+    for (size_t i = lo; i < hi; i++) {
+        const batch_entry_t *e = &batch->entries[i];
+        if (e->valid && e->kind == kind && e->report.version > 1) {
+            n++;
+            cap_ids += strlen(e->report.report_id) + 1;
+            cap_versions += 12;
+        }
+    }
+    if (n == 0)
+        return STEP_OK;
+    ids = malloc(cap_ids);
+    versions = malloc(cap_versions);
+    if (!ids || !versions) {
+        snprintf(errbuf, errsize, "out of memory");
+        goto out;
+    }
+    /* report_id is [A-Za-z0-9._:-]{1,64}: safe in an array literal unquoted. */
+    ids[li++] = versions[lv++] = '{';
+    for (size_t i = lo; i < hi; i++) {
+        const batch_entry_t *e = &batch->entries[i];
+        if (!e->valid || e->kind != kind || e->report.version <= 1)
+            continue;
+        li += (size_t)snprintf(ids + li, cap_ids - li, "%s%s", li > 1 ? "," : "",
+                               e->report.report_id);
+        lv += (size_t)snprintf(versions + lv, cap_versions - lv, "%s%d", lv > 1 ? "," : "",
+                               e->report.version);
+    }
+    snprintf(ids + li, cap_ids - li, "}");
+    snprintf(versions + lv, cap_versions - lv, "}");
+    params[0] = ids;
+    params[1] = versions;
+    res = PQexecParams(sink->conn, superseded_sql[kind], 2, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(res) == PGRES_TUPLES_OK) {
+        *out = strtoull(PQgetvalue(res, 0, 0), NULL, 10);
+        step = STEP_OK;
+    } else {
+        step = classify(sink, res, "counting superseded versions", errbuf, errsize);
+    }
+    PQclear(res);
+out:
+    free(ids);
+    free(versions);
+    return step;
+}
+
+/* Writes the valid entries of [lo, hi) of one kind: with direct, by COPY
+ * straight into the table (a duplicate then fails it with STEP_CONFLICT);
+ * otherwise through the staging table, counting duplicates. */
+static step_t write_kind(pg_sink_t *sink, batch_t *batch, size_t lo, size_t hi,
+                         report_kind_t kind, bool direct, pg_write_stats_t *st, char *errbuf,
+                         size_t errsize)
+{
+    uint64_t staged = 0, inserted = 0, superseded = 0;
     PGresult *res = NULL;
     step_t step;
 
@@ -458,12 +551,22 @@ static step_t write_kind(pg_sink_t *sink, batch_t *batch, size_t lo, size_t hi,
         snprintf(errbuf, errsize, "out of memory building COPY data");
         return STEP_FAILED;
     }
+    if (direct) {
+        step = copy_in(sink, copy_direct_sql[kind], &sink->cb, errbuf, errsize);
+        if (step == STEP_OK)
+            step = count_superseded(sink, batch, lo, hi, kind, &superseded, errbuf, errsize);
+        if (step != STEP_OK)
+            return step;
+        st->stored[kind] += staged;
+        st->superseded[kind] += superseded;
+        return STEP_OK;
+    }
     step = copy_in(sink, copy_sql[kind], &sink->cb, errbuf, errsize);
     if (step != STEP_OK)
-        return step;
+        return step == STEP_CONFLICT ? STEP_DATA_ERROR : step;
     step = query_step(sink, move_sql[kind], &res, errbuf, errsize);
     if (step != STEP_OK)
-        return step;
+        return step == STEP_CONFLICT ? STEP_DATA_ERROR : step;
     inserted = strtoull(PQgetvalue(res, 0, 0), NULL, 10);
     st->stored[kind] += inserted;
     st->duplicates[kind] += staged - inserted;
@@ -495,9 +598,21 @@ static step_t write_range(pg_sink_t *sink, batch_t *batch, size_t lo, size_t hi,
     step = exec_step(sink, "SAVEPOINT nw_rows", NULL, errbuf, errsize);
     if (step != STEP_OK)
         return STEP_FAILED;
-    step = write_kind(sink, batch, lo, hi, REPORT_TREATMENT, &local, errbuf, errsize);
+    /* Fast path first; a duplicate anywhere sends the range the careful way. */
+    step = write_kind(sink, batch, lo, hi, REPORT_TREATMENT, true, &local, errbuf, errsize);
     if (step == STEP_OK)
-        step = write_kind(sink, batch, lo, hi, REPORT_COMPLICATION, &local, errbuf, errsize);
+        step = write_kind(sink, batch, lo, hi, REPORT_COMPLICATION, true, &local, errbuf,
+                          errsize);
+    if (step == STEP_CONFLICT) {
+        memset(&local, 0, sizeof(local));
+        if (exec_step(sink, "ROLLBACK TO SAVEPOINT nw_rows", NULL, errbuf, errsize) != STEP_OK)
+            return STEP_FAILED;
+        log_debug("pg", "duplicates in the batch: writing it through the staging tables");
+        step = write_kind(sink, batch, lo, hi, REPORT_TREATMENT, false, &local, errbuf, errsize);
+        if (step == STEP_OK)
+            step = write_kind(sink, batch, lo, hi, REPORT_COMPLICATION, false, &local, errbuf,
+                              errsize);
+    }
     if (step == STEP_OK) {
         if (exec_step(sink, "RELEASE SAVEPOINT nw_rows", NULL, errbuf, errsize) != STEP_OK)
             return STEP_FAILED;

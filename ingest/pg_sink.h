@@ -7,9 +7,13 @@
  *   2. advance the offsets of the batch's partitions, but only where the
  *      partition's epoch is still the one this worker claimed (fencing: a
  *      worker that lost a partition in a rebalance cannot write for it);
- *   3. COPY the valid reports into session-local staging tables, then move
- *      them into the *_versions tables with ON CONFLICT DO NOTHING, so a
- *      redelivered report is counted as a duplicate and never stored twice;
+ *   3. COPY the valid reports straight into the *_versions tables (the fast
+ *      path). If that hits a duplicate (primary key (report_id, version)), roll
+ *      the step back and take the careful path instead: COPY into
+ *      session-local staging tables, then move the rows with ON CONFLICT DO
+ *      NOTHING, so a redelivered report is counted as a duplicate and never
+ *      stored twice. Duplicates are rare (redeliveries after a crash or a
+ *      rebalance), so almost every batch takes the fast path;
  *   4. COPY the invalid messages into the quarantine;
  *   5. COMMIT.
  * Step 3 runs under a savepoint. If PostgreSQL rejects a value that the

@@ -24,12 +24,13 @@ nw_check "restart resumes: only the 100 new messages are consumed" 1 \
   "$(grep -c 'final consumed=100 stored=100 duplicates=0' "$WORK/run2.log")"
 
 # Rewind one partition in PostgreSQL only: the worker must follow PostgreSQL.
-p0=$(nw_sql "SELECT next_offset FROM needlewatch.kafka_offsets WHERE topic = 'treatments' AND partition = 0")
-nw_sql "UPDATE needlewatch.kafka_offsets SET next_offset = 0 WHERE topic = 'treatments' AND partition = 0" >/dev/null
+part=$(nw_sql "SELECT partition FROM needlewatch.kafka_offsets WHERE topic = 'treatments' ORDER BY next_offset DESC LIMIT 1")
+p0=$(nw_sql "SELECT next_offset FROM needlewatch.kafka_offsets WHERE topic = 'treatments' AND partition = $part")
+nw_sql "UPDATE needlewatch.kafka_offsets SET next_offset = 0 WHERE topic = 'treatments' AND partition = $part" >/dev/null
 nw_ingest run3 --config "$WORK/w.properties"
 nw_check "rewound offsets in PostgreSQL are honoured (redelivery, no duplicates)" 1 \
   "$(grep -c "final consumed=$p0 stored=0 duplicates=$p0" "$WORK/run3.log")"
 nw_check "still 400 reports" 400 "$(nw_sql "SELECT count(*) FROM needlewatch.treatments")"
 nw_check "offsets back where they were" "$p0" \
-  "$(nw_sql "SELECT next_offset FROM needlewatch.kafka_offsets WHERE topic = 'treatments' AND partition = 0")"
+  "$(nw_sql "SELECT next_offset FROM needlewatch.kafka_offsets WHERE topic = 'treatments' AND partition = $part")"
 nw_done
