@@ -20,19 +20,42 @@ struct pg_sink {
     char *topics[2];
     PGconn *conn;
     bool migrated;
+    bool no_direct;   /* the role cannot COPY into the tables (row-level security) */
     copybuf_t cb;
 };
 
 #define COPY_CHUNK (256 * 1024)
 
+#define TREATMENT_COLUMNS                                                                     \
+    "report_id, version, nullified, treated_on, setting, device_type, manufacturer, model,"   \
+    " needle_depth_mm, operator, fitzpatrick, sterile_tip, active_acne, serum, region,"       \
+    " reported_at, ingested_at, source_topic, source_partition, source_offset, message"
+#define COMPLICATION_COLUMNS                                                                  \
+    "report_id, version, nullified, treatment_id, type, severity, onset_days, outcome,"       \
+    " medical_attention, reported_at, ingested_at, source_topic, source_partition,"           \
+    " source_offset, message"
+
+/* Staging tables, spelled out rather than LIKE the real ones so the worker's
+ * role needs no SELECT on them. No constraints: the real tables check. */
 static const char stage_sql[] =
     "SET client_min_messages = warning;"
-    "CREATE TEMP TABLE IF NOT EXISTS nw_stage_treatments"
-    " (LIKE needlewatch.treatment_versions INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;"
-    "CREATE TEMP TABLE IF NOT EXISTS nw_stage_complications"
-    " (LIKE needlewatch.complication_versions INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;"
-    "CREATE TEMP TABLE IF NOT EXISTS nw_stage_quarantine"
-    " (LIKE needlewatch.quarantine INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;"
+    "CREATE TEMP TABLE IF NOT EXISTS nw_stage_treatments ("
+    " report_id text, version integer, nullified boolean, treated_on date, setting text,"
+    " device_type text, manufacturer text, model text, needle_depth_mm double precision,"
+    " operator text, fitzpatrick smallint, sterile_tip boolean, active_acne boolean,"
+    " serum text, region text, reported_at timestamptz, ingested_at timestamptz DEFAULT now(),"
+    " source_topic text, source_partition integer, source_offset bigint, message text)"
+    " ON COMMIT DELETE ROWS;"
+    "CREATE TEMP TABLE IF NOT EXISTS nw_stage_complications ("
+    " report_id text, version integer, nullified boolean, treatment_id text, type text,"
+    " severity text, onset_days smallint, outcome text, medical_attention boolean,"
+    " reported_at timestamptz, ingested_at timestamptz DEFAULT now(), source_topic text,"
+    " source_partition integer, source_offset bigint, message text)"
+    " ON COMMIT DELETE ROWS;"
+    "CREATE TEMP TABLE IF NOT EXISTS nw_stage_quarantine ("
+    " topic text, partition integer, kafka_offset bigint, key bytea, payload bytea,"
+    " error text, received_at timestamptz DEFAULT now())"
+    " ON COMMIT DELETE ROWS;"
     "RESET client_min_messages;";
 
 /* The fast path: straight into the tables, for batches without duplicates. */
@@ -74,7 +97,8 @@ static const char *const copy_sql[2] = {
  * are invisible to the rest of its statement, hence the window). */
 static const char *const move_sql[2] = {
     "WITH moved AS (DELETE FROM pg_temp.nw_stage_treatments RETURNING *),"
-    " ins AS (INSERT INTO needlewatch.treatment_versions SELECT * FROM moved"
+    " ins AS (INSERT INTO needlewatch.treatment_versions (" TREATMENT_COLUMNS ")"
+    "         SELECT " TREATMENT_COLUMNS " FROM moved"
     "         ON CONFLICT (report_id, version) DO NOTHING RETURNING report_id, version)"
     " SELECT count(*), count(*) FILTER (WHERE version > first_in_batch OR EXISTS (SELECT 1"
     "   FROM needlewatch.treatment_versions v WHERE v.report_id = r.report_id"
@@ -82,7 +106,8 @@ static const char *const move_sql[2] = {
     " FROM (SELECT report_id, version, min(version) OVER (PARTITION BY report_id)"
     "       AS first_in_batch FROM ins) r",
     "WITH moved AS (DELETE FROM pg_temp.nw_stage_complications RETURNING *),"
-    " ins AS (INSERT INTO needlewatch.complication_versions SELECT * FROM moved"
+    " ins AS (INSERT INTO needlewatch.complication_versions (" COMPLICATION_COLUMNS ")"
+    "         SELECT " COMPLICATION_COLUMNS " FROM moved"
     "         ON CONFLICT (report_id, version) DO NOTHING RETURNING report_id, version)"
     " SELECT count(*), count(*) FILTER (WHERE version > first_in_batch OR EXISTS (SELECT 1"
     "   FROM needlewatch.complication_versions v WHERE v.report_id = r.report_id"
@@ -96,7 +121,9 @@ static const char copy_quarantine_sql[] =
     " FROM STDIN";
 static const char move_quarantine_sql[] =
     "WITH moved AS (DELETE FROM pg_temp.nw_stage_quarantine RETURNING *),"
-    " ins AS (INSERT INTO needlewatch.quarantine SELECT * FROM moved"
+    " ins AS (INSERT INTO needlewatch.quarantine (topic, partition, kafka_offset, key, payload,"
+    "         error, received_at)"
+    "         SELECT topic, partition, kafka_offset, key, payload, error, received_at FROM moved"
     "         ON CONFLICT (topic, partition, kafka_offset) DO NOTHING RETURNING topic)"
     " SELECT topic, count(*) FROM ins GROUP BY topic";
 
@@ -332,6 +359,15 @@ static step_t classify(pg_sink_t *sink, PGresult *res, const char *what, char *e
     const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
     if (state && strcmp(state, "23505") == 0) {
         snprintf(errbuf, errsize, "duplicate report version in the batch");
+        return STEP_CONFLICT;
+    }
+    if (state && strcmp(state, "0A000") == 0 && !sink->no_direct) {
+        /* "COPY FROM not supported with row-level security": this role must
+         * write through INSERT, so through the staging tables from now on. */
+        log_info("pg", "direct COPY not allowed for this role (%s); using the staging tables",
+                 PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
+        sink->no_direct = true;
+        snprintf(errbuf, errsize, "direct COPY not supported");
         return STEP_CONFLICT;
     }
     if (state && (strncmp(state, "22", 2) == 0 || strncmp(state, "23", 2) == 0)) {
@@ -599,14 +635,18 @@ static step_t write_range(pg_sink_t *sink, batch_t *batch, size_t lo, size_t hi,
     if (step != STEP_OK)
         return STEP_FAILED;
     /* Fast path first; a duplicate anywhere sends the range the careful way. */
-    step = write_kind(sink, batch, lo, hi, REPORT_TREATMENT, true, &local, errbuf, errsize);
-    if (step == STEP_OK)
-        step = write_kind(sink, batch, lo, hi, REPORT_COMPLICATION, true, &local, errbuf,
-                          errsize);
+    step = STEP_CONFLICT;
+    if (!sink->no_direct) {
+        step = write_kind(sink, batch, lo, hi, REPORT_TREATMENT, true, &local, errbuf, errsize);
+        if (step == STEP_OK)
+            step = write_kind(sink, batch, lo, hi, REPORT_COMPLICATION, true, &local, errbuf,
+                              errsize);
+        if (step == STEP_CONFLICT &&
+            exec_step(sink, "ROLLBACK TO SAVEPOINT nw_rows", NULL, errbuf, errsize) != STEP_OK)
+            return STEP_FAILED;
+    }
     if (step == STEP_CONFLICT) {
         memset(&local, 0, sizeof(local));
-        if (exec_step(sink, "ROLLBACK TO SAVEPOINT nw_rows", NULL, errbuf, errsize) != STEP_OK)
-            return STEP_FAILED;
         log_debug("pg", "duplicates in the batch: writing it through the staging tables");
         step = write_kind(sink, batch, lo, hi, REPORT_TREATMENT, false, &local, errbuf, errsize);
         if (step == STEP_OK)
