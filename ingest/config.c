@@ -67,6 +67,10 @@ static const char *const kafka_defaults[][2] = {
     {"auto.offset.reset", "earliest"},
     {"enable.partition.eof", "true"},
     {"client.id", "needlewatch-ingest"},
+    /* Bounded memory: at most 16 MiB prefetched, fetch responses of 4 MiB
+     * (messages in the open batch keep their fetch buffer alive). */
+    {"queued.max.messages.kbytes", "16384"},
+    {"fetch.max.bytes", "4194304"},
 };
 
 static const char *const secret_keys[] = {
