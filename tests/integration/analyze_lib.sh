@@ -37,12 +37,17 @@ an_comp() {
 
 # an_run OUT [analyzer args...]: runs the analyzer with stdout to OUT and
 # stderr to $WORK/stderr (also appended to $WORK/analyze.log); prints its
-# exit code, so a test can check it without tripping set -e.
+# exit code, so a test can check it without tripping set -e, or "sanitizer"
+# when an ASan/UBSan report hides behind an expected failure code.
 an_run() {
     local out=$1 rc=0; shift
     "$NW_BIN/needlewatch-analyze" "$@" >"$out" 2>"$WORK/stderr" || rc=$?
     cat "$WORK/stderr" >>"$WORK/analyze.log"
-    echo "$rc"
+    if grep -q -E 'Sanitizer|runtime error:' "$WORK/stderr"; then
+        echo sanitizer
+    else
+        echo "$rc"
+    fi
 }
 
 # an_py FILE EXPR: prints the python expression EXPR evaluated with d = the

@@ -89,16 +89,20 @@ nw_check "hand: views agree" ok "$(an_check_views "$J")"
 nw_check "hand: orphan view" "C6 treatment withdrawn,C7 treatment unknown" \
     "$(nw_sql "SELECT string_agg(report_id || ' ' || reason, ',' ORDER BY report_id) FROM needlewatch.orphan_complications")"
 
-# Every double in the JSON reads back as the double the analyzer computed:
-# the text of each number is the shortest that round-trips (repr).
+# Numbers are JSON numbers, never strings; each double is written in its
+# shortest exact form (Python's repr gives the same text), and each rate is
+# bit for bit cases / treatments (IEEE division, the same in Python).
 nw_check "hand: numbers are exact JSON numbers" ok "$(python3 - "$J" <<'PY'
 import json, re, sys
 text = open(sys.argv[1]).read()
-bad = [t for t in re.findall(r':\s*(-?[0-9][0-9.eE+-]*)', text)
-       if repr(float(t)) != t and not re.fullmatch(r'-?[0-9]+', t)
-       and float(repr(float(t))) != float(t)]
+d = json.loads(text)
+tokens = re.findall(r'"\w+":\s*(-?[0-9][0-9.eE+-]*)', text)
+floats = [t for t in tokens if not re.fullmatch(r'-?[0-9]+', t)]
+not_shortest = [t for t in floats if repr(float(t)) != t]
 strings = [v for k, v in re.findall(r'"(\w+)":\s*"(-?[0-9][0-9.eE+-]*)"', text) if k != "version"]
-print("ok" if not bad and not strings else "bad %r strings %r" % (bad[:5], strings[:5]))
+inexact = [r for r in d["rates"] if r["rate"] != r["cases"] / r["treatments"]]
+ok = floats and not not_shortest and not strings and not inexact
+print("ok" if ok else "not shortest %r, strings %r, inexact %r" % (not_shortest[:5], strings[:5], inexact[:2]))
 PY
 )"
 

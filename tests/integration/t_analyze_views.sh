@@ -68,6 +68,14 @@ done
 # The whole-period numbers are not degenerate: comparisons defined, strata used.
 nw_check "no window: exit 0" 0 "$(an_run "$J")"
 nw_check "adjusted any defined" 1 "$(an_py "$J" 'int(adj("any")["mh_rate_ratio"] is not None and adj("any")["strata_used"] == 35)')"
+nw_check "every double in its shortest exact form" ok "$(python3 - "$J" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+floats = [t for t in re.findall(r'"\w+":\s*(-?[0-9][0-9.eE+-]*)', text) if not re.fullmatch(r'-?[0-9]+', t)]
+bad = [t for t in floats if repr(float(t)) != t]
+print("ok" if len(floats) > 1000 and not bad else "%d floats, not shortest: %r" % (len(floats), bad[:5]))
+PY
+)"
 nw_check "text renders" 0 "$(an_run "$WORK/report.txt" --format text)"
 nw_check "csv renders" 0 "$(an_run "$WORK/rates.csv" --format csv)"
 nw_check "csv rows" "$(an_py "$J" 'len(d["rates"]) + 1')" "$(wc -l <"$WORK/rates.csv")"

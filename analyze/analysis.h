@@ -1,0 +1,82 @@
+/*
+ * analysis.h - rates, intervals and home-versus-clinic comparisons built
+ * from a filled cube.
+ *
+ * This is where the definitions of the report live:
+ *   rates        every cell of the cube with at least one treatment, for
+ *                "any" and each type: cases / treatments, 95% Wilson interval;
+ *   comparisons  every device type (and "all") x skin type (and "all") x
+ *                complication where home and clinic both have a treatment:
+ *                crude rate ratio home / clinic, 95% Katz interval, undefined
+ *                when either side has no case;
+ *   adjusted     per complication, the Mantel-Haenszel rate ratio of home
+ *                versus clinic over the strata device type x skin type
+ *                (unknown skin type is a stratum of its own), 95%
+ *                Greenland-Robins interval.
+ * The statistics themselves are stats.c's. Pure: no I/O.
+ */
+#ifndef NW_ANALYSIS_H
+#define NW_ANALYSIS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cube.h"
+
+typedef struct {
+    size_t device; /* cube device slot, CUBE_DEVICE_ALL for "all" */
+    int setting, skin, complication;
+    int64_t treatments, cases;
+    double rate, ci_low, ci_high;
+} analysis_rate_t;
+
+typedef struct {
+    int64_t treatments, cases;
+    double rate;
+} analysis_side_t;
+
+typedef struct {
+    size_t device;
+    int skin, complication;
+    analysis_side_t home, clinic;
+    bool defined; /* false: a side has no case; the ratio fields are NaN */
+    double rate_ratio, ci_low, ci_high;
+} analysis_comparison_t;
+
+typedef struct {
+    int complication;
+    bool defined; /* false: no home case or no clinic case in a usable stratum */
+    double mh_rate_ratio, ci_low, ci_high;
+    size_t strata_used; /* strata (device type x skin type) with both settings */
+} analysis_adjusted_t;
+
+typedef struct {
+    const cube_t *cube; /* borrowed: must outlive the analysis */
+    double z;           /* the normal quantile of the intervals */
+    analysis_rate_t *rates; /* owned */
+    size_t n_rates;
+    analysis_comparison_t *comparisons; /* owned */
+    size_t n_comparisons;
+    analysis_adjusted_t adjusted[CUBE_COMPLICATIONS];
+} analysis_t;
+
+/* Builds the analysis of cube (margins filled) at 95%. The analysis borrows
+ * cube; free its arrays with analysis_free(). Returns 0, or -1 with the
+ * reason in errbuf (out of memory, or counts the statistics reject). */
+int analysis_build(const cube_t *cube, analysis_t *analysis, char *errbuf, size_t errlen)
+    __attribute__((warn_unused_result));
+
+/* Frees what analysis_build() allocated; safe on a zeroed analysis. */
+void analysis_free(analysis_t *analysis);
+
+/* The comparison for (device, skin, complication), or NULL when there is
+ * none (a setting without treatments). */
+const analysis_comparison_t *analysis_find_comparison(const analysis_t *analysis, size_t device,
+                                                      int skin, int complication);
+
+/* The rate row for a cell, or NULL when the cell has no treatment. */
+const analysis_rate_t *analysis_find_rate(const analysis_t *analysis, size_t device,
+                                          int setting, int skin, int complication);
+
+#endif

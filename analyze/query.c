@@ -1,0 +1,279 @@
+/*
+ * query.c - reads the counts of the analysis from PostgreSQL (see query.h).
+ *
+ * One pass over the current treatments. Complications are first folded per
+ * treatment_id into a bit mask of their types (bit i = the i-th type of
+ * cube.c, passed in as $3 so the list has one source) and a report count;
+ * two reports of one type set one bit, so they make one case. Each current
+ * treatment then joins its mask, and the statement groups by
+ * (in window, device_type, setting, fitzpatrick, mask):
+ *
+ *   kind 'cell'   n treatments with exactly these types, and their reports
+ *   kind 'complication_reports_all', 'quarantined'   n
+ *
+ * A few hundred rows come back whatever the table sizes. query_load_cube()
+ * adds each 'cell' row's n to its base cell's treatments, to "any" when the
+ * mask is not 0 and to every type whose bit is set: "any" is thus counted
+ * per treatment, never summed from the types. Reports on no current
+ * treatment (unknown or withdrawn) are the orphans.
+ */
+#include "query.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char cube_sql[] =
+    "WITH c AS (\n"
+    "    SELECT treatment_id,\n"
+    "           bit_or(1::bigint << coalesce(array_position($3::text[], type), 0)) AS mask,\n"
+    "           count(*) AS reports\n"
+    "    FROM needlewatch.complications\n"
+    "    GROUP BY treatment_id\n"
+    ")\n"
+    "SELECT 'cell' AS kind,\n"
+    "       t.treated_on BETWEEN coalesce($1::date, '-infinity') AND coalesce($2::date, 'infinity')\n"
+    "           AS in_window,\n"
+    "       t.device_type, t.setting, t.fitzpatrick, coalesce(c.mask, 0) AS mask,\n"
+    "       count(*) AS n, coalesce(sum(c.reports), 0) AS reports\n"
+    "FROM needlewatch.treatments t\n"
+    "LEFT JOIN c ON c.treatment_id = t.report_id\n"
+    "GROUP BY 2, 3, 4, 5, 6\n"
+    "UNION ALL\n"
+    "SELECT 'complication_reports_all', NULL, NULL, NULL, NULL, NULL,\n"
+    "       coalesce(sum(reports), 0), NULL FROM c\n"
+    "UNION ALL\n"
+    "SELECT 'quarantined', NULL, NULL, NULL, NULL, NULL, count(*), NULL\n"
+    "FROM needlewatch.quarantine\n";
+
+enum {
+    COL_KIND, COL_IN_WINDOW, COL_DEVICE, COL_SETTING, COL_FITZPATRICK, COL_MASK, COL_N,
+    COL_REPORTS, N_COLS
+};
+
+/* Writes "what: msg" with libpq's multi-line msg folded onto one line. */
+static void set_pg_error(char *errbuf, size_t errlen, const char *what, const char *msg)
+{
+    size_t o = (size_t)snprintf(errbuf, errlen, "%s: ", what);
+    bool space = false;
+
+    for (; *msg && o + 1 < errlen; msg++) {
+        if (*msg == '\n' || *msg == '\t' || *msg == ' ') {
+            space = true;
+            continue;
+        }
+        if (space && o + 2 < errlen)
+            errbuf[o++] = ' ';
+        space = false;
+        errbuf[o++] = *msg;
+    }
+    if (o < errlen)
+        errbuf[o] = '\0';
+}
+
+PGconn *query_connect(const char *conninfo, char *errbuf, size_t errlen)
+{
+    /* fallback_application_name lets a conninfo choose its own name. */
+    const char *const keywords[] = {"fallback_application_name", "dbname", NULL};
+    const char *const values[] = {"needlewatch-analyze", conninfo ? conninfo : "", NULL};
+    PGconn *conn = PQconnectdbParams(keywords, values, 1);
+
+    if (conn == NULL) {
+        snprintf(errbuf, errlen, "cannot connect to PostgreSQL: out of memory");
+        return NULL;
+    }
+    if (PQstatus(conn) != CONNECTION_OK) {
+        set_pg_error(errbuf, errlen, "cannot connect to PostgreSQL", PQerrorMessage(conn));
+        PQfinish(conn);
+        return NULL;
+    }
+    return conn;
+}
+
+static int parse_count(const char *s, int64_t *out)
+{
+    char *end;
+    long long v;
+
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v < 0)
+        return -1;
+    *out = (int64_t)v;
+    return 0;
+}
+
+/* The base cell of a 'cell' row, or NULL with the reason in errbuf. */
+static cube_cell_t *row_cell(PGresult *res, int row, cube_t *cube, char *errbuf, size_t errlen)
+{
+    const char *device = PQgetvalue(res, row, COL_DEVICE);
+    const char *setting = PQgetvalue(res, row, COL_SETTING);
+    int d, s, k = CUBE_SKIN_UNKNOWN;
+
+    if (!PQgetisnull(res, row, COL_FITZPATRICK)) {
+        const char *fitzpatrick = PQgetvalue(res, row, COL_FITZPATRICK);
+        /* 1..6 only: 0 would mean unknown, which is NULL in the table. */
+        k = strlen(fitzpatrick) == 1 ? cube_skin_from_fitzpatrick(fitzpatrick[0] - '0') : -1;
+        if (k < 0 || k == CUBE_SKIN_UNKNOWN) {
+            snprintf(errbuf, errlen, "unexpected fitzpatrick value %s", fitzpatrick);
+            return NULL;
+        }
+    }
+    d = cube_device_index(cube, device, errbuf, errlen);
+    if (d < 0)
+        return NULL;
+    s = cube_setting_index(setting);
+    if (s < 0) {
+        snprintf(errbuf, errlen, "unexpected setting \"%s\" (expected home or clinic)", setting);
+        return NULL;
+    }
+    return cube_cell(cube, (size_t)d, s, k);
+}
+
+/* Sums of the 'cell' rows that are not cube counts. */
+typedef struct {
+    int64_t reports_in_window;
+    int64_t reports_on_treatments;
+} report_sums_t;
+
+static int load_cell_row(PGresult *res, int row, cube_t *cube, int64_t n, report_sums_t *sums,
+                         char *errbuf, size_t errlen)
+{
+    int64_t mask, reports;
+    cube_cell_t *cell;
+
+    if (parse_count(PQgetvalue(res, row, COL_MASK), &mask) != 0 ||
+        parse_count(PQgetvalue(res, row, COL_REPORTS), &reports) != 0) {
+        snprintf(errbuf, errlen, "bad mask or report count in row %d", row);
+        return -1;
+    }
+    if ((mask & 1) != 0 || mask >= ((int64_t)1 << CUBE_COMPLICATIONS)) {
+        snprintf(errbuf, errlen,
+                 "a complication has a type this analyzer does not know "
+                 "(is it older than the schema?)");
+        return -1;
+    }
+    sums->reports_on_treatments += reports;
+    if (strcmp(PQgetvalue(res, row, COL_IN_WINDOW), "t") != 0)
+        return 0;
+    sums->reports_in_window += reports;
+    cell = row_cell(res, row, cube, errbuf, errlen);
+    if (cell == NULL)
+        return -1;
+    cell->treatments += n;
+    if (mask != 0)
+        cell->cases[CUBE_ANY] += n;
+    for (int c = 1; c < CUBE_COMPLICATIONS; c++) {
+        if (mask & ((int64_t)1 << c))
+            cell->cases[c] += n;
+    }
+    return 0;
+}
+
+static int load_row(PGresult *res, int row, cube_t *cube, report_sums_t *sums, char *errbuf,
+                    size_t errlen)
+{
+    const char *kind = PQgetvalue(res, row, COL_KIND);
+    int64_t n;
+
+    if (parse_count(PQgetvalue(res, row, COL_N), &n) != 0) {
+        snprintf(errbuf, errlen, "bad count \"%s\"", PQgetvalue(res, row, COL_N));
+        return -1;
+    }
+    if (strcmp(kind, "cell") == 0)
+        return load_cell_row(res, row, cube, n, sums, errbuf, errlen);
+    if (strcmp(kind, "complication_reports_all") == 0)
+        cube->totals.complication_reports_all = n;
+    else if (strcmp(kind, "quarantined") == 0)
+        cube->totals.quarantined = n;
+    else {
+        snprintf(errbuf, errlen, "unexpected row kind \"%s\"", kind);
+        return -1;
+    }
+    return 0;
+}
+
+/* "{infection,scarring,...}": the types in cube order, bit i = type i. */
+static void types_array(char *buf, size_t len)
+{
+    size_t o = 0;
+    buf[o++] = '{';
+    for (int c = 1; c < CUBE_COMPLICATIONS; c++)
+        o += (size_t)snprintf(buf + o, len - o, "%s%s", c > 1 ? "," : "", cube_complication_name(c));
+    snprintf(buf + o, len - o, "}");
+}
+
+/* Every base cell must have at least as many treatments as cases. */
+static int check_cube(const cube_t *cube, char *errbuf, size_t errlen)
+{
+    for (size_t d = 0; d < cube->n_devices; d++) {
+        for (int s = 0; s < CUBE_SETTING_ALL; s++) {
+            for (int k = 0; k < CUBE_SKIN_ALL; k++) {
+                const cube_cell_t *cell = cube_cell_const(cube, d, s, k);
+                for (int c = 0; c < CUBE_COMPLICATIONS; c++) {
+                    if (cell->cases[c] > cell->treatments ||
+                        cell->cases[c] > cell->cases[CUBE_ANY]) {
+                        snprintf(errbuf, errlen,
+                                 "inconsistent counts for %s/%s/%s/%s: %lld cases of %lld treatments",
+                                 cube_device_name(cube, d), cube_setting_name(s),
+                                 cube_skin_name(k), cube_complication_name(c),
+                                 (long long)cell->cases[c], (long long)cell->treatments);
+                        return -1;
+                    }
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+int query_load_cube(PGconn *conn, const char *from, const char *to, cube_t *cube,
+                    char *errbuf, size_t errlen)
+{
+    char types[512];
+    const char *params[3] = {from && from[0] ? from : NULL, to && to[0] ? to : NULL, types};
+    report_sums_t sums = {0, 0};
+    PGresult *res = NULL;
+    int rc = -1;
+
+    types_array(types, sizeof(types));
+    res = PQexecParams(conn, cube_sql, 3, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+        const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+        set_pg_error(errbuf, errlen, "query failed", primary ? primary : PQerrorMessage(conn));
+        if (state != NULL && strcmp(state, "42P01") == 0) {
+            size_t used = strlen(errbuf);
+            snprintf(errbuf + used, errlen - used,
+                     " (is the needlewatch schema installed? needlewatch-ingest applies "
+                     "sql/*.sql at start, or load them with psql)");
+        }
+        goto out;
+    }
+    if (PQnfields(res) != N_COLS) {
+        snprintf(errbuf, errlen, "query returned %d columns, expected %d", PQnfields(res), N_COLS);
+        goto out;
+    }
+    for (int row = 0; row < PQntuples(res); row++) {
+        if (load_row(res, row, cube, &sums, errbuf, errlen) != 0)
+            goto out;
+    }
+    if (check_cube(cube, errbuf, errlen) != 0)
+        goto out;
+    cube_fill_margins(cube);
+    cube->totals.treatments =
+        cube_cell_const(cube, CUBE_DEVICE_ALL, CUBE_SETTING_ALL, CUBE_SKIN_ALL)->treatments;
+    cube->totals.complication_reports = sums.reports_in_window;
+    cube->totals.orphan_complications =
+        cube->totals.complication_reports_all - sums.reports_on_treatments;
+    if (cube->totals.orphan_complications < 0) {
+        snprintf(errbuf, errlen, "inconsistent report counts");
+        goto out;
+    }
+    rc = 0;
+out:
+    PQclear(res);
+    return rc;
+}

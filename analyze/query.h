@@ -1,0 +1,34 @@
+/*
+ * query.h - reads the counts of the analysis from PostgreSQL.
+ *
+ * One statement, so one round trip and one snapshot. Complications are
+ * folded per treatment into a bit mask of their types, and the current
+ * treatments are grouped by window, device type, setting, Fitzpatrick value
+ * and mask; query.c turns those rows into treatments and cases per base cell
+ * of the cube, and the totals (complication reports, orphans, quarantined
+ * messages). Aggregation happens in PostgreSQL: a few hundred rows come back
+ * whatever the size of the tables. The definitions are those of
+ * sql/003_analysis.sql, and a test checks that both agree.
+ */
+#ifndef NW_QUERY_H
+#define NW_QUERY_H
+
+#include <libpq-fe.h>
+#include <stddef.h>
+
+#include "cube.h"
+
+/* Connects with conninfo (NULL or "": the PG* environment variables).
+ * Returns a connection the caller finishes with PQfinish(), or NULL with the
+ * reason in errbuf. */
+PGconn *query_connect(const char *conninfo, char *errbuf, size_t errlen)
+    __attribute__((warn_unused_result));
+
+/* Fills the base cells and totals of cube (which must be fresh from
+ * cube_new()) with the treatments dated from..to (each "YYYY-MM-DD", or
+ * NULL/"" for an open bound), then its margins. Returns 0, or -1 with the
+ * reason in errbuf. */
+int query_load_cube(PGconn *conn, const char *from, const char *to, cube_t *cube,
+                    char *errbuf, size_t errlen) __attribute__((warn_unused_result));
+
+#endif
