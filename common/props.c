@@ -56,8 +56,8 @@ bool props_parse(const char *name, const char *text, props_cb_t cb, void *opaque
         if (*line == '\0' || *line == '#' || *line == '!')
             continue;
         if (*line == '=' || !strchr(line, '=') || !props_split_arg(line, &key, &value)) {
-            snprintf(errbuf, errsize, "%s:%d: expected key=value, got \"%.60s\"", name,
-                     lineno, line);
+            /* The line is not quoted: it may hold a secret. */
+            snprintf(errbuf, errsize, "%s:%d: expected key=value", name, lineno);
             goto out;
         }
         detail[0] = '\0';

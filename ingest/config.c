@@ -328,8 +328,30 @@ bool config_load_env(nw_config_t *cfg, char **envp, char *errbuf, size_t errsize
     return true;
 }
 
+/* Whether libpq reads value as a conninfo string or URI rather than as a
+ * bare database name (libpq's own test, recognized_connection_string()). */
+static bool looks_like_conninfo(const char *value)
+{
+    return strncmp(value, "postgresql://", 13) == 0 || strncmp(value, "postgres://", 11) == 0 ||
+           strchr(value, '=') != NULL;
+}
+
 bool config_validate(const nw_config_t *cfg, char *errbuf, size_t errsize)
 {
+    if (looks_like_conninfo(cfg->pg_conninfo)) {
+        char *detail = NULL;
+        PQconninfoOption *options = PQconninfoParse(cfg->pg_conninfo, &detail);
+        if (!options) {
+            /* libpq's message quotes the part it could not parse, which may
+             * be the password: say that it failed, not what it read. */
+            PQfreemem(detail);
+            snprintf(errbuf, errsize,
+                     "pg.conninfo: not a valid libpq connection string or URI (libpq's "
+                     "detail is withheld because it may quote the password)");
+            return false;
+        }
+        PQconninfoFree(options);
+    }
     if (!*cfg->topic_treatments || !*cfg->topic_complications) {
         snprintf(errbuf, errsize, "topic.treatments and topic.complications must not be empty");
         return false;

@@ -380,11 +380,20 @@ static step_t classify(pg_sink_t *sink, PGresult *res, const char *what, char *e
     return STEP_FAILED;
 }
 
-/* Runs COPY sql with the buffer's rows. */
-static step_t copy_in(pg_sink_t *sink, const char *sql, const copybuf_t *cb, char *errbuf,
-                      size_t errsize)
+/* Which entries a COPY takes, and how it writes one as a row. */
+typedef bool (*row_pick_t)(const batch_entry_t *e, report_kind_t kind);
+typedef void (*row_add_t)(copybuf_t *cb, const batch_entry_t *e);
+
+/* Streams the rows of [lo, hi) that pick selects into COPY sql, sending
+ * COPY_CHUNK bytes at a time so the buffer stays small whatever the batch
+ * size. */
+static step_t copy_rows(pg_sink_t *sink, const char *sql, const batch_t *batch, size_t lo,
+                        size_t hi, report_kind_t kind, row_pick_t pick, row_add_t add,
+                        char *errbuf, size_t errsize)
 {
     step_t step = STEP_FAILED;
+    copybuf_t *cb = &sink->cb;
+    const char *abort_msg = NULL;
     PGresult *res = PQexec(sink->conn, sql);
 
     if (PQresultStatus(res) != PGRES_COPY_IN) {
@@ -393,19 +402,29 @@ static step_t copy_in(pg_sink_t *sink, const char *sql, const copybuf_t *cb, cha
         return step;
     }
     PQclear(res);
-    for (size_t off = 0; off < cb->len; off += COPY_CHUNK) {
-        size_t n = cb->len - off < COPY_CHUNK ? cb->len - off : COPY_CHUNK;
-        if (PQputCopyData(sink->conn, cb->data + off, (int)n) != 1)
-            break;
+    copybuf_reset(cb);
+    for (size_t i = lo; i <= hi && !abort_msg; i++) {
+        if (i < hi && pick(&batch->entries[i], kind))
+            add(cb, &batch->entries[i]);
+        if (cb->oom) {
+            abort_msg = "needlewatch-ingest: out of memory building COPY data";
+        } else if (cb->len >= COPY_CHUNK || (i == hi && cb->len)) {
+            if (PQputCopyData(sink->conn, cb->data, (int)cb->len) != 1)
+                abort_msg = "needlewatch-ingest: sending COPY data failed";
+            copybuf_reset(cb);
+        }
     }
-    if (PQputCopyEnd(sink->conn, NULL) != 1) {
+    if (PQputCopyEnd(sink->conn, abort_msg) != 1) {
         set_pg_error(sink, "COPY", errbuf, errsize);
         return STEP_FAILED;
     }
     res = PQgetResult(sink->conn);
     if (PQresultStatus(res) == PGRES_COMMAND_OK)
         step = STEP_OK;
-    else
+    else if (abort_msg) {
+        snprintf(errbuf, errsize, "%s", abort_msg);
+        step = STEP_FAILED;
+    } else
         step = classify(sink, res, "COPY", errbuf, errsize);
     PQclear(res);
     while ((res = PQgetResult(sink->conn)) != NULL)
@@ -501,6 +520,28 @@ static void add_complication_row(copybuf_t *cb, const batch_entry_t *e)
     copybuf_end_row(cb);
 }
 
+static void add_quarantine_row(copybuf_t *cb, const batch_entry_t *e)
+{
+    copybuf_text(cb, rd_kafka_topic_name(e->rkm->rkt));
+    copybuf_int(cb, e->rkm->partition);
+    copybuf_int(cb, e->rkm->offset);
+    copybuf_bytea(cb, e->rkm->key, e->rkm->key_len);
+    copybuf_bytea(cb, e->rkm->payload, e->rkm->len);
+    copybuf_text(cb, e->error ? e->error : "rejected");
+    copybuf_end_row(cb);
+}
+
+static bool pick_report(const batch_entry_t *e, report_kind_t kind)
+{
+    return e->valid && e->kind == kind;
+}
+
+static bool pick_invalid(const batch_entry_t *e, report_kind_t kind)
+{
+    (void)kind;
+    return !e->valid;
+}
+
 /* Counts, after a direct COPY, the rows of [lo, hi) of one kind that
  * supersede a lower version. Only versions above 1 can, so this is usually
  * no query at all. */
@@ -567,28 +608,17 @@ static step_t write_kind(pg_sink_t *sink, batch_t *batch, size_t lo, size_t hi,
                          size_t errsize)
 {
     uint64_t staged = 0, inserted = 0, superseded = 0;
+    row_add_t add = kind == REPORT_TREATMENT ? add_treatment_row : add_complication_row;
     PGresult *res = NULL;
     step_t step;
 
-    copybuf_reset(&sink->cb);
-    for (size_t i = lo; i < hi; i++) {
-        const batch_entry_t *e = &batch->entries[i];
-        if (!e->valid || e->kind != kind)
-            continue;
-        if (kind == REPORT_TREATMENT)
-            add_treatment_row(&sink->cb, e);
-        else
-            add_complication_row(&sink->cb, e);
-        staged++;
-    }
+    for (size_t i = lo; i < hi; i++)
+        staged += pick_report(&batch->entries[i], kind);
     if (staged == 0)
         return STEP_OK;
-    if (sink->cb.oom) {
-        snprintf(errbuf, errsize, "out of memory building COPY data");
-        return STEP_FAILED;
-    }
     if (direct) {
-        step = copy_in(sink, copy_direct_sql[kind], &sink->cb, errbuf, errsize);
+        step = copy_rows(sink, copy_direct_sql[kind], batch, lo, hi, kind, pick_report, add,
+                         errbuf, errsize);
         if (step == STEP_OK)
             step = count_superseded(sink, batch, lo, hi, kind, &superseded, errbuf, errsize);
         if (step != STEP_OK)
@@ -597,7 +627,8 @@ static step_t write_kind(pg_sink_t *sink, batch_t *batch, size_t lo, size_t hi,
         st->superseded[kind] += superseded;
         return STEP_OK;
     }
-    step = copy_in(sink, copy_sql[kind], &sink->cb, errbuf, errsize);
+    step = copy_rows(sink, copy_sql[kind], batch, lo, hi, kind, pick_report, add, errbuf,
+                     errsize);
     if (step != STEP_OK)
         return step == STEP_CONFLICT ? STEP_DATA_ERROR : step;
     step = query_step(sink, move_sql[kind], &res, errbuf, errsize);
@@ -702,27 +733,12 @@ static step_t write_quarantine(pg_sink_t *sink, batch_t *batch, pg_write_stats_t
     PGresult *res = NULL;
     step_t step;
 
-    copybuf_reset(&sink->cb);
-    for (size_t i = 0; i < batch->count; i++) {
-        const batch_entry_t *e = &batch->entries[i];
-        if (e->valid)
-            continue;
-        copybuf_text(&sink->cb, rd_kafka_topic_name(e->rkm->rkt));
-        copybuf_int(&sink->cb, e->rkm->partition);
-        copybuf_int(&sink->cb, e->rkm->offset);
-        copybuf_bytea(&sink->cb, e->rkm->key, e->rkm->key_len);
-        copybuf_bytea(&sink->cb, e->rkm->payload, e->rkm->len);
-        copybuf_text(&sink->cb, e->error ? e->error : "rejected");
-        copybuf_end_row(&sink->cb);
-        staged++;
-    }
+    for (size_t i = 0; i < batch->count; i++)
+        staged += pick_invalid(&batch->entries[i], REPORT_TREATMENT);
     if (staged == 0)
         return STEP_OK;
-    if (sink->cb.oom) {
-        snprintf(errbuf, errsize, "out of memory building COPY data");
-        return STEP_FAILED;
-    }
-    step = copy_in(sink, copy_quarantine_sql, &sink->cb, errbuf, errsize);
+    step = copy_rows(sink, copy_quarantine_sql, batch, 0, batch->count, REPORT_TREATMENT,
+                     pick_invalid, add_quarantine_row, errbuf, errsize);
     if (step == STEP_OK)
         step = query_step(sink, move_quarantine_sql, &res, errbuf, errsize);
     if (step != STEP_OK)

@@ -2,6 +2,7 @@
 # pg.sh - a private PostgreSQL cluster in a folder, for the demo and the tests.
 #
 #   scripts/pg.sh [--tcp] start DIR   initdb (first time), start, wait until ready
+#   scripts/pg.sh --ssl CERTDIR start DIR   the same, with TLS on TCP (see below)
 #   scripts/pg.sh stop DIR            fast shutdown, waits for it
 #   scripts/pg.sh --immediate stop DIR   crash-like stop (for fault tests)
 #   scripts/pg.sh status DIR          exit 0 when running, 3 when stopped
@@ -13,9 +14,18 @@
 # folders run side by side on the same port number. --tcp also listens on
 # 127.0.0.1 at a free port (remembered for later starts). fsync stays on.
 #
+# --ssl CERTDIR implies --tcp and turns TLS on: CERTDIR/server.crt (the
+# chain, leaf first) and CERTDIR/server.key are copied into the data folder,
+# and pg_hba.conf refuses TCP connections without TLS (hostnossl ... reject,
+# then hostssl ... trust); the socket is unchanged. Like --tcp it is
+# remembered for later starts; give --ssl again to install new files.
+#
 # It creates the database "needlewatch", owned by the login role
 # "needlewatch"; authentication is trust, for local connections only (the
 # socket, and 127.0.0.1 with --tcp): a development cluster, never a server.
+# It also creates the NOLOGIN group roles of sql/004_roles.sql, as a DBA
+# would once: roles belong to the cluster, and the needlewatch role that
+# applies the migrations may not create roles.
 #
 # PostgreSQL refuses to run as root. Run as root, this script runs initdb and
 # pg_ctl as the "postgres" system user that Debian's postgresql package
@@ -36,17 +46,25 @@ die() { echo "$prog: $*" >&2; exit 1; }
 say() { echo "$prog: $*" >&2; }
 
 usage() {
-    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
     exit "${1:-2}"
 }
 
 tcp=0
+ssl_dir=""
 stop_mode=fast
 cmd=""
 dir=""
-for arg in "$@"; do
+while [ $# -gt 0 ]; do
+    arg=$1
+    shift
     case "$arg" in
     --tcp) tcp=1 ;;
+    --ssl)
+        [ $# -gt 0 ] || die "--ssl needs a folder holding server.crt and server.key"
+        ssl_dir=$1
+        shift
+        tcp=1 ;;
     --immediate) stop_mode=immediate ;;
     -h|--help) usage 0 ;;
     -*) die "unknown option $arg" ;;
@@ -56,6 +74,11 @@ for arg in "$@"; do
         else die "too many arguments"; fi ;;
     esac
 done
+if [ -n "$ssl_dir" ]; then
+    [ -f "$ssl_dir/server.crt" ] && [ -f "$ssl_dir/server.key" ] ||
+        die "--ssl $ssl_dir: server.crt and server.key expected there"
+    ssl_dir=$(cd "$ssl_dir" && pwd -P)
+fi
 [ -n "$cmd" ] && [ -n "$dir" ] || usage 2
 case "$cmd" in start|stop|status|env|destroy) ;; *) usage 2 ;; esac
 
@@ -183,7 +206,7 @@ pick_port() {
 
 # Writes the settings this script owns into DIR's postgresql.conf include.
 write_conf() {
-    local data=$1 sock=$2 port=$3 listen=$4
+    local data=$1 sock=$2 port=$3 listen=$4 ssl=$5
     local conf="$data/needlewatch.conf"
     as_run_user sh -c "cat > '$conf'" <<EOF
 # Written by scripts/pg.sh on every start; edit pg.sh, not this file.
@@ -195,9 +218,36 @@ logging_collector = off
 max_connections = 100
 shared_buffers = 64MB
 EOF
+    if [ "$ssl" = 1 ]; then
+        as_run_user sh -c "cat >> '$conf'" <<EOF
+ssl = on
+ssl_cert_file = 'needlewatch-server.crt'
+ssl_key_file = 'needlewatch-server.key'
+ssl_min_protocol_version = 'TLSv1.2'
+EOF
+    fi
     if ! grep -q "^include_if_exists = 'needlewatch.conf'" "$data/postgresql.conf"; then
         as_run_user sh -c "echo \"include_if_exists = 'needlewatch.conf'\" >> '$data/postgresql.conf'"
     fi
+}
+
+# install_ssl DATA CERTDIR: copies the certificate and key to where the
+# server reads them, as its own files (the key readable by it alone, as
+# PostgreSQL demands), and makes pg_hba.conf refuse TCP without TLS. The
+# block between the marker lines is rewritten each time, at the top, since
+# the first matching line wins.
+install_ssl() {
+    local data=$1 certs=$2
+    local hba="$data/pg_hba.conf"
+    as_run_user sh -c "umask 077 && cat > '$data/needlewatch-server.key'" <"$certs/server.key"
+    as_run_user sh -c "cat > '$data/needlewatch-server.crt'" <"$certs/server.crt"
+    as_run_user sh -c "{
+        echo '# pg.sh --ssl begin: TCP only with TLS (scripts/pg.sh rewrites this block)'
+        echo 'hostnossl all all 127.0.0.1/32 reject'
+        echo 'hostssl   all all 127.0.0.1/32 trust'
+        echo '# pg.sh --ssl end'
+        sed '/^# pg.sh --ssl begin/,/^# pg.sh --ssl end/d' '$hba'
+    } > '$hba.new' && mv '$hba.new' '$hba'"
 }
 
 is_running() {
@@ -220,6 +270,10 @@ ensure_roles_and_db() {
     psql_admin <<EOF
 SELECT 'CREATE ROLE needlewatch LOGIN'
 WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'needlewatch') \gexec
+SELECT format('CREATE ROLE %I NOLOGIN', r)
+FROM unnest(ARRAY['needlewatch_ingest', 'needlewatch_analyst', 'needlewatch_authority',
+                  'needlewatch_maker']) AS r
+WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) \gexec
 SELECT format('CREATE ROLE %I LOGIN SUPERUSER', '$me')
 WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$me') \gexec
 SELECT 'CREATE DATABASE needlewatch OWNER needlewatch'
@@ -250,9 +304,19 @@ do_start() {
 
     if is_running; then
         say "already running ($data)"
+        [ -z "$ssl_dir" ] || say "warning: --ssl ignored: the cluster is already running"
     else
+        local ssl=0
+        if [ -n "$ssl_dir" ]; then
+            install_ssl "$data" "$ssl_dir"
+            state_set ssl 1
+        fi
+        [ "$(state_get ssl)" = 1 ] && ssl=1
         port=$(state_get port)
         if [ "$tcp" -eq 1 ] || [ "$(state_get tcp)" = 1 ]; then
+            # A cluster first started on the socket alone has port 5432,
+            # which on 127.0.0.1 other clusters would want too: pick anew.
+            [ "$(state_get tcp)" = 1 ] || port=""
             state_set tcp 1
             listen=127.0.0.1
             if [ -z "$port" ] || port_in_use "$port"; then port=$(pick_port); fi
@@ -261,7 +325,7 @@ do_start() {
             [ -n "$port" ] || port=5432
         fi
         state_set port "$port"
-        write_conf "$data" "$sock" "$port" "$listen"
+        write_conf "$data" "$sock" "$port" "$listen" "$ssl"
         local logfile
         logfile="$(dirname "$data")/postgres.log"
         touch "$logfile"
@@ -270,7 +334,7 @@ do_start() {
             tail -n 20 "$logfile" >&2
             die "PostgreSQL did not start (log: $logfile)"
         fi
-        say "started on ${listen:+$listen:$port and }socket $sock (port $port)"
+        say "started on ${listen:+$listen:$port$([ "$ssl" = 1 ] && echo ' with TLS') and }socket $sock (port $port)"
     fi
 
     port=$(state_get port)
