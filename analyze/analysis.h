@@ -29,6 +29,7 @@ typedef struct {
     int setting, skin, complication;
     int64_t treatments, cases;
     double rate, ci_low, ci_high;
+    bool suppressed; /* --suppress-below: write the labels, null numbers */
 } analysis_rate_t;
 
 typedef struct {
@@ -42,6 +43,7 @@ typedef struct {
     analysis_side_t home, clinic;
     bool defined; /* false: a side has no case; the ratio fields are NaN */
     double rate_ratio, ci_low, ci_high;
+    bool suppressed; /* --suppress-below hides a side's counts */
 } analysis_comparison_t;
 
 typedef struct {
@@ -49,9 +51,12 @@ typedef struct {
     bool defined; /* false: no home case or no clinic case in a usable stratum */
     double mh_rate_ratio, ci_low, ci_high;
     size_t strata_used; /* strata (device type x skin type) with both settings */
+    bool suppressed;    /* --suppress-below hides a stratum's counts */
 } analysis_adjusted_t;
 
-typedef struct {
+struct sv_results;
+
+typedef struct analysis {
     const cube_t *cube; /* borrowed: must outlive the analysis */
     double z;           /* the normal quantile of the intervals */
     analysis_rate_t *rates; /* owned */
@@ -59,6 +64,9 @@ typedef struct {
     analysis_comparison_t *comparisons; /* owned */
     size_t n_comparisons;
     analysis_adjusted_t adjusted[CUBE_COMPLICATIONS];
+    /* Signals, alerts, trends and suppression (surveil.h); borrowed, NULL
+     * when not computed (the renderers then leave those sections out). */
+    const struct sv_results *sv;
 } analysis_t;
 
 /* Builds the analysis of cube (margins filled) at 95%. The analysis borrows

@@ -7,7 +7,10 @@
  * and comparisons (analysis.c, with stats.c); render them (render_*.c) to
  * stdout, or to a temporary file renamed over --output once complete, so a
  * reader never sees half a report.
- * Exit codes: 0 success, 1 runtime error, 2 usage error.
+ * --verify instead recounts the counts the ingest keeps (query.c) and lists
+ * the differences.
+ * Exit codes: 0 success, 1 runtime error (or, with --verify, a difference),
+ * 2 usage error.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,8 +25,12 @@
 #include "cube.h"
 #include "log.h"
 #include "options.h"
+#include "persist.h"
+#include "publish.h"
 #include "query.h"
 #include "render.h"
+#include "surveil.h"
+#include "surveillance.h"
 
 #ifndef NEEDLEWATCH_VERSION
 #define NEEDLEWATCH_VERSION "unknown"
@@ -126,6 +133,27 @@ static int render_to_stdout(render_fn render, const analysis_t *analysis,
     return 0;
 }
 
+/* --verify: the differences on stdout, then the verdict. */
+static int verify(PGconn *conn)
+{
+    char errbuf[1024];
+    int64_t cells, differences;
+
+    if (query_verify_kept(conn, stdout, &cells, &differences, errbuf, sizeof(errbuf)) != 0) {
+        log_error("pg", "%s", errbuf);
+        return EXIT_RUNTIME;
+    }
+    if (differences != 0) {
+        if (fflush(stdout) != 0)
+            return EXIT_RUNTIME;
+        log_error("verify", "kept counts differ from the reports: %lld difference(s), %lld "
+                  "kept cells", (long long)differences, (long long)cells);
+        return EXIT_RUNTIME;
+    }
+    printf("kept counts exact: %lld cells checked\n", (long long)cells);
+    return fflush(stdout) == 0 ? EXIT_OK : EXIT_RUNTIME;
+}
+
 int main(int argc, char **argv)
 {
     options_t opts;
@@ -133,6 +161,9 @@ int main(int argc, char **argv)
     PGconn *conn = NULL;
     cube_t *cube = NULL;
     analysis_t analysis = {0};
+    sv_data_t sv_data = {0};
+    sv_results_t sv = {0};
+    alert_params_t alert_params;
     render_meta_t meta;
     render_fn render;
     int rc = EXIT_RUNTIME;
@@ -159,22 +190,42 @@ int main(int argc, char **argv)
         log_error("pg", "%s", errbuf);
         goto out;
     }
+    if (opts.verify) {
+        rc = verify(conn);
+        goto out;
+    }
     cube = cube_new();
     if (cube == NULL) {
         log_error("analyze", "out of memory");
         goto out;
     }
-    if (query_load_cube(conn, opts.from, opts.to, cube, errbuf, sizeof(errbuf)) != 0) {
+    /* The cube and the weekly / per-model counts from one snapshot. */
+    PQclear(PQexec(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
+    if (query_load_cube(conn, opts.from, opts.to, cube, errbuf, sizeof(errbuf)) != 0 ||
+        surveillance_load(conn, opts.from, opts.to, cube, &sv_data, errbuf, sizeof(errbuf)) != 0) {
         log_error("pg", "%s", errbuf);
         goto out;
     }
-    PQfinish(conn); /* everything needed is in the cube */
-    conn = NULL;
+    PQclear(PQexec(conn, "COMMIT"));
+    if (!opts.sv.persist) {
+        PQfinish(conn); /* everything needed is in the cube */
+        conn = NULL;
+    }
 
     if (analysis_build(cube, &analysis, errbuf, sizeof(errbuf)) != 0) {
         log_error("analyze", "%s", errbuf);
         goto out;
     }
+    alert_params.ears = (nw_ears_params_t){opts.sv.ears_baseline, opts.sv.ears_alpha,
+                                           opts.sv.ears_min_sigma};
+    alert_params.min_cases = opts.sv.alert_min_cases;
+    if (sv_build(cube, &sv_data, alert_params, opts.sv.suppress_below, analysis.z, &sv, errbuf,
+                 sizeof(errbuf)) != 0) {
+        log_error("analyze", "%s", errbuf);
+        goto out;
+    }
+    sv_apply_suppression(&sv, &analysis);
+    analysis.sv = &sv;
     meta.from = opts.from;
     meta.to = opts.to;
     meta.generated_at = time(NULL);
@@ -184,10 +235,29 @@ int main(int argc, char **argv)
         log_error("output", "%s", errbuf);
         goto out;
     }
+    if (opts.sv.persist) {
+        int64_t run_id;
+        if (persist_run(conn, &analysis, &meta, &run_id, errbuf, sizeof(errbuf)) != 0) {
+            log_error("pg", "%s", errbuf);
+            goto out;
+        }
+        log_info("persist", "stored as run %lld", (long long)run_id);
+    }
+    if (opts.sv.publish) {
+        long n = publish_signals(&opts.sv, &analysis, &meta, errbuf, sizeof(errbuf));
+        if (n < 0) {
+            log_error("kafka", "%s", errbuf);
+            goto out;
+        }
+        log_info("kafka", "published %ld signal and alert messages to %s", n,
+                 opts.sv.signals_topic);
+    }
     log_debug("analyze", "%lld treatments, %zu rate rows, %zu comparisons",
               (long long)cube->totals.treatments, analysis.n_rates, analysis.n_comparisons);
     rc = EXIT_OK;
 out:
+    sv_free(&sv);
+    surveillance_free(&sv_data);
     analysis_free(&analysis);
     cube_free(cube);
     if (conn != NULL)

@@ -13,6 +13,8 @@ static const struct option long_options[] = {
     {"to", required_argument, NULL, 't'},
     {"format", required_argument, NULL, 'F'},
     {"output", required_argument, NULL, 'o'},
+    {"verify", no_argument, NULL, 'v'},
+    OPT_SV_LONG_OPTIONS,
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -56,9 +58,10 @@ int options_parse(int argc, char **argv, options_t *opts, char *errbuf, size_t e
     int ch;
 
     memset(opts, 0, sizeof(*opts));
+    options_sv_defaults(&opts->sv);
     optind = 0; /* glibc: full re-initialisation */
     opterr = 0; /* our own messages */
-    while ((ch = getopt_long(argc, argv, ":hV", long_options, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":hVX:", long_options, NULL)) != -1) {
         switch (ch) {
         case 'p':
             opts->conninfo = optarg;
@@ -90,6 +93,24 @@ int options_parse(int argc, char **argv, options_t *opts, char *errbuf, size_t e
             }
             opts->output = optarg;
             break;
+        case 'v':
+            opts->verify = true;
+            break;
+        case 'X':
+            ch = OPT_SV_KAFKA_PROP;
+            /* fall through */
+        case OPT_SV_SUPPRESS_BELOW:
+        case OPT_SV_EARS_BASELINE:
+        case OPT_SV_EARS_ALPHA:
+        case OPT_SV_EARS_MIN_SIGMA:
+        case OPT_SV_ALERT_MIN_CASES:
+        case OPT_SV_PERSIST:
+        case OPT_SV_PUBLISH:
+        case OPT_SV_KAFKA_BOOTSTRAP:
+        case OPT_SV_SIGNALS_TOPIC:
+            if (options_sv_parse(&opts->sv, ch, optarg, errbuf, errlen) != 0)
+                return -1;
+            break;
         case 'h':
             opts->help = true;
             break;
@@ -109,6 +130,14 @@ int options_parse(int argc, char **argv, options_t *opts, char *errbuf, size_t e
     }
     if (optind < argc) {
         snprintf(errbuf, errlen, "unexpected argument \"%s\"", argv[optind]);
+        return -1;
+    }
+    if (options_sv_check(&opts->sv, errbuf, errlen) != 0)
+        return -1;
+    /* --verify writes no report: the report's options would be ignored. */
+    if (opts->verify && (opts->from[0] || opts->to[0] || opts->format != FORMAT_AUTO ||
+                         opts->output)) {
+        snprintf(errbuf, errlen, "--verify takes no --from, --to, --format or --output");
         return -1;
     }
     /* Same-length ISO dates compare like the dates they write. */
@@ -137,11 +166,17 @@ void options_usage(FILE *out, const char *progname)
         "                     Default: text when writing to a terminal, json otherwise\n"
         "                     (a pipe, a redirection or --output).\n"
         "  --output FILE      write to FILE (replaced only once complete) instead of stdout\n"
+        "  --verify           instead of the report: recount every kept count (the\n"
+        "                     per-cell counts the ingest keeps, which the report reads)\n"
+        "                     from the stored reports; print each difference and exit 1\n"
+        "                     if there is one, else \"kept counts exact: N cells checked\"\n"
         "  --help             show this help and exit\n"
         "  --version          show the version and exit\n"
         "\n"
-        "Exit status: 0 success, 1 runtime error (e.g. database unreachable), 2 usage error.\n"
+        "Exit status: 0 success, 1 runtime error (e.g. database unreachable) or, with\n"
+        "--verify, a kept count that differs, 2 usage error.\n"
         "The same counts are available in psql: needlewatch.rate_cells,\n"
         "needlewatch.rate_cells_between(from, to), needlewatch.home_vs_clinic.\n",
         progname);
+    options_sv_usage(out);
 }

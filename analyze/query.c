@@ -11,6 +11,13 @@
  *   kind 'cell'   n treatments with exactly these types, and their reports
  *   kind 'complication_reports_all', 'quarantined'   n
  *
+ * When the database keeps the counts (sql/005_kept_counts.sql: the ingest
+ * updates per-day cells in the same transaction as the reports), the same
+ * rows come from needlewatch.kept_cube() and kept_totals instead (kept_sql),
+ * which grow with the number of cells rather than of reports; their mask
+ * bits follow needlewatch.complication_types and are renumbered here into
+ * $3's order. A database without them (an older schema) is scanned.
+ *
  * A few hundred rows come back whatever the table sizes. query_load_cube()
  * adds each 'cell' row's n to its base cell's treatments, to "any" when the
  * mask is not 0 and to every type whose bit is set: "any" is thus counted
@@ -47,6 +54,26 @@ static const char cube_sql[] =
     "UNION ALL\n"
     "SELECT 'quarantined', NULL, NULL, NULL, NULL, NULL, count(*), NULL\n"
     "FROM needlewatch.quarantine\n";
+
+/* The same rows from the kept counts. */
+static const char kept_sql[] =
+    "SELECT 'cell' AS kind, k.in_window, k.device_type, k.setting, k.fitzpatrick,\n"
+    "       (SELECT coalesce(bit_or(1::bigint << coalesce(array_position($3::text[],\n"
+    "                                                                    ty.complication), 0)), 0)\n"
+    "        FROM needlewatch.complication_types ty\n"
+    "        WHERE k.mask & (1::bigint << ty.ordinal) <> 0) AS mask,\n"
+    "       k.n, k.reports\n"
+    "FROM needlewatch.kept_cube($1::date, $2::date) k\n"
+    "UNION ALL\n"
+    "SELECT 'complication_reports_all', NULL, NULL, NULL, NULL, NULL, complication_reports, NULL\n"
+    "FROM needlewatch.kept_totals\n"
+    "UNION ALL\n"
+    "SELECT 'quarantined', NULL, NULL, NULL, NULL, NULL, quarantined, NULL\n"
+    "FROM needlewatch.kept_totals\n";
+
+/* Whether the database keeps the counts. */
+static const char has_kept_sql[] =
+    "SELECT to_regprocedure('needlewatch.kept_cube(date, date)') IS NOT NULL";
 
 enum {
     COL_KIND, COL_IN_WINDOW, COL_DEVICE, COL_SETTING, COL_FITZPATRICK, COL_MASK, COL_N,
@@ -239,7 +266,12 @@ int query_load_cube(PGconn *conn, const char *from, const char *to, cube_t *cube
     int rc = -1;
 
     types_array(types, sizeof(types));
-    res = PQexecParams(conn, cube_sql, 3, NULL, params, NULL, NULL, 0);
+    res = PQexec(conn, has_kept_sql);
+    if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
+        const char *sql = strcmp(PQgetvalue(res, 0, 0), "t") == 0 ? kept_sql : cube_sql;
+        PQclear(res);
+        res = PQexecParams(conn, sql, 3, NULL, params, NULL, NULL, 0);
+    }
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
         const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
@@ -275,5 +307,75 @@ int query_load_cube(PGconn *conn, const char *from, const char *to, cube_t *cube
     rc = 0;
 out:
     PQclear(res);
+    return rc;
+}
+
+/* Prints "kind key: kept K, actual A" (a side missing: "-"). */
+static int print_difference(FILE *out, PGresult *res, int row)
+{
+    const char *const cols[4] = {PQgetvalue(res, row, 0), PQgetvalue(res, row, 1),
+                                 PQgetisnull(res, row, 2) ? "-" : PQgetvalue(res, row, 2),
+                                 PQgetisnull(res, row, 3) ? "-" : PQgetvalue(res, row, 3)};
+    return fprintf(out, "%s %s: kept %s, actual %s\n", cols[0], cols[1], cols[2], cols[3]) < 0
+               ? -1 : 0;
+}
+
+int query_verify_kept(PGconn *conn, FILE *out, int64_t *cells, int64_t *differences,
+                      char *errbuf, size_t errlen)
+{
+    static const char *const steps[] = {
+        "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        "SELECT count(*) FROM needlewatch.kept_cells",
+        "SELECT kind, key, kept, actual FROM needlewatch.kept_cells_check()",
+        "COMMIT",
+    };
+    PGresult *res = NULL;
+    int rc = -1;
+
+    *cells = *differences = 0;
+    res = PQexec(conn, has_kept_sql);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+        set_pg_error(errbuf, errlen, "query failed", PQerrorMessage(conn));
+        goto out;
+    }
+    if (strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
+        snprintf(errbuf, errlen,
+                 "this database keeps no counts to verify (sql/005_kept_counts.sql is not "
+                 "applied; needlewatch-ingest applies sql/*.sql at start)");
+        goto out;
+    }
+    /* One snapshot for the count and the check. */
+    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+        PQclear(res);
+        res = PQexec(conn, steps[i]);
+        if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK) {
+            const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+            set_pg_error(errbuf, errlen, "query failed", primary ? primary : PQerrorMessage(conn));
+            goto out;
+        }
+        if (i == 1 && parse_count(PQgetvalue(res, 0, 0), cells) != 0) {
+            snprintf(errbuf, errlen, "bad cell count \"%s\"", PQgetvalue(res, 0, 0));
+            goto out;
+        }
+        if (i == 2) {
+            if (PQnfields(res) != 4) {
+                snprintf(errbuf, errlen, "kept_cells_check() returned %d columns, expected 4",
+                         PQnfields(res));
+                goto out;
+            }
+            for (int row = 0; row < PQntuples(res); row++) {
+                if (print_difference(out, res, row) != 0) {
+                    snprintf(errbuf, errlen, "cannot write the differences");
+                    goto out;
+                }
+            }
+            *differences = PQntuples(res);
+        }
+    }
+    rc = 0;
+out:
+    PQclear(res);
+    if (rc != 0 && PQtransactionStatus(conn) != PQTRANS_IDLE)
+        PQclear(PQexec(conn, "ROLLBACK"));
     return rc;
 }

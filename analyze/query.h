@@ -8,13 +8,17 @@
  * of the cube, and the totals (complication reports, orphans, quarantined
  * messages). Aggregation happens in PostgreSQL: a few hundred rows come back
  * whatever the size of the tables. The definitions are those of
- * sql/003_analysis.sql, and a test checks that both agree.
+ * sql/003_analysis.sql, and a test checks that both agree. When the
+ * database keeps the counts (sql/005_kept_counts.sql), they are read from
+ * there instead of recounted; query_verify_kept() checks them.
  */
 #ifndef NW_QUERY_H
 #define NW_QUERY_H
 
 #include <libpq-fe.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 
 #include "cube.h"
 
@@ -30,5 +34,13 @@ PGconn *query_connect(const char *conninfo, char *errbuf, size_t errlen)
  * reason in errbuf. */
 int query_load_cube(PGconn *conn, const char *from, const char *to, cube_t *cube,
                     char *errbuf, size_t errlen) __attribute__((warn_unused_result));
+
+/* Recounts the kept counts from the stored reports, in one snapshot
+ * (needlewatch.kept_cells_check()), and writes each difference to out as a
+ * line "kind key: kept K, actual A". Sets *cells (the kept cells) and
+ * *differences. Returns 0 (whatever the differences), or -1 with the reason
+ * in errbuf: the database keeps no counts, a query failed, out failed. */
+int query_verify_kept(PGconn *conn, FILE *out, int64_t *cells, int64_t *differences,
+                      char *errbuf, size_t errlen) __attribute__((warn_unused_result));
 
 #endif

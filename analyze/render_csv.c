@@ -50,6 +50,10 @@ int render_csv(FILE *out, const analysis_t *analysis, const render_meta_t *meta,
         put_text(out, cube_skin_name(r->skin));
         fputc(',', out);
         put_text(out, cube_complication_name(r->complication));
+        if (r->suppressed) { /* --suppress-below: empty fields */
+            fputs(",,,,,\n", out);
+            continue;
+        }
         fprintf(out, ",%" PRId64 ",%" PRId64 ",", r->treatments, r->cases);
         put_double(out, r->rate);
         fputc(',', out);

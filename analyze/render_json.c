@@ -2,7 +2,8 @@
  * render_json.c - the analysis as one JSON object (see render.h).
  *
  * Members: analyzer, generated_at, window, confidence_level, z, totals,
- * rates, home_vs_clinic, home_vs_clinic_adjusted. Numbers are JSON numbers
+ * rates, home_vs_clinic, home_vs_clinic_adjusted, then the surveillance
+ * members of render_json_sv.c (signals, alerts, ...). Numbers are JSON numbers
  * written by numfmt_double(), so each reads back as the exact double the
  * analyzer computed; an undefined estimate is null. The tree is built with
  * cJSON (strings escaped there) and printed once.
@@ -17,6 +18,7 @@
 
 #include "numfmt.h"
 #include "render.h"
+#include "render_json_sv.h"
 
 static bool add_double(cJSON *obj, const char *name, double v)
 {
@@ -68,19 +70,23 @@ static bool add_rates(cJSON *root, const analysis_t *analysis)
             !cJSON_AddStringToObject(row, "setting", cube_setting_name(r->setting)) ||
             !cJSON_AddStringToObject(row, "skin_type", cube_skin_name(r->skin)) ||
             !cJSON_AddStringToObject(row, "complication", cube_complication_name(r->complication)) ||
-            !add_count(row, "treatments", r->treatments) || !add_count(row, "cases", r->cases) ||
-            !add_double(row, "rate", r->rate) || !add_double(row, "ci_low", r->ci_low) ||
-            !add_double(row, "ci_high", r->ci_high))
+            !sv_json_count(row, "treatments", r->treatments, r->suppressed) ||
+            !sv_json_count(row, "cases", r->cases, r->suppressed) ||
+            !sv_json_double(row, "rate", r->rate, r->suppressed) ||
+            !sv_json_double(row, "ci_low", r->ci_low, r->suppressed) ||
+            !sv_json_double(row, "ci_high", r->ci_high, r->suppressed) ||
+            (r->suppressed && !cJSON_AddBoolToObject(row, "suppressed", true)))
             return false;
     }
     return true;
 }
 
-static bool add_side(cJSON *row, const char *name, const analysis_side_t *side)
+static bool add_side(cJSON *row, const char *name, const analysis_side_t *side, bool hide)
 {
     cJSON *obj = cJSON_AddObjectToObject(row, name);
-    return obj != NULL && add_count(obj, "treatments", side->treatments) &&
-           add_count(obj, "cases", side->cases) && add_double(obj, "rate", side->rate);
+    return obj != NULL && sv_json_count(obj, "treatments", side->treatments, hide) &&
+           sv_json_count(obj, "cases", side->cases, hide) &&
+           sv_json_double(obj, "rate", side->rate, hide);
 }
 
 static bool add_comparisons(cJSON *root, const analysis_t *analysis)
@@ -97,9 +103,12 @@ static bool add_comparisons(cJSON *root, const analysis_t *analysis)
         if (!cJSON_AddStringToObject(row, "device_type", cube_device_name(analysis->cube, cmp->device)) ||
             !cJSON_AddStringToObject(row, "skin_type", cube_skin_name(cmp->skin)) ||
             !cJSON_AddStringToObject(row, "complication", cube_complication_name(cmp->complication)) ||
-            !add_side(row, "home", &cmp->home) || !add_side(row, "clinic", &cmp->clinic) ||
-            !add_double(row, "rate_ratio", cmp->rate_ratio) ||
-            !add_double(row, "ci_low", cmp->ci_low) || !add_double(row, "ci_high", cmp->ci_high))
+            !add_side(row, "home", &cmp->home, cmp->suppressed) ||
+            !add_side(row, "clinic", &cmp->clinic, cmp->suppressed) ||
+            !sv_json_double(row, "rate_ratio", cmp->rate_ratio, cmp->suppressed) ||
+            !sv_json_double(row, "ci_low", cmp->ci_low, cmp->suppressed) ||
+            !sv_json_double(row, "ci_high", cmp->ci_high, cmp->suppressed) ||
+            (cmp->suppressed && !cJSON_AddBoolToObject(row, "suppressed", true)))
             return false;
     }
     return true;
@@ -117,8 +126,10 @@ static bool add_adjusted(cJSON *root, const analysis_t *analysis)
             return false;
         cJSON_AddItemToArray(arr, row);
         if (!cJSON_AddStringToObject(row, "complication", cube_complication_name(adj->complication)) ||
-            !add_double(row, "mh_rate_ratio", adj->mh_rate_ratio) ||
-            !add_double(row, "ci_low", adj->ci_low) || !add_double(row, "ci_high", adj->ci_high) ||
+            !sv_json_double(row, "mh_rate_ratio", adj->mh_rate_ratio, adj->suppressed) ||
+            !sv_json_double(row, "ci_low", adj->ci_low, adj->suppressed) ||
+            !sv_json_double(row, "ci_high", adj->ci_high, adj->suppressed) ||
+            (adj->suppressed && !cJSON_AddBoolToObject(row, "suppressed", true)) ||
             !add_count(row, "strata_used", (int64_t)adj->strata_used) ||
             !cJSON_AddStringToObject(row, "strata", "device_type x skin_type"))
             return false;
@@ -153,7 +164,8 @@ int render_json(FILE *out, const analysis_t *analysis, const render_meta_t *meta
     if (!add_double(root, "confidence_level", 0.95) || !add_double(root, "z", analysis->z))
         goto nomem;
     if (!add_totals(root, &analysis->cube->totals) || !add_rates(root, analysis) ||
-        !add_comparisons(root, analysis) || !add_adjusted(root, analysis))
+        !add_comparisons(root, analysis) || !add_adjusted(root, analysis) ||
+        !sv_json_add(root, analysis))
         goto nomem;
 
     text = cJSON_Print(root);

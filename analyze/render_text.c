@@ -14,6 +14,8 @@
 
 #include "numfmt.h"
 #include "render.h"
+#include "render_text_sv.h"
+#include "surveil.h"
 #include "table.h"
 
 #define DASH "\xE2\x80\x93" /* en dash, U+2013 */
@@ -24,6 +26,20 @@ typedef struct {
     const cube_t *cube;
     bool oom;
 } report_t;
+
+/* A count of the cube, or "–" when --suppress-below hides it (c = -1:
+ * the treatments). */
+static char *cell_count(char *buf, size_t len, const report_t *rep, size_t d, int s, int k, int c)
+{
+    const sv_results_t *sv = rep->analysis->sv;
+    const cube_cell_t *cell = cube_cell_const(rep->cube, d, s, k);
+    if (sv != NULL && sv->suppress_below > 0 &&
+        (c < 0 ? sv->t_hidden[d][s][k] : sv->c_hidden[d][s][k][c])) {
+        snprintf(buf, len, "%s", DASH);
+        return buf;
+    }
+    return numfmt_count(buf, len, c < 0 ? cell->treatments : cell->cases[c]);
+}
 
 static void heading(report_t *rep, const char *title)
 {
@@ -167,13 +183,14 @@ static const char *side_rate(char *buf, size_t len, const analysis_t *analysis, 
     const analysis_rate_t *r = analysis_find_rate(analysis, device, setting, CUBE_SKIN_ALL, complication);
     if (r == NULL)
         return "no treatments";
+    if (r->suppressed)
+        return "not shown (few cases)";
     return rate_ci(buf, len, r->rate, r->ci_low, r->ci_high);
 }
 
 /* A device used in one setting only: its rates, no comparison. */
 static void print_device_one_side(report_t *rep, size_t d, int setting)
 {
-    const cube_cell_t *cell = cube_cell_const(rep->cube, d, setting, CUBE_SKIN_ALL);
     table_t *table = table_new(3);
 
     fprintf(rep->out, "  No %s treatments: no comparison. %s use only:\n",
@@ -185,7 +202,7 @@ static void print_device_one_side(report_t *rep, size_t d, int setting)
     for (int c = 0; c < CUBE_COMPLICATIONS; c++) {
         char cn[NUMFMT_LEN], rc[96];
         add_row(rep, table,
-                (const char *[]){cube_complication_title(c), numfmt_count(cn, sizeof(cn), cell->cases[c]),
+                (const char *[]){cube_complication_title(c), cell_count(cn, sizeof(cn), rep, d, setting, CUBE_SKIN_ALL, c),
                                  side_rate(rc, sizeof(rc), rep->analysis, d, setting, c)}, false);
     }
     print_table(rep, table);
@@ -201,8 +218,8 @@ static void print_device(report_t *rep, size_t d)
     table_t *table;
 
     fprintf(rep->out, "\n%s: %s home treatment%s, %s clinic treatment%s\n",
-            cube_device_title(rep->cube, d), numfmt_count(hn, sizeof(hn), home->treatments),
-            home->treatments == 1 ? "" : "s", numfmt_count(cn, sizeof(cn), clinic->treatments),
+            cube_device_title(rep->cube, d), cell_count(hn, sizeof(hn), rep, d, CUBE_SETTING_HOME, CUBE_SKIN_ALL, -1),
+            home->treatments == 1 ? "" : "s", cell_count(cn, sizeof(cn), rep, d, CUBE_SETTING_CLINIC, CUBE_SKIN_ALL, -1),
             clinic->treatments == 1 ? "" : "s");
     if (home->treatments == 0 || clinic->treatments == 0) {
         print_device_one_side(rep, d, home->treatments ? CUBE_SETTING_HOME : CUBE_SETTING_CLINIC);
@@ -221,16 +238,18 @@ static void print_device(report_t *rep, size_t d)
         char hc[NUMFMT_LEN], cc[NUMFMT_LEN], hr[96], cr[96], rr[96];
         const char *ratio, *word = "";
 
-        if (cmp != NULL && cmp->defined) {
+        if (cmp != NULL && cmp->suppressed) {
+            ratio = "not shown (few cases)";
+        } else if (cmp != NULL && cmp->defined) {
             ratio = ratio_ci(rr, sizeof(rr), cmp->rate_ratio, cmp->ci_low, cmp->ci_high);
             word = verdict(true, cmp->ci_low, cmp->ci_high);
         } else {
             ratio = why_no_ratio(home->treatments, home->cases[c], clinic->treatments, clinic->cases[c]);
         }
         add_row(rep, table,
-                (const char *[]){cube_complication_title(c), numfmt_count(hc, sizeof(hc), home->cases[c]),
+                (const char *[]){cube_complication_title(c), cell_count(hc, sizeof(hc), rep, d, CUBE_SETTING_HOME, CUBE_SKIN_ALL, c),
                                  side_rate(hr, sizeof(hr), analysis, d, CUBE_SETTING_HOME, c),
-                                 numfmt_count(cc, sizeof(cc), clinic->cases[c]),
+                                 cell_count(cc, sizeof(cc), rep, d, CUBE_SETTING_CLINIC, CUBE_SKIN_ALL, c),
                                  side_rate(cr, sizeof(cr), analysis, d, CUBE_SETTING_CLINIC, c),
                                  ratio, word}, false);
     }
@@ -280,9 +299,9 @@ static void print_skin_setting(report_t *rep, int s, const char *title)
         char tn[NUMFMT_LEN], cn[NUMFMT_LEN], rc[96];
         add_row(rep, any,
                 (const char *[]){skins[i] == CUBE_SKIN_ALL ? "All" : cube_skin_name(skins[i]),
-                                 numfmt_count(tn, sizeof(tn), r->treatments),
-                                 numfmt_count(cn, sizeof(cn), r->cases),
-                                 rate_ci(rc, sizeof(rc), r->rate, r->ci_low, r->ci_high)}, false);
+                                 cell_count(tn, sizeof(tn), rep, CUBE_DEVICE_ALL, s, skins[i], -1),
+                                 cell_count(cn, sizeof(cn), rep, CUBE_DEVICE_ALL, s, skins[i], CUBE_ANY),
+                                 r->suppressed ? "not shown" : rate_ci(rc, sizeof(rc), r->rate, r->ci_low, r->ci_high)}, false);
     }
     print_table(rep, any);
     table_free(any);
@@ -299,8 +318,7 @@ static void print_skin_setting(report_t *rep, int s, const char *title)
     add_row(rep, matrix, header, true);
     header[0] = "Treatments";
     for (int i = 0; i < n; i++) {
-        numfmt_count(counts[i], sizeof(counts[i]),
-                     cube_cell_const(rep->cube, CUBE_DEVICE_ALL, s, skins[i])->treatments);
+        cell_count(counts[i], sizeof(counts[i]), rep, CUBE_DEVICE_ALL, s, skins[i], -1);
         header[i + 1] = counts[i];
     }
     add_row(rep, matrix, header, false);
@@ -308,7 +326,10 @@ static void print_skin_setting(report_t *rep, int s, const char *title)
         header[0] = cube_complication_title(c);
         for (int i = 0; i < n; i++) {
             const analysis_rate_t *r = analysis_find_rate(analysis, CUBE_DEVICE_ALL, s, skins[i], c);
-            numfmt_percent(cells[i], sizeof(cells[i]), r->rate);
+            if (r->suppressed)
+                snprintf(cells[i], sizeof(cells[i]), "%s", DASH);
+            else
+                numfmt_percent(cells[i], sizeof(cells[i]), r->rate);
             header[i + 1] = cells[i];
         }
         add_row(rep, matrix, header, false);
@@ -377,11 +398,15 @@ static void print_adjusted(report_t *rep)
         char ar[96], cr[96], groups[NUMFMT_LEN];
         const char *adjusted, *crude;
 
-        if (adj->defined)
+        if (adj->suppressed)
+            adjusted = "not shown (few cases)";
+        else if (adj->defined)
             adjusted = ratio_ci(ar, sizeof(ar), adj->mh_rate_ratio, adj->ci_low, adj->ci_high);
         else
             adjusted = why_no_adjusted(rep->cube, c);
-        if (cmp != NULL && cmp->defined) {
+        if (cmp != NULL && cmp->suppressed) {
+            crude = "not shown (few cases)";
+        } else if (cmp != NULL && cmp->defined) {
             crude = ratio_ci(cr, sizeof(cr), cmp->rate_ratio, cmp->ci_low, cmp->ci_high);
         } else {
             const cube_cell_t *h = cube_cell_const(rep->cube, CUBE_DEVICE_ALL, CUBE_SETTING_HOME, CUBE_SKIN_ALL);
@@ -422,6 +447,8 @@ int render_text(FILE *out, const analysis_t *analysis, const render_meta_t *meta
         print_devices(&rep);
         print_skin_types(&rep);
         print_adjusted(&rep);
+        if (!render_text_sv(out, analysis))
+            rep.oom = true;
         print_methods(&rep);
     }
     if (rep.oom) {

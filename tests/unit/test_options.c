@@ -72,6 +72,12 @@ static void test_good(void **state)
     assert_int_equal(parse((const char *[]){"--version", NULL}, &opts, err, sizeof(err)), 0);
     assert_true(opts.version);
     assert_false(opts.help);
+    assert_false(opts.verify);
+
+    assert_int_equal(parse((const char *[]){"--verify", "--pg", "dbname=x", NULL}, &opts, err,
+                           sizeof(err)), 0);
+    assert_true(opts.verify);
+    assert_string_equal(opts.conninfo, "dbname=x");
 }
 
 static void test_usage_errors(void **state)
@@ -87,6 +93,10 @@ static void test_usage_errors(void **state)
         {{"--from"}, "--from needs a value"},
         {{"--output", ""}, "--output: empty file name"},
         {{"report.json"}, "unexpected argument \"report.json\""},
+        {{"--verify", "--from", "2024-01-01"}, "--verify takes no --from, --to, --format or --output"},
+        {{"--to", "2024-01-01", "--verify"}, "--verify takes no --from, --to, --format or --output"},
+        {{"--verify", "--format", "json"}, "--verify takes no --from, --to, --format or --output"},
+        {{"--output", "r.json", "--verify"}, "--verify takes no --from, --to, --format or --output"},
     };
     options_t opts;
     char err[256];

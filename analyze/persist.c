@@ -1,0 +1,179 @@
+/*
+ * persist.c - stores a run, its signals and its alerts (see persist.h).
+ * One transaction: a run is stored whole or not at all. Numbers go as text
+ * at full precision (numfmt_double), NULL when undefined.
+ */
+#include "persist.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "numfmt.h"
+#include "surveil.h"
+
+typedef struct {
+    char buf[24][NUMFMT_LEN];
+    const char *v[24];
+} params_t;
+
+static void p_str(params_t *p, int i, const char *s)
+{
+    p->v[i] = s;
+}
+
+static void p_double(params_t *p, int i, double x)
+{
+    p->v[i] = numfmt_double(p->buf[i], NUMFMT_LEN, x) ? p->buf[i] : NULL;
+}
+
+static void p_count(params_t *p, int i, int64_t n)
+{
+    snprintf(p->buf[i], NUMFMT_LEN, "%" PRId64, n);
+    p->v[i] = p->buf[i];
+}
+
+static void p_bool(params_t *p, int i, bool b)
+{
+    p->v[i] = b ? "t" : "f";
+}
+
+static int exec(PGconn *conn, const char *sql, int n, const char *const *v, PGresult **out,
+                char *errbuf, size_t errlen)
+{
+    PGresult *res = PQexecParams(conn, sql, n, NULL, v, NULL, NULL, 0);
+    ExecStatusType st = PQresultStatus(res);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        snprintf(errbuf, errlen, "--persist: %s", PQerrorMessage(conn));
+        PQclear(res);
+        return -1;
+    }
+    if (out != NULL)
+        *out = res;
+    else
+        PQclear(res);
+    return 0;
+}
+
+static const char run_sql[] =
+    "INSERT INTO needlewatch.analysis_runs (generated_at, analyzer_version, window_from,\n"
+    "  window_to, first_week, weeks, treatments, suppress_below, ears_baseline, ears_alpha,\n"
+    "  ears_min_sigma, alert_min_cases, signals, alerts)\n"
+    "VALUES (to_timestamp($1::double precision), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,\n"
+    "        $12, $13, $14) RETURNING run_id";
+
+static const char signal_sql[] =
+    "INSERT INTO needlewatch.signal_results VALUES ($1, $2, $3, coalesce($4, ''), $5, $6, $7,\n"
+    "  $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)";
+
+static const char alert_sql[] =
+    "INSERT INTO needlewatch.alert_results VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+
+static int put_signal(PGconn *conn, const char *run, const cube_t *cube, const signal_row_t *r,
+                      char *errbuf, size_t errlen)
+{
+    params_t p;
+    p_str(&p, 0, run);
+    p_str(&p, 1, r->model ? "model" : "device_type");
+    p_str(&p, 2, cube_device_name(cube, r->device));
+    p_str(&p, 3, r->model);
+    p_str(&p, 4, cube_complication_name(r->complication));
+    p_count(&p, 5, r->treatments);
+    p_count(&p, 6, r->cases);
+    p_count(&p, 7, r->other_treatments);
+    p_count(&p, 8, r->other_cases);
+    p_double(&p, 9, r->rate_ratio.defined ? r->rate_ratio.est : NAN);
+    p_double(&p, 10, r->rate_ratio.defined ? r->rate_ratio.lo : NAN);
+    p_double(&p, 11, r->rate_ratio.defined ? r->rate_ratio.hi : NAN);
+    p_double(&p, 12, r->prr.defined ? r->prr.est : NAN);
+    p_double(&p, 13, r->prr.defined ? r->prr.lo : NAN);
+    p_double(&p, 14, r->prr.defined ? r->prr.hi : NAN);
+    p_double(&p, 15, r->ror.defined ? r->ror.est : NAN);
+    p_double(&p, 16, r->ror.defined ? r->ror.lo : NAN);
+    p_double(&p, 17, r->ror.defined ? r->ror.hi : NAN);
+    p_double(&p, 18, r->chi2.defined ? r->chi2.stat : NAN);
+    p_double(&p, 19, r->chi2.defined ? r->chi2.p : NAN);
+    p_bool(&p, 20, r->rate_signal);
+    p_bool(&p, 21, r->evans_signal);
+    p_bool(&p, 22, r->signal);
+    p_bool(&p, 23, r->suppressed);
+    return exec(conn, signal_sql, 24, p.v, NULL, errbuf, errlen);
+}
+
+int persist_run(PGconn *conn, const analysis_t *analysis, const render_meta_t *meta,
+                int64_t *run_id, char *errbuf, size_t errlen)
+{
+    const sv_results_t *sv = analysis->sv;
+    const cube_t *cube = analysis->cube;
+    PGresult *res = NULL;
+    params_t p;
+    char run[32], first[11];
+    size_t n_signals = 0;
+    int rc = -1;
+
+    for (size_t i = 0; i < sv->n_signals; i++)
+        n_signals += sv->signals[i].signal;
+    for (size_t i = 0; i < sv->n_model_signals; i++)
+        n_signals += sv->model_signals[i].signal;
+    if (exec(conn, "BEGIN", 0, NULL, NULL, errbuf, errlen) != 0)
+        return -1;
+    p_count(&p, 0, (int64_t)meta->generated_at);
+    p_str(&p, 1, meta->version);
+    p_str(&p, 2, meta->from && meta->from[0] ? meta->from : NULL);
+    p_str(&p, 3, meta->to && meta->to[0] ? meta->to : NULL);
+    sv_date_string(sv->data->first_week, first);
+    p_str(&p, 4, sv->data->n_weeks ? first : NULL);
+    p_count(&p, 5, (int64_t)sv->data->n_weeks);
+    p_count(&p, 6, cube->totals.treatments);
+    if (sv->suppress_below > 0)
+        p_count(&p, 7, sv->suppress_below);
+    else
+        p_str(&p, 7, NULL);
+    p_count(&p, 8, (int64_t)sv->alert_params.ears.baseline);
+    p_double(&p, 9, sv->alert_params.ears.alpha);
+    p_double(&p, 10, sv->alert_params.ears.min_sigma);
+    p_count(&p, 11, sv->alert_params.min_cases);
+    p_count(&p, 12, (int64_t)n_signals);
+    p_count(&p, 13, (int64_t)sv->n_alerts);
+    if (exec(conn, run_sql, 14, p.v, &res, errbuf, errlen) != 0)
+        goto out;
+    snprintf(run, sizeof(run), "%s", PQgetvalue(res, 0, 0));
+    *run_id = strtoll(run, NULL, 10);
+    for (size_t i = 0; i < sv->n_signals; i++) {
+        if (put_signal(conn, run, cube, &sv->signals[i], errbuf, errlen) != 0)
+            goto out;
+    }
+    for (size_t i = 0; i < sv->n_model_signals; i++) {
+        if (put_signal(conn, run, cube, &sv->model_signals[i], errbuf, errlen) != 0)
+            goto out;
+    }
+    for (size_t i = 0; i < sv->n_alerts; i++) {
+        const alert_row_t *a = &sv->alerts[i];
+        char week[11];
+        sv_date_string(sv->data->first_week + (int32_t)(7 * a->week), week);
+        p_str(&p, 0, run);
+        p_str(&p, 1, cube_device_name(cube, a->device));
+        p_str(&p, 2, cube_complication_name(a->complication));
+        p_str(&p, 3, week);
+        p_count(&p, 4, (int64_t)a->ears.observed);
+        p_double(&p, 5, a->ears.mean);
+        p_double(&p, 6, a->ears.sd);
+        p_double(&p, 7, a->ears.upperbound);
+        p_double(&p, 8, a->ears.statistic);
+        p_double(&p, 9, a->ears.threshold);
+        p_bool(&p, 10, a->suppressed);
+        if (exec(conn, alert_sql, 11, p.v, NULL, errbuf, errlen) != 0)
+            goto out;
+    }
+    if (exec(conn, "COMMIT", 0, NULL, NULL, errbuf, errlen) != 0)
+        goto out;
+    rc = 0;
+out:
+    PQclear(res);
+    if (rc != 0)
+        PQclear(PQexec(conn, "ROLLBACK"));
+    return rc;
+}

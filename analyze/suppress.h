@@ -1,0 +1,57 @@
+/*
+ * suppress.h - small-cell suppression with complementary suppression, for
+ * reports published outside the surveillance team (--suppress-below K).
+ *
+ * A table is a set of cells with values and linear relations between them:
+ * each "line" says total = sum of children (a margin and the cells it
+ * adds up). Primary suppression hides every count in 1..K-1. Hiding one
+ * cell of a line is useless (subtract the others from the total), so
+ * complementary suppression hides more cells until
+ *   1. no line has exactly one hidden cell (repeated until it holds: the
+ *      smallest positive visible cell of the line is hidden next; a zero
+ *      only when the line has nothing else), and
+ *   2. an audit finds no hidden cell that is a linear consequence of all
+ *      the lines together (the cell's unit vector is not in the row space
+ *      of the system restricted to hidden cells: Gaussian elimination). A
+ *      cell the audit can recover gets a partner hidden in one of its lines
+ *      and both steps run again.
+ * Cells marked fixed are never newly hidden (they belong to another table,
+ * or their value is public anyway, e.g. the zeros of a group with no
+ * treatment); a fixed cell that is already hidden counts as unknown.
+ * Not protected against: bounds from non-negativity (a hidden pair summing
+ * to 3 tells each is at most 3). That is the usual small-count standard:
+ * no exact value below K can be derived.
+ * Pure: no I/O.
+ */
+#ifndef NW_SUPPRESS_H
+#define NW_SUPPRESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    size_t n_cells;
+    const int64_t *value;   /* n_cells */
+    bool *hidden;           /* n_cells, in: primary (and given) hiding; out: final */
+    const bool *fixed;      /* n_cells, or NULL */
+    size_t n_lines;
+    const size_t *start;    /* n_lines + 1: line i is cells[start[i] .. start[i+1]-1] */
+    const size_t *cells;    /* the first cell of each line is its total */
+} suppress_table_t;
+
+/* Marks hidden[i] for every 0 < value[i] < k (non-fixed cells only). */
+void suppress_primary(suppress_table_t *t, int64_t k);
+
+/* Complementary suppression as above. Returns 0 when every hidden cell is
+ * protected, 1 when some line cannot be protected (all its other cells are
+ * fixed: the caller must hide that table), -1 when out of memory. */
+int suppress_complete(suppress_table_t *t) __attribute__((warn_unused_result));
+
+/* The audit alone: how many hidden cells the lines determine exactly (0
+ * means protected); -1 when out of memory. If recovered is not NULL, the
+ * first such cell is stored there. */
+long suppress_audit(const suppress_table_t *t, size_t *recovered)
+    __attribute__((warn_unused_result));
+
+#endif

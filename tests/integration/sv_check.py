@@ -1,0 +1,272 @@
+"""sv_check.py - checks the surveillance members of needlewatch-analyze's JSON
+(signals, signals_by_model, alerts, alert_method, weekly, skin_trend) against
+an independent computation from the treatments and complications themselves.
+
+Usage: sv_check.py ANALYZER.json TREATMENTS.csv COMPLICATIONS.csv [FROM TO]
+  TREATMENTS.csv: COPY of needlewatch.treatments (report_id, treated_on,
+  device_type, setting, fitzpatrick, model); COMPLICATIONS.csv: COPY of
+  needlewatch.complications (treatment_id, type).
+Nothing here uses the analyzer's code: the counts come from the rows, EARS
+C2 follows R surveillance::earsC's definition, Cochran-Armitage follows
+prop.trend.test, PRR/ROR/Katz/Yates/Evans their textbook formulas. Counts
+must be equal; statistics agree to 1e-9 relative. Prints "ok" or the
+differences (at most 30).
+"""
+import csv
+import json
+import math
+import sys
+from collections import defaultdict
+from datetime import date, timedelta
+from statistics import NormalDist
+
+Z = 1.959963984540054
+TYPES = ["infection", "scarring", "hyperpigmentation", "burn", "nerve_damage",
+         "fat_loss", "granuloma", "dryness_peeling", "acne_flare", "other"]
+ALL = ["any"] + TYPES
+DEVICES = ["derma_roller", "derma_stamp", "microneedling_pen", "rf_microneedling", "other"]
+errors = []
+
+
+def err(msg):
+    errors.append(msg)
+
+
+def close(a, b, tol=1e-9):
+    if a is None or b is None:
+        return a is None and b is None
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a == b
+    return abs(a - b) <= tol * max(1.0, abs(a), abs(b))
+
+
+def katz(a, n1, c, n2):
+    if a == 0 or c == 0 or n1 == 0 or n2 == 0:
+        return None, None, None
+    rr = (a / n1) / (c / n2)
+    se = math.sqrt(1 / a - 1 / n1 + 1 / c - 1 / n2)
+    return rr, rr * math.exp(-Z * se), rr * math.exp(Z * se)
+
+
+def prr(a, b, c, d):
+    if a == 0 or c == 0:
+        return None, None, None
+    v = (a / (a + b)) / (c / (c + d))
+    se = math.sqrt(1 / a - 1 / (a + b) + 1 / c - 1 / (c + d))
+    return v, v * math.exp(-Z * se), v * math.exp(Z * se)
+
+
+def ror(a, b, c, d):
+    if 0 in (a, b, c, d):
+        return None, None, None
+    v = (a * d) / (b * c)
+    se = math.sqrt(1 / a + 1 / b + 1 / c + 1 / d)
+    return v, v * math.exp(-Z * se), v * math.exp(Z * se)
+
+
+def yates(a, b, c, d):
+    n = a + b + c + d
+    den = (a + b) * (c + d) * (a + c) * (b + d)
+    if den == 0:
+        return None, None
+    x = n * max(0.0, abs(a * d - b * c) - n / 2) ** 2 / den
+    return x, math.erfc(math.sqrt(x / 2))
+
+
+def signal_expect(t, cases, ot, ocases, comp):
+    a, c = cases[comp], ocases[comp]
+    b = sum(cases[k] for k in TYPES if k != comp)
+    d = sum(ocases[k] for k in TYPES if k != comp)
+    rr = katz(a, t, c, ot)
+    p = prr(a, b, c, d)
+    o = ror(a, b, c, d)
+    chi, pv = yates(a, b, c, d)
+    rate_signal = rr[0] is not None and a >= 3 and rr[1] > 1
+    evans = p[0] is not None and chi is not None and a >= 3 and a * (c + d) >= 2 * c * (a + b) and chi >= 4
+    return {
+        "treatments": t, "cases": a, "other_treatments": ot, "other_cases": c,
+        "rate": a / t if t else None, "other_rate": c / ot if ot else None,
+        "rate_ratio": rr[0], "rate_ratio_ci_low": rr[1], "rate_ratio_ci_high": rr[2],
+        "table": {"a": a, "b": b, "c": c, "d": d},
+        "prr": p[0], "prr_ci_low": p[1], "prr_ci_high": p[2],
+        "ror": o[0], "ror_ci_low": o[1], "ror_ci_high": o[2],
+        "chi2_yates": chi, "chi2_p": pv,
+        "rate_signal": rate_signal, "evans_signal": evans, "signal": rate_signal or evans,
+    }
+
+
+def compare_row(label, got, exp):
+    for k, v in exp.items():
+        g = got.get(k, "MISSING")
+        if isinstance(v, dict):
+            if g != v:
+                err("%s %s: got %s expected %s" % (label, k, g, v))
+        elif g == "MISSING" or not close(g, v):
+            err("%s %s: got %s expected %s" % (label, k, g, v))
+
+
+def main():
+    d = json.load(open(sys.argv[1]))
+    frm = sys.argv[4] if len(sys.argv) > 4 and sys.argv[4] else None
+    to = sys.argv[5] if len(sys.argv) > 5 and sys.argv[5] else None
+    comps = defaultdict(set)
+    for tid, typ in csv.reader(open(sys.argv[3])):
+        comps[tid].add(typ)
+    rows = []
+    for rid, treated, dev, setting, fitz, model in csv.reader(open(sys.argv[2])):
+        if (frm and treated < frm) or (to and treated > to):
+            continue
+        rows.append((rid, date.fromisoformat(treated), dev, setting,
+                     int(fitz) if fitz else None, model if model != "" else None))
+
+    def case_counts(sel):
+        t = 0
+        cases = {k: 0 for k in ALL}
+        for r in sel:
+            t += 1
+            types = comps.get(r[0], set())
+            if types:
+                cases["any"] += 1
+            for k in types:
+                cases[k] += 1
+        return t, cases
+
+    # --- signals by device type: device vs all other treatments.
+    total_t, total_c = case_counts(rows)
+    got = {(r["device_type"], r["complication"]): r for r in d["signals"]}
+    n_exp = 0
+    devices = sorted({r[2] for r in rows}, key=lambda x: DEVICES.index(x) if x in DEVICES else 99)
+    for dev in devices:
+        t, cases = case_counts([r for r in rows if r[2] == dev])
+        ocases = {k: total_c[k] - cases[k] for k in ALL}
+        for comp in TYPES:
+            n_exp += 1
+            row = got.get((dev, comp))
+            if row is None:
+                err("signals: no row for %s %s" % (dev, comp))
+                continue
+            if row["suppressed"]:
+                continue
+            compare_row("signals %s/%s" % (dev, comp), row,
+                        signal_expect(t, cases, total_t - t, ocases, comp))
+    if len(d["signals"]) != n_exp:
+        err("signals: %d rows, expected %d" % (len(d["signals"]), n_exp))
+
+    # --- signals by model: model vs the other treatments of its device type.
+    got = {(r["device_type"], r["model"], r["complication"]): r for r in d["signals_by_model"]}
+    n_exp = 0
+    for dev in devices:
+        dt, dcases = case_counts([r for r in rows if r[2] == dev])
+        for model in sorted({r[5] for r in rows if r[2] == dev and r[5] is not None}):
+            t, cases = case_counts([r for r in rows if r[2] == dev and r[5] == model])
+            ocases = {k: dcases[k] - cases[k] for k in ALL}
+            for comp in TYPES:
+                n_exp += 1
+                row = got.get((dev, model, comp))
+                if row is None:
+                    err("signals_by_model: no row for %s %s %s" % (dev, model, comp))
+                    continue
+                if row["suppressed"]:
+                    continue
+                compare_row("signals_by_model %s/%s/%s" % (dev, model, comp), row,
+                            signal_expect(t, cases, dt - t, ocases, comp))
+    if len(d["signals_by_model"]) != n_exp:
+        err("signals_by_model: %d rows, expected %d" % (len(d["signals_by_model"]), n_exp))
+
+    # --- weekly series.
+    m = d["alert_method"]
+    weeks = [date.fromisoformat(w) for w in d["weekly"]["weeks"]]
+    if rows:
+        mon = lambda x: x - timedelta(days=x.weekday())
+        first = mon(date.fromisoformat(frm)) if frm else min(mon(r[1]) for r in rows)
+        last = mon(date.fromisoformat(to)) if to else max(mon(r[1]) for r in rows)
+        exp_weeks = [first + timedelta(weeks=i) for i in range((last - first).days // 7 + 1)]
+    else:
+        exp_weeks = []
+    if weeks != exp_weeks:
+        err("weekly.weeks: %s..%s (%d) expected %s..%s (%d)" % (
+            weeks[:1], weeks[-1:], len(weeks), exp_weeks[:1], exp_weeks[-1:], len(exp_weeks)))
+    series = {}
+    for dev in devices + ["all"]:
+        sel = [r for r in rows if dev == "all" or r[2] == dev]
+        per = {k: [0] * len(exp_weeks) for k in ["treatments"] + ALL}
+        idx = {w: i for i, w in enumerate(exp_weeks)}
+        for r in sel:
+            i = idx[r[1] - timedelta(days=r[1].weekday())]
+            per["treatments"][i] += 1
+            types = comps.get(r[0], set())
+            if types:
+                per["any"][i] += 1
+            for k in types:
+                per[k][i] += 1
+        series[dev] = per
+    got_series = {s["device_type"]: s for s in d["weekly"]["series"]}
+    for dev, per in series.items():
+        s = got_series.get(dev)
+        if s is None:
+            err("weekly: no series for %s" % dev)
+            continue
+        for k in ["treatments"] + ALL:
+            g = s["treatments"] if k == "treatments" else s["cases"][k]
+            if any(x is not None and x != y for x, y in zip(g, per[k])) or len(g) != len(per[k]):
+                err("weekly %s %s differs" % (dev, k))
+
+    # --- EARS C2 alerts, per R surveillance::earsC(method = "C2").
+    base, alpha, min_sigma, min_cases = m["baseline"], m["alpha"], m["min_sigma"], m["min_cases"]
+    thr = NormalDist().inv_cdf(1 - alpha)
+    if not close(m["threshold"], thr, 1e-12):
+        err("alert_method.threshold %s expected %s" % (m["threshold"], thr))
+    exp_alerts = {}
+    for dev, per in series.items():
+        for comp in ALL:
+            x = per[comp]
+            for t in range(base + 2, len(x)):
+                ref = x[t - base - 2:t - 2]
+                mean = sum(ref) / base
+                sd = math.sqrt(sum((v - mean) ** 2 for v in ref) / (base - 1))
+                sigma = max(sd, min_sigma)
+                ub = mean + thr * sigma
+                if x[t] > ub and x[t] >= min_cases:
+                    exp_alerts[(dev, comp, exp_weeks[t].isoformat())] = {
+                        "observed": x[t], "expected": mean, "sd": sd, "sigma": sigma,
+                        "upperbound": ub,
+                        "statistic": (x[t] - mean) / sigma if sigma > 0 else None}
+    got_alerts = {(a["device_type"], a["complication"], a["week_start"]): a for a in d["alerts"]}
+    if set(got_alerts) != set(exp_alerts):
+        err("alerts: extra %s missing %s" % (sorted(set(got_alerts) - set(exp_alerts))[:5],
+                                             sorted(set(exp_alerts) - set(got_alerts))[:5]))
+    for k, e in exp_alerts.items():
+        if k in got_alerts and not got_alerts[k]["suppressed"]:
+            compare_row("alert %s" % (k,), got_alerts[k], e)
+
+    # --- skin trend, per prop.trend.test (scores 1..6).
+    for r in d["skin_trend"]:
+        st, comp = r["setting"], r["complication"]
+        sel = [x for x in rows if (st == "all" or x[3] == st) and x[4] is not None]
+        n = [0] * 6
+        c = [0] * 6
+        for x in sel:
+            n[x[4] - 1] += 1
+            types = comps.get(x[0], set())
+            if (comp == "any" and types) or comp in types:
+                c[x[4] - 1] += 1
+        if not r["suppressed"] and (r["treatments"] != n or r["cases"] != c):
+            err("skin_trend %s/%s counts %s %s expected %s %s" % (st, comp, r["treatments"], r["cases"], n, c))
+        N = sum(n)
+        zexp = None
+        if N > 0:
+            pbar = sum(c) / N
+            sbar = sum(n[i] * (i + 1) for i in range(6)) / N
+            T = sum(c[i] * (i + 1 - sbar) for i in range(6))
+            V = pbar * (1 - pbar) * sum(n[i] * (i + 1 - sbar) ** 2 for i in range(6))
+            if 0 < pbar < 1 and V > 0:
+                zexp = T / math.sqrt(V)
+        if not r["suppressed"]:
+            if not close(r["z"], zexp):
+                err("skin_trend %s/%s z %s expected %s" % (st, comp, r["z"], zexp))
+            elif zexp is not None and not close(r["p"], math.erfc(abs(zexp) / math.sqrt(2))):
+                err("skin_trend %s/%s p" % (st, comp))
+    print("ok" if not errors else "\n".join(errors[:30]))
+
+
+main()

@@ -1,0 +1,74 @@
+"""sv_population.py - a seeded population for the surveillance tests, as
+psql COPY input for treatment_versions and complication_versions.
+
+Usage: sv_population.py SEED N START_DATE WEEKS [--small]
+Writes two COPY blocks to stdout (pipe into psql). Built in: PW Home
+derma rollers carry 4x the infection risk of other rollers (a model
+signal), rf_microneedling 5x the burn risk (a device signal),
+hyperpigmentation rises with Fitzpatrick type, and a few withdrawn
+treatments and orphan complications that must count nowhere.
+--small: few treatments for some device types, so cells are small and
+suppression has work to do.
+"""
+import random
+import sys
+from datetime import date, timedelta
+
+seed, n, start, weeks = int(sys.argv[1]), int(sys.argv[2]), date.fromisoformat(sys.argv[3]), int(sys.argv[4])
+small = "--small" in sys.argv
+rng = random.Random(seed)
+MODELS = {"derma_roller": ["GR-540", "DL Roller 0.5", "PW Home"],
+          "derma_stamp": ["SX-36", "DL Stamp"],
+          "microneedling_pen": ["NC Pro 2", "A9", "PN-16"],
+          "rf_microneedling": ["TX-RF 49", "RM Pulse"],
+          "other": ["kit"]}
+DEV_W = [40, 8, 30, 15, 7] if not small else [70, 4, 20, 5, 1]
+TYPES = ["infection", "scarring", "hyperpigmentation", "burn", "nerve_damage",
+         "fat_loss", "granuloma", "dryness_peeling", "acne_flare", "other"]
+BASE = [0.02, 0.008, 0.015, 0.003, 0.001, 0.001, 0.002, 0.03, 0.01, 0.005]
+
+tv, cv = [], []
+off = 0
+for i in range(1, n + 1):
+    dev = rng.choices(list(MODELS), DEV_W)[0]
+    model = rng.choice(MODELS[dev]) if rng.random() > 0.1 else None
+    setting = "home" if rng.random() < (0.7 if dev in ("derma_roller", "derma_stamp", "other") else 0.2) else "clinic"
+    fitz = rng.choice([1, 2, 2, 3, 3, 3, 4, 4, 5, 6]) if rng.random() > 0.08 else None
+    treated = start + timedelta(days=rng.randrange(weeks * 7))
+    rid = "s%d-%d" % (seed, i)
+    off += 1
+    withdrawn = rng.random() < 0.01
+    tv.append((rid, 1, "f", treated.isoformat(), setting, dev, "\\N" if fitz is None else str(fitz),
+               "\\N" if model is None else model, off))
+    if withdrawn:
+        off += 1
+        tv.append((rid, 2, "t", treated.isoformat(), setting, dev, "\\N" if fitz is None else str(fitz),
+                   "\\N" if model is None else model, off))
+    for k, t in enumerate(TYPES):
+        p = BASE[k] * (2.0 if setting == "home" else 1.0)
+        if t == "infection" and model == "PW Home":
+            p *= 4
+        if t == "burn" and dev == "rf_microneedling":
+            p *= 5
+        if t == "hyperpigmentation" and fitz:
+            p *= 0.5 + 0.4 * fitz
+        if rng.random() < p:
+            off += 1
+            cv.append(("c%d-%d-%d" % (seed, i, k), rid, t, off))
+            if rng.random() < 0.05:  # a second report of the same type: one case
+                off += 1
+                cv.append(("c%d-%d-%db" % (seed, i, k), rid, t, off))
+for j in range(5):  # orphans
+    off += 1
+    cv.append(("o%d-%d" % (seed, j), "nope-%d" % j, "infection", off))
+
+print("COPY needlewatch.treatment_versions (report_id, version, nullified, treated_on, setting, "
+      "device_type, fitzpatrick, model, source_topic, source_partition, source_offset, message) FROM STDIN;")
+for r in tv:
+    print("\t".join([r[0], str(r[1]), r[2], r[3], r[4], r[5], r[6], r[7], "treatments", "0", str(r[8]), "{}"]))
+print("\\.")
+print("COPY needlewatch.complication_versions (report_id, version, nullified, treatment_id, type, "
+      "source_topic, source_partition, source_offset, message) FROM STDIN;")
+for r in cv:
+    print("\t".join([r[0], "1", "f", r[1], r[2], "complications", "0", str(r[3]), "{}"]))
+print("\\.")

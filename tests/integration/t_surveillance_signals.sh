@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# t_surveillance_signals.sh - signals (device type and model), EARS C2
+# alerts, weekly series and skin-type trends: every member of the JSON is
+# recomputed by sv_check.py from the treatments and complications
+# themselves, whole window and a sub-window; the planted signals are found;
+# the text report has its sections; --persist stores the run.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/analyze_lib.sh"
+nw_setup
+an_schema
+J=$WORK/out.json
+
+python3 "$NW_SRC/tests/integration/sv_population.py" 7 12000 2024-01-01 26 \
+    | psql -X -q -v ON_ERROR_STOP=1 >/dev/null
+nw_sql "COPY (SELECT report_id, treated_on, device_type, setting, fitzpatrick, model
+              FROM needlewatch.treatments) TO STDOUT WITH CSV" >"$WORK/t.csv"
+nw_sql "COPY (SELECT treatment_id, type FROM needlewatch.complications) TO STDOUT WITH CSV" >"$WORK/c.csv"
+
+sv_py() { python3 -c "import json,sys; d=json.load(open('$1')); print($2)"; }
+
+nw_check "whole: exit 0" 0 "$(an_run "$J" --format json)"
+nw_check "whole: every surveillance member agrees with python" ok \
+    "$(python3 "$NW_SRC/tests/integration/sv_check.py" "$J" "$WORK/t.csv" "$WORK/c.csv")"
+nw_check "whole: rate views still agree" ok "$(an_check_views "$J")"
+nw_check "whole: rf_microneedling burn is a signal (rate and Evans)" "True True" \
+    "$(sv_py "$J" '" ".join(str(r["rate_signal"]) + " " + str(r["evans_signal"]) for r in d["signals"] if r["device_type"]=="rf_microneedling" and r["complication"]=="burn")')"
+nw_check "whole: PW Home infection is a model signal" "True" \
+    "$(sv_py "$J" '[r["rate_signal"] for r in d["signals_by_model"] if r.get("model")=="PW Home" and r["complication"]=="infection"][0]')"
+nw_check "whole: hyperpigmentation rises with skin type (all settings)" "rising with skin type" \
+    "$(sv_py "$J" '[r["direction"] for r in d["skin_trend"] if r["setting"]=="all" and r["complication"]=="hyperpigmentation"][0]')"
+nw_check "whole: 26 weeks" 26 "$(sv_py "$J" 'len(d["weekly"]["weeks"])')"
+nw_check "whole: EARS method documented" "EARS C2 7 2 0.001 3.090232" \
+    "$(sv_py "$J" '"%s %d %d %s %.6f" % (d["alert_method"]["method"], d["alert_method"]["baseline"], d["alert_method"]["guard_weeks"], d["alert_method"]["alpha"], d["alert_method"]["threshold"])')"
+
+# A sub-window, and other EARS parameters.
+nw_check "window: exit 0" 0 "$(an_run "$J" --from 2024-02-07 --to 2024-05-20 --ears-baseline 4 --ears-alpha 0.01 --alert-min-cases 1)"
+nw_check "window: every surveillance member agrees with python" ok \
+    "$(python3 "$NW_SRC/tests/integration/sv_check.py" "$J" "$WORK/t.csv" "$WORK/c.csv" 2024-02-07 2024-05-20)"
+nw_check "window: weeks from the Monday of --from" "2024-02-05 2024-05-20" \
+    "$(sv_py "$J" 'd["weekly"]["weeks"][0] + " " + d["weekly"]["weeks"][-1]')"
+nw_check "window: some alerts with these loose parameters" yes \
+    "$(sv_py "$J" '"yes" if len(d["alerts"]) > 0 else "no"')"
+
+# Text: the new sections, in plain words.
+nw_check "text: exit 0" 0 "$(an_run "$WORK/out.txt" --format text)"
+for s in "Signals by device type" "Signals by model" "Weekly alerts" "Trends across skin types"; do
+    nw_check "text: section $s" 1 "$(grep -c "^[0-9]*\. $s" "$WORK/out.txt" || true)"
+done
+
+# --persist: one run, its signals and alerts, equal to the JSON's.
+nw_check "persist: exit 0" 0 "$(an_run "$J" --persist)"
+nw_check "persist: one run" 1 "$(nw_sql "SELECT count(*) FROM needlewatch.analysis_runs")"
+nw_check "persist: signal rows = JSON rows" \
+    "$(sv_py "$J" 'len(d["signals"]) + len(d["signals_by_model"])')" \
+    "$(nw_sql "SELECT count(*) FROM needlewatch.signal_results")"
+nw_check "persist: signals flagged = JSON" \
+    "$(sv_py "$J" 'sum(1 for r in d["signals"] + d["signals_by_model"] if r["signal"])')" \
+    "$(nw_sql "SELECT count(*) FROM needlewatch.latest_signals")"
+nw_check "persist: alerts = JSON" "$(sv_py "$J" 'len(d["alerts"])')" \
+    "$(nw_sql "SELECT count(*) FROM needlewatch.alert_results")"
+nw_check "persist: rf burn PRR exact" \
+    "$(sv_py "$J" '[repr(r["prr"]) for r in d["signals"] if r["device_type"]=="rf_microneedling" and r["complication"]=="burn"][0]')" \
+    "$(nw_sql "SELECT prr FROM needlewatch.signal_results WHERE scope='device_type' AND device_type='rf_microneedling' AND complication='burn'")"
+nw_check "catalogue: ten types" 10 "$(nw_sql "SELECT count(*) FROM needlewatch.complication_catalogue")"
+
+# Usage errors.
+nw_check "usage: --publish-signals needs a bootstrap" 2 "$(an_run "$J" --publish-signals)"
+nw_check "usage: --suppress-below 0" 2 "$(an_run "$J" --suppress-below 0)"
+nw_check "usage: --ears-baseline 2" 2 "$(an_run "$J" --ears-baseline 2)"
+nw_done

@@ -1,0 +1,100 @@
+/*
+ * test_suppress.c - analyze/suppress.c: primary suppression, complementary
+ * suppression on a 2x2 table with margins (the classic case where hiding
+ * one small cell forces three more), the audit on a system a lone-cell rule
+ * misses, and fixed cells.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "signals.h"
+#include "suppress.h"
+
+/* Cells of a 2x2 table with margins, row-major over a 3x3 grid:
+ *   0 1 | 2      rows: 0+1=2, 3+4=5; columns: 0+3=6, 1+4=7; 2+5=8, 6+7=8
+ *   3 4 | 5
+ *   6 7 | 8                                                            */
+static const size_t grid_cells[] = {2, 0, 1, 5, 3, 4, 6, 0, 3, 7, 1, 4, 8, 2, 5, 8, 6, 7};
+static const size_t grid_start[] = {0, 3, 6, 9, 12, 15, 18};
+
+static void test_primary_and_complementary(void **state)
+{
+    (void)state;
+    int64_t value[9] = {2, 30, 32, 40, 50, 90, 42, 80, 122};
+    bool hidden[9] = {0};
+    suppress_table_t t = {9, value, hidden, NULL, 6, grid_start, grid_cells};
+
+    suppress_primary(&t, 5);
+    assert_true(hidden[0]);
+    for (int i = 1; i < 9; i++)
+        assert_false(hidden[i]);
+    assert_int_equal(suppress_complete(&t), 0);
+    /* The smallest partners: 1 (30) in row 0, 3 (40) in column 0, then 4 to
+     * close both: the four inner cells, margins shown. */
+    assert_true(hidden[0] && hidden[1] && hidden[3] && hidden[4]);
+    assert_false(hidden[2] || hidden[5] || hidden[6] || hidden[7] || hidden[8]);
+    assert_int_equal(suppress_audit(&t, NULL), 0);
+}
+
+static void test_audit_finds_recovery(void **state)
+{
+    (void)state;
+    /* Hidden 0, 1 and 2 (a row and its margin): column 0 (0 + 3 = 6, with
+     * 3 and 6 shown) determines 0, then row 0 ties 1 to 2 and column 1
+     * determines 1. The audit sees it; completing hides partners until the
+     * audit finds nothing. */
+    int64_t value[9] = {2, 30, 32, 40, 50, 90, 42, 80, 122};
+    bool hidden[9] = {true, true, true, false, false, false, false, false, false};
+    suppress_table_t t = {9, value, hidden, NULL, 6, grid_start, grid_cells};
+    size_t cell = 99;
+    assert_true(suppress_audit(&t, &cell) > 0);
+    assert_int_equal(suppress_complete(&t), 0);
+    assert_int_equal(suppress_audit(&t, NULL), 0);
+}
+
+static void test_fixed_cells(void **state)
+{
+    (void)state;
+    /* One line 3 = 1 + 2 where every partner is fixed: unprotectable. */
+    int64_t value[3] = {3, 1, 2};
+    bool hidden[3] = {0}, fixed[3] = {true, false, true};
+    size_t cells[] = {0, 1, 2}, start[] = {0, 3};
+    suppress_table_t t = {3, value, hidden, fixed, 1, start, cells};
+    suppress_primary(&t, 5);
+    assert_true(hidden[1]);
+    assert_int_equal(suppress_complete(&t), 1);
+}
+
+static void test_signal_row(void **state)
+{
+    (void)state;
+    /* 10 cases of type 1 in 100 treatments vs 10 in 1000: RR 10. */
+    int64_t cases[11] = {12, 10, 2}, other[11] = {30, 10, 20};
+    signal_row_t row = {0};
+    signals_compute(&row, 1, 100, cases, 1000, other, NW_Z95);
+    assert_true(row.rate_ratio.defined);
+    assert_true(row.rate_ratio.est > 9.999 && row.rate_ratio.est < 10.001);
+    assert_true(row.rate_signal);
+    assert_int_equal(row.table.a, 10);
+    assert_int_equal(row.table.b, 2);
+    assert_int_equal(row.table.c, 10);
+    assert_int_equal(row.table.d, 20);
+    assert_true(row.evans_signal); /* PRR (10/12)/(10/30) = 2.5, chi2 > 4 */
+    assert_true(row.signal);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_primary_and_complementary),
+        cmocka_unit_test(test_audit_finds_recovery),
+        cmocka_unit_test(test_fixed_cells),
+        cmocka_unit_test(test_signal_row),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
