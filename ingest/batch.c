@@ -20,10 +20,31 @@ bool batch_init(batch_t *batch, size_t cap)
     return true;
 }
 
+bool batch_msg_copy(batch_msg_t *msg, const char *topic, const rd_kafka_message_t *rkm)
+{
+    size_t len = rkm->payload ? rkm->len : 0, key_len = rkm->key ? rkm->key_len : 0;
+
+    memset(msg, 0, sizeof(*msg));
+    msg->data = malloc(len + key_len + 1);
+    if (!msg->data)
+        return false;
+    msg->topic = topic;
+    msg->partition = rkm->partition;
+    msg->offset = rkm->offset;
+    if (len)
+        memcpy(msg->data, rkm->payload, len);
+    if (key_len)
+        memcpy(msg->data + len, rkm->key, key_len);
+    msg->payload = rkm->payload ? msg->data : NULL;
+    msg->len = len;
+    msg->key = rkm->key ? msg->data + len : NULL;
+    msg->key_len = key_len;
+    return true;
+}
+
 static void entry_clear(batch_entry_t *e)
 {
-    if (e->rkm)
-        rd_kafka_message_destroy(e->rkm);
+    free(e->msg.data);
     report_clear(&e->report);
     free(e->error);
     memset(e, 0, sizeof(*e));
@@ -71,7 +92,7 @@ static bool note_offset(batch_t *batch, report_kind_t kind, int32_t partition, i
 bool batch_add(batch_t *batch, batch_entry_t *entry, int64_t now_ms)
 {
     if (batch->count == batch->cap ||
-        !note_offset(batch, entry->kind, entry->rkm->partition, entry->rkm->offset)) {
+        !note_offset(batch, entry->kind, entry->msg.partition, entry->msg.offset)) {
         entry_clear(entry);
         return false;
     }
@@ -97,7 +118,7 @@ size_t batch_drop_partition(batch_t *batch, report_kind_t kind, int32_t partitio
 
     for (size_t i = 0; i < batch->count; i++) {
         batch_entry_t *e = &batch->entries[i];
-        if (e->kind == kind && e->rkm->partition == partition) {
+        if (e->kind == kind && e->msg.partition == partition) {
             entry_clear(e);
             dropped++;
         } else {

@@ -1,11 +1,14 @@
 /*
  * batch.h - the messages the worker has consumed but not yet committed.
  *
- * A batch owns its Kafka messages (rd_kafka_message_t) from the moment they
- * are added until batch_clear(): the payload is never copied, and a message is
- * only destroyed after the transaction holding its rows and offset commits,
- * or when the batch is dropped for redelivery. Each entry carries the
- * decoder's verdict: a report to store, or the error to quarantine it with.
+ * Each entry holds its own copy of the Kafka message's key and payload, so
+ * the librdkafka message is destroyed as soon as it is decoded: holding
+ * rd_kafka_message_t's would pin whole (decompressed) fetch buffers, one per
+ * partition, and the worker's memory would grow with the partition count.
+ * The copies live until batch_clear(), after the transaction holding the
+ * rows and offsets commits or when the batch is dropped for redelivery. Each
+ * entry carries the decoder's verdict: a report to store, or the error to
+ * quarantine it with.
  */
 #ifndef NW_BATCH_H
 #define NW_BATCH_H
@@ -18,8 +21,20 @@
 
 #include "report.h"
 
+/* Where a message came from, and its bytes. */
+typedef struct batch_msg {
+    const char *topic;       /* not owned: the configured topic name */
+    int32_t partition;
+    int64_t offset;
+    char *data;              /* owned: one block holding payload then key */
+    const char *payload;     /* into data; NULL: a null message (tombstone) */
+    size_t len;
+    const char *key;         /* into data; NULL: no key */
+    size_t key_len;
+} batch_msg_t;
+
 typedef struct batch_entry {
-    rd_kafka_message_t *rkm; /* owned by the batch */
+    batch_msg_t msg;         /* owned by the batch */
     report_kind_t kind;
     bool valid;
     report_t report;         /* when valid; owned */
@@ -44,8 +59,13 @@ typedef struct batch {
 bool batch_init(batch_t *batch, size_t cap) __attribute__((warn_unused_result));
 void batch_free(batch_t *batch);
 
-/* Takes ownership of rkm (also on failure, when it is destroyed) and of the
- * decoded report or error in *entry, which is cleared. */
+/* Fills entry->msg with copies of rkm's key and payload (rkm stays the
+ * caller's). Returns false when out of memory. */
+bool batch_msg_copy(batch_msg_t *msg, const char *topic, const rd_kafka_message_t *rkm)
+    __attribute__((warn_unused_result));
+
+/* Takes ownership of entry's message copy and of the decoded report or
+ * error (also on failure, when they are freed); *entry is cleared. */
 bool batch_add(batch_t *batch, batch_entry_t *entry, int64_t now_ms)
     __attribute__((warn_unused_result));
 

@@ -67,8 +67,11 @@ static const char *const kafka_defaults[][2] = {
     {"auto.offset.reset", "earliest"},
     {"enable.partition.eof", "true"},
     {"client.id", "needlewatch-ingest"},
-    /* Bounded memory: at most 16 MiB prefetched, fetch responses of 4 MiB
-     * (messages in the open batch keep their fetch buffer alive). */
+    /* Bounded memory: librdkafka prefetches up to queued.min.messages per
+     * partition (100000 by default, which with dozens of partitions costs
+     * hundreds of MiB); 20000 keeps a worker near 50 MiB at 64 partitions
+     * while still keeping PostgreSQL busy (bench/RESULTS.md). */
+    {"queued.min.messages", "20000"},
     {"queued.max.messages.kbytes", "16384"},
     {"fetch.max.bytes", "4194304"},
 };

@@ -464,7 +464,7 @@ static step_t exec_step(pg_sink_t *sink, const char *sql, uint64_t *tuples, char
 static void add_treatment_row(copybuf_t *cb, const batch_entry_t *e)
 {
     const report_t *r = &e->report;
-    const rd_kafka_message_t *rkm = e->rkm;
+    const batch_msg_t *m = &e->msg;
 
     copybuf_text(cb, r->report_id);
     copybuf_int(cb, r->version);
@@ -488,17 +488,17 @@ static void add_treatment_row(copybuf_t *cb, const batch_entry_t *e)
     copybuf_text(cb, r->serum);
     copybuf_text(cb, r->region);
     copybuf_text(cb, r->reported_at);
-    copybuf_text(cb, rd_kafka_topic_name(rkm->rkt));
-    copybuf_int(cb, rkm->partition);
-    copybuf_int(cb, rkm->offset);
-    copybuf_textn(cb, rkm->payload, rkm->len);
+    copybuf_text(cb, m->topic);
+    copybuf_int(cb, m->partition);
+    copybuf_int(cb, m->offset);
+    copybuf_textn(cb, m->payload ? m->payload : "", m->len);
     copybuf_end_row(cb);
 }
 
 static void add_complication_row(copybuf_t *cb, const batch_entry_t *e)
 {
     const report_t *r = &e->report;
-    const rd_kafka_message_t *rkm = e->rkm;
+    const batch_msg_t *m = &e->msg;
 
     copybuf_text(cb, r->report_id);
     copybuf_int(cb, r->version);
@@ -513,20 +513,20 @@ static void add_complication_row(copybuf_t *cb, const batch_entry_t *e)
     copybuf_text(cb, r->outcome);
     copybuf_bool(cb, r->medical_attention);
     copybuf_text(cb, r->reported_at);
-    copybuf_text(cb, rd_kafka_topic_name(rkm->rkt));
-    copybuf_int(cb, rkm->partition);
-    copybuf_int(cb, rkm->offset);
-    copybuf_textn(cb, rkm->payload, rkm->len);
+    copybuf_text(cb, m->topic);
+    copybuf_int(cb, m->partition);
+    copybuf_int(cb, m->offset);
+    copybuf_textn(cb, m->payload ? m->payload : "", m->len);
     copybuf_end_row(cb);
 }
 
 static void add_quarantine_row(copybuf_t *cb, const batch_entry_t *e)
 {
-    copybuf_text(cb, rd_kafka_topic_name(e->rkm->rkt));
-    copybuf_int(cb, e->rkm->partition);
-    copybuf_int(cb, e->rkm->offset);
-    copybuf_bytea(cb, e->rkm->key, e->rkm->key_len);
-    copybuf_bytea(cb, e->rkm->payload, e->rkm->len);
+    copybuf_text(cb, e->msg.topic);
+    copybuf_int(cb, e->msg.partition);
+    copybuf_int(cb, e->msg.offset);
+    copybuf_bytea(cb, e->msg.key, e->msg.key_len);
+    copybuf_bytea(cb, e->msg.payload, e->msg.len);
     copybuf_text(cb, e->error ? e->error : "rejected");
     copybuf_end_row(cb);
 }
@@ -707,8 +707,8 @@ static step_t write_range(pg_sink_t *sink, batch_t *batch, size_t lo, size_t hi,
             for (size_t i = lo; i < hi; i++) {
                 if (batch->entries[i].valid) {
                     log_warn("pg", "[%s/%" PRId32 "@%" PRId64 "] %s",
-                             rd_kafka_topic_name(batch->entries[i].rkm->rkt),
-                             batch->entries[i].rkm->partition, batch->entries[i].rkm->offset,
+                             batch->entries[i].msg.topic, batch->entries[i].msg.partition,
+                             batch->entries[i].msg.offset,
                              why);
                     st->db_rejected[batch->entries[i].kind]++;
                     batch_reject(batch, i, why);

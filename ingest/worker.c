@@ -487,6 +487,7 @@ static void handle_message(worker_t *w, rd_kafka_message_t *rkm)
 {
     batch_entry_t entry = {0};
     assigned_t *a;
+    bool copied;
     char errbuf[512];
 
     if (!topic_kind(w, rd_kafka_topic_name(rkm->rkt), &entry.kind) ||
@@ -497,13 +498,23 @@ static void handle_message(worker_t *w, rd_kafka_message_t *rkm)
     a->eof = false;
     w->n.consumed++;
     w->snap.topic[entry.kind].consumed++;
-    entry.rkm = rkm;
     entry.valid = report_decode(entry.kind, rkm->payload, rkm->payload ? rkm->len : 0,
                                 &w->limits, w->today, &entry.report, errbuf, sizeof(errbuf));
     if (!entry.valid) {
         log_debug("worker", "[%s/%" PRId32 "@%" PRId64 "] quarantined: %s",
                   rd_kafka_topic_name(rkm->rkt), rkm->partition, rkm->offset, errbuf);
         entry.error = strdup(errbuf);
+    }
+    /* The batch keeps a copy; the message (and its fetch buffer) goes now. */
+    copied = batch_msg_copy(&entry.msg, kind_topic(w, entry.kind), rkm);
+    rd_kafka_message_destroy(rkm);
+    if (!copied) {
+        log_error("worker", "out of memory; stopping");
+        report_clear(&entry.report);
+        free(entry.error);
+        w->fatal = true;
+        run = 0;
+        return;
     }
     if (!batch_add(&w->batch, &entry, now_ms())) {
         /* Cannot happen while the loop flushes full batches; be safe anyway:
