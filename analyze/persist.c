@@ -66,41 +66,68 @@ static const char run_sql[] =
     "        $12, $13, $14) RETURNING run_id";
 
 static const char signal_sql[] =
-    "INSERT INTO needlewatch.signal_results VALUES ($1, $2, $3, coalesce($4, ''), $5, $6, $7,\n"
-    "  $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)";
+    "INSERT INTO needlewatch.signal_results (run_id, scope, device_type, manufacturer, model,\n"
+    "  complication, a, b, c, d, prr, prr_ci_low, prr_ci_high, ror, ror_ci_low, ror_ci_high,\n"
+    "  chi2, chi2_p, evans_signal, signal, suppressed)\n"
+    "VALUES ($1, $2, coalesce($3, ''), coalesce($4, ''), coalesce($5, ''), $6, $7, $8, $9,\n"
+    "  $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)";
+
+static const char rate_sql[] =
+    "INSERT INTO needlewatch.rate_results (run_id, device_type, setting, complication,\n"
+    "  treatments, cases, other_treatments, other_cases, rate_ratio, ci_low, ci_high,\n"
+    "  suppressed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
 
 static const char alert_sql[] =
-    "INSERT INTO needlewatch.alert_results VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+    "INSERT INTO needlewatch.alert_results (run_id, device_type, setting, complication, week,\n"
+    "  week_start, observed, expected, sd, upperbound, statistic, threshold, suppressed)\n"
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
 
 static int put_signal(PGconn *conn, const char *run, const cube_t *cube, const signal_row_t *r,
                       char *errbuf, size_t errlen)
 {
     params_t p;
+    bool model = r->manufacturer != NULL;
     p_str(&p, 0, run);
-    p_str(&p, 1, r->model ? "model" : "device_type");
-    p_str(&p, 2, cube_device_name(cube, r->device));
-    p_str(&p, 3, r->model);
-    p_str(&p, 4, cube_complication_name(r->complication));
-    p_count(&p, 5, r->treatments);
-    p_count(&p, 6, r->cases);
-    p_count(&p, 7, r->other_treatments);
-    p_count(&p, 8, r->other_cases);
-    p_double(&p, 9, r->rate_ratio.defined ? r->rate_ratio.est : NAN);
-    p_double(&p, 10, r->rate_ratio.defined ? r->rate_ratio.lo : NAN);
-    p_double(&p, 11, r->rate_ratio.defined ? r->rate_ratio.hi : NAN);
-    p_double(&p, 12, r->prr.defined ? r->prr.est : NAN);
-    p_double(&p, 13, r->prr.defined ? r->prr.lo : NAN);
-    p_double(&p, 14, r->prr.defined ? r->prr.hi : NAN);
-    p_double(&p, 15, r->ror.defined ? r->ror.est : NAN);
-    p_double(&p, 16, r->ror.defined ? r->ror.lo : NAN);
-    p_double(&p, 17, r->ror.defined ? r->ror.hi : NAN);
-    p_double(&p, 18, r->chi2.defined ? r->chi2.stat : NAN);
-    p_double(&p, 19, r->chi2.defined ? r->chi2.p : NAN);
-    p_bool(&p, 20, r->rate_signal);
-    p_bool(&p, 21, r->evans_signal);
-    p_bool(&p, 22, r->signal);
-    p_bool(&p, 23, r->suppressed);
-    return exec(conn, signal_sql, 24, p.v, NULL, errbuf, errlen);
+    p_str(&p, 1, model ? "model" : "device_type");
+    p_str(&p, 2, model ? NULL : cube_device_name(cube, r->device));
+    p_str(&p, 3, r->manufacturer);
+    p_str(&p, 4, r->model);
+    p_str(&p, 5, cube_complication_name(r->complication));
+    p_count(&p, 6, r->table.a);
+    p_count(&p, 7, r->table.b);
+    p_count(&p, 8, r->table.c);
+    p_count(&p, 9, r->table.d);
+    p_double(&p, 10, r->prr.defined ? r->prr.est : NAN);
+    p_double(&p, 11, r->prr.defined ? r->prr.lo : NAN);
+    p_double(&p, 12, r->prr.defined ? r->prr.hi : NAN);
+    p_double(&p, 13, r->ror.defined ? r->ror.est : NAN);
+    p_double(&p, 14, r->ror.defined ? r->ror.lo : NAN);
+    p_double(&p, 15, r->ror.defined ? r->ror.hi : NAN);
+    p_double(&p, 16, r->chi2.defined ? r->chi2.stat : NAN);
+    p_double(&p, 17, r->chi2.defined ? r->chi2.p : NAN);
+    p_bool(&p, 18, r->evans_signal);
+    p_bool(&p, 19, r->signal);
+    p_bool(&p, 20, r->suppressed);
+    return exec(conn, signal_sql, 21, p.v, NULL, errbuf, errlen);
+}
+
+static int put_rate(PGconn *conn, const char *run, const cube_t *cube, const rate_row_t *r,
+                    char *errbuf, size_t errlen)
+{
+    params_t p;
+    p_str(&p, 0, run);
+    p_str(&p, 1, cube_device_name(cube, r->device));
+    p_str(&p, 2, cube_setting_name(r->setting));
+    p_str(&p, 3, cube_complication_name(r->complication));
+    p_count(&p, 4, r->treatments);
+    p_count(&p, 5, r->cases);
+    p_count(&p, 6, r->other_treatments);
+    p_count(&p, 7, r->other_cases);
+    p_double(&p, 8, r->rate_ratio.defined ? r->rate_ratio.est : NAN);
+    p_double(&p, 9, r->rate_ratio.defined ? r->rate_ratio.lo : NAN);
+    p_double(&p, 10, r->rate_ratio.defined ? r->rate_ratio.hi : NAN);
+    p_bool(&p, 11, r->suppressed);
+    return exec(conn, rate_sql, 12, p.v, NULL, errbuf, errlen);
 }
 
 int persist_run(PGconn *conn, const analysis_t *analysis, const render_meta_t *meta,
@@ -150,22 +177,30 @@ int persist_run(PGconn *conn, const analysis_t *analysis, const render_meta_t *m
         if (put_signal(conn, run, cube, &sv->model_signals[i], errbuf, errlen) != 0)
             goto out;
     }
+    for (size_t i = 0; i < sv->n_rates; i++) {
+        if (put_rate(conn, run, cube, &sv->rates[i], errbuf, errlen) != 0)
+            goto out;
+    }
     for (size_t i = 0; i < sv->n_alerts; i++) {
         const alert_row_t *a = &sv->alerts[i];
-        char week[11];
-        sv_date_string(sv->data->first_week + (int32_t)(7 * a->week), week);
+        int32_t monday = sv->data->first_week + (int32_t)(7 * a->week);
+        char week[11], iso[9];
+        sv_date_string(monday, week);
+        sv_iso_week(monday, iso);
         p_str(&p, 0, run);
         p_str(&p, 1, cube_device_name(cube, a->device));
-        p_str(&p, 2, cube_complication_name(a->complication));
-        p_str(&p, 3, week);
-        p_count(&p, 4, (int64_t)a->ears.observed);
-        p_double(&p, 5, a->ears.mean);
-        p_double(&p, 6, a->ears.sd);
-        p_double(&p, 7, a->ears.upperbound);
-        p_double(&p, 8, a->ears.statistic);
-        p_double(&p, 9, a->ears.threshold);
-        p_bool(&p, 10, a->suppressed);
-        if (exec(conn, alert_sql, 11, p.v, NULL, errbuf, errlen) != 0)
+        p_str(&p, 2, cube_setting_name(a->setting));
+        p_str(&p, 3, cube_complication_name(a->complication));
+        p_str(&p, 4, iso);
+        p_str(&p, 5, week);
+        p_count(&p, 6, (int64_t)a->ears.observed);
+        p_double(&p, 7, a->ears.mean);
+        p_double(&p, 8, a->ears.sd);
+        p_double(&p, 9, a->ears.upperbound);
+        p_double(&p, 10, a->ears.statistic);
+        p_double(&p, 11, a->ears.threshold);
+        p_bool(&p, 12, a->suppressed);
+        if (exec(conn, alert_sql, 13, p.v, NULL, errbuf, errlen) != 0)
             goto out;
     }
     if (exec(conn, "COMMIT", 0, NULL, NULL, errbuf, errlen) != 0)

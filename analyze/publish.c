@@ -147,9 +147,12 @@ long publish_signals(const options_sv_t *opts, const analysis_t *analysis,
             const signal_row_t *r = &rows[i];
             if (!r->signal || r->suppressed)
                 continue;
-            snprintf(key, sizeof(key), "signal/%s%s%s/%s", cube_device_name(cube, r->device),
-                     r->model ? "/" : "", r->model ? r->model : "",
-                     cube_complication_name(r->complication));
+            if (r->manufacturer != NULL)
+                snprintf(key, sizeof(key), "signal/model/%s/%s/%s", r->manufacturer, r->model,
+                         cube_complication_name(r->complication));
+            else
+                snprintf(key, sizeof(key), "signal/%s/%s", cube_device_name(cube, r->device),
+                         cube_complication_name(r->complication));
             if (produce(rk, opts->signals_topic, key, "signal", sv_json_signal(cube, r), meta,
                         errbuf, errlen) != 0)
                 goto out;
@@ -160,8 +163,8 @@ long publish_signals(const options_sv_t *opts, const analysis_t *analysis,
         const alert_row_t *a = &sv->alerts[i];
         char week[11];
         sv_date_string(sv->data->first_week + (int32_t)(7 * a->week), week);
-        snprintf(key, sizeof(key), "alert/%s/%s/%s", cube_device_name(cube, a->device),
-                 cube_complication_name(a->complication), week);
+        snprintf(key, sizeof(key), "alert/%s/%s/%s/%s", cube_device_name(cube, a->device),
+                 cube_setting_name(a->setting), cube_complication_name(a->complication), week);
         if (produce(rk, opts->signals_topic, key, "alert", sv_json_alert(cube, sv, a), meta, errbuf,
                     errlen) != 0)
             goto out;

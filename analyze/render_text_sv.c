@@ -33,33 +33,24 @@ static char *ratio_ci(char *buf, size_t len, nw_ratio_t r)
     return buf;
 }
 
-static const char *basis(const signal_row_t *r)
-{
-    if (r->rate_signal && r->evans_signal)
-        return "rate and disproportion";
-    return r->rate_signal ? "rate" : "disproportion";
-}
-
 static bool print_signals(FILE *out, const cube_t *cube, const signal_row_t *rows, size_t n,
                           bool by_model)
 {
-    table_t *t = table_new(by_model ? 7 : 6);
+    table_t *t = table_new(by_model ? 5 : 4);
     size_t shown = 0, hidden = 0;
     bool ok = t != NULL;
 
-    if (t != NULL) {
+    if (t != NULL)
         table_align(t, by_model ? 3 : 2, TABLE_RIGHT);
-    }
-    if (by_model) {
-        ok = ok && table_add_header(t, (const char *[]){"Device type", "Model", "Complication", "Cases",
-                                                    "Rate ratio (95% CI)", "PRR (95% CI)", "Flagged by"});
-    } else {
-        ok = ok && table_add_header(t, (const char *[]){"Device type", "Complication", "Cases",
-                                                    "Rate ratio (95% CI)", "PRR (95% CI)", "Flagged by"});
-    }
+    if (by_model)
+        ok = ok && table_add_header(t, (const char *[]){"Manufacturer", "Model", "Complication",
+                                                        "Reports", "PRR (95% CI)"});
+    else
+        ok = ok && table_add_header(t, (const char *[]){"Device type", "Complication", "Reports",
+                                                        "PRR (95% CI)"});
     for (size_t i = 0; i < n && ok; i++) {
         const signal_row_t *r = &rows[i];
-        char cases[NUMFMT_LEN], rr[96], prr[96];
+        char reports[NUMFMT_LEN], prr[96];
         if (r->suppressed) {
             hidden++;
             continue;
@@ -67,17 +58,55 @@ static bool print_signals(FILE *out, const cube_t *cube, const signal_row_t *row
         if (!r->signal)
             continue;
         shown++;
-        numfmt_count(cases, sizeof(cases), r->cases);
-        ratio_ci(rr, sizeof(rr), r->rate_ratio);
+        numfmt_count(reports, sizeof(reports), r->table.a);
         ratio_ci(prr, sizeof(prr), r->prr);
         if (by_model)
-            ok = table_add_row(t, (const char *[]){cube_device_title(cube, r->device), r->model,
-                                               cube_complication_title(r->complication), cases, rr,
-                                               prr, basis(r)});
+            ok = table_add_row(t, (const char *[]){r->manufacturer, r->model,
+                                                   cube_complication_title(r->complication),
+                                                   reports, prr});
         else
             ok = table_add_row(t, (const char *[]){cube_device_title(cube, r->device),
-                                               cube_complication_title(r->complication), cases, rr,
-                                               prr, basis(r)});
+                                                   cube_complication_title(r->complication),
+                                                   reports, prr});
+    }
+    if (ok && shown > 0)
+        ok = table_print(t, out, "  ");
+    else if (ok)
+        fprintf(out, "  Nothing stands out.\n");
+    if (hidden > 0)
+        fprintf(out, "  %zu row%s not shown: too few reports to publish (--suppress-below).\n",
+                hidden, hidden == 1 ? "" : "s");
+    table_free(t);
+    return ok;
+}
+
+/* Rate comparison rows whose whole 95% interval is above 1 (3+ cases). */
+static bool print_rates(FILE *out, const cube_t *cube, const sv_results_t *sv)
+{
+    table_t *t = table_new(5);
+    size_t shown = 0, hidden = 0;
+    bool ok = t != NULL;
+
+    if (t != NULL)
+        table_align(t, 3, TABLE_RIGHT);
+    ok = ok && table_add_header(t, (const char *[]){"Device type", "Setting", "Complication",
+                                                    "Cases", "Rate ratio (95% CI)"});
+    for (size_t i = 0; i < sv->n_rates && ok; i++) {
+        const rate_row_t *r = &sv->rates[i];
+        char cases[NUMFMT_LEN], rr[96];
+        if (r->suppressed) {
+            hidden++;
+            continue;
+        }
+        if (!r->rate_ratio.defined || r->cases < 3 || r->rate_ratio.lo <= 1.0)
+            continue;
+        shown++;
+        numfmt_count(cases, sizeof(cases), r->cases);
+        ratio_ci(rr, sizeof(rr), r->rate_ratio);
+        ok = table_add_row(t, (const char *[]){cube_device_title(cube, r->device),
+                                               cube_setting_name(r->setting),
+                                               cube_complication_title(r->complication), cases,
+                                               rr});
     }
     if (ok && shown > 0)
         ok = table_print(t, out, "  ");
@@ -102,19 +131,21 @@ bool render_text_sv(FILE *out, const analysis_t *analysis)
     heading(out, "4. Signals by device type");
     fprintf(out,
         "Does one device type have more of a complication than the others? Two tests:\n"
+        "  PRR         among complication reports, the share of this one for this device\n"
+        "              type divided by its share for the others (proportional reporting\n"
+        "              ratio; flagged by the Evans rule: 3+ reports, PRR 2+, chi-square 4+).\n"
         "  Rate ratio  its complication rate divided by the rate of all other device\n"
-        "              types; flagged when at least 3 cases and the whole 95%% interval\n"
-        "              is above 1.\n"
-        "  PRR         among complications, the share of this one for this device type\n"
-        "              divided by its share for the others (proportional reporting\n"
-        "              ratio; flagged by the Evans rule: 3+ cases, PRR 2+, chi-square 4+).\n"
+        "              types, home and clinic separately; listed when at least 3 cases\n"
+        "              and the whole 95%% interval is above 1.\n"
         "A flag asks for a closer look; it does not prove the device causes harm.\n\n");
     ok = ok && print_signals(out, cube, sv->signals, sv->n_signals, false);
+    fprintf(out, "\n");
+    ok = ok && print_rates(out, cube, sv);
 
     heading(out, "5. Signals by model");
     fprintf(out,
-        "The same tests for each model, compared with the other models of the same\n"
-        "device type, so a model is flagged for itself, not for its type.\n\n");
+        "The PRR for each manufacturer and model, against the reports of all other\n"
+        "models (reports naming no manufacturer or model have no row of their own).\n\n");
     ok = ok && print_signals(out, cube, sv->model_signals, sv->n_model_signals, true);
 
     heading(out, "6. Weekly alerts");
@@ -127,11 +158,12 @@ bool render_text_sv(FILE *out, const analysis_t *analysis)
         (long long)sv->alert_params.min_cases);
     if (sv->n_alerts == 0) {
         fprintf(out, "  No alert.\n");
-    } else if ((t = table_new(5)) != NULL) {
-        table_align(t, 3, TABLE_RIGHT);
+    } else if ((t = table_new(6)) != NULL) {
         table_align(t, 4, TABLE_RIGHT);
-        ok = ok && table_add_header(t, (const char *[]){"Week of", "Device type", "Complication",
-                                                    "Cases", "Usual (upper bound)"});
+        table_align(t, 5, TABLE_RIGHT);
+        ok = ok && table_add_header(t, (const char *[]){"Week of", "Device type", "Setting",
+                                                    "Complication", "Cases",
+                                                    "Usual (upper bound)"});
         for (size_t i = 0; i < sv->n_alerts && ok; i++) {
             const alert_row_t *a = &sv->alerts[i];
             char week[11], obs[NUMFMT_LEN], usual[96];
@@ -144,7 +176,9 @@ bool render_text_sv(FILE *out, const analysis_t *analysis)
                 snprintf(usual, sizeof(usual), "%.1f (%.1f)", a->ears.mean, a->ears.upperbound);
             }
             ok = table_add_row(t, (const char *[]){week, cube_device_title(cube, a->device),
-                                               cube_complication_title(a->complication), obs, usual});
+                                               cube_setting_name(a->setting),
+                                               cube_complication_title(a->complication), obs,
+                                               usual});
         }
         ok = ok && table_print(t, out, "  ");
         table_free(t);

@@ -1,25 +1,22 @@
 /*
- * signals.h - screening for device types and models whose complication rate
- * stands out, by two methods side by side.
+ * signals.h - screening for device types and models whose complications
+ * stand out, by two methods kept apart.
  *
- * Rate-based (needlewatch knows its denominators): the rate of complication
- * C among treatments with device type D, against the rate among all other
- * treatments, as a rate ratio with the Katz interval. A rate signal when
- * a >= 3 cases and the interval's lower end is above 1.
- *
- * Disproportionality (the usual method of spontaneous-report databases,
- * which have no denominators): cases are "reports", and the 2x2 table is
- *   a = cases of C with D          b = cases of other types with D
- *   c = cases of C with other D    d = cases of other types with other D
+ * Disproportionality (the method of spontaneous-report databases, which
+ * have no denominators), on complication REPORTS: current reports, not
+ * withdrawn, whose current treatment is in the window; the device (and
+ * manufacturer, model) is the treatment's. For device type D and type C:
+ *   a = reports of C with D          b = reports of other types with D
+ *   c = reports of C with other D    d = reports of other types, other D
  * PRR with its interval, ROR with Woolf's, Yates' chi-square, and the
- * Evans et al. (2001) rule (a >= 3, PRR >= 2, chi2 >= 4). A disproportion
- * can come from D having few other complications, not many of C: read it
- * next to the rate ratio.
+ * Evans et al. (2001) rule (a >= 3, PRR >= 2, chi2 >= 4). By model: the
+ * same table for each (manufacturer, model) pair against the reports of
+ * all other pairs (and of treatments naming no manufacturer or model).
  *
- * signal = rate signal OR Evans signal (screening: either is worth a look).
- * By model: each model of a device type against the other treatments of
- * the SAME device type (other models and treatments naming none), so a
- * model is not flagged merely for being, say, a home roller.
+ * Rate-based (needlewatch knows its denominators): the rate of C among the
+ * treatments with device type D in one setting (home or clinic), against
+ * the rate among the treatments of all other device types in that setting,
+ * as a rate ratio with the Katz interval.
  * Pure: stats.c does the statistics.
  */
 #ifndef NW_SIGNALS_H
@@ -32,27 +29,41 @@
 #include "cube.h"
 #include "stats.h"
 
+/* A disproportionality row: a device type (manufacturer == NULL) or a
+ * (manufacturer, model) pair. */
 typedef struct {
-    size_t device;       /* cube device slot */
-    const char *model;   /* NULL for a device-type row; borrowed otherwise */
-    int complication;    /* 1..10 */
-    int64_t treatments, cases;              /* the device (model) */
-    int64_t other_treatments, other_cases;  /* its comparison group */
-    double rate, other_rate;
-    nw_ratio_t rate_ratio;  /* Katz */
-    bool rate_signal;
+    size_t device;            /* cube device slot of a device-type row */
+    const char *manufacturer; /* borrowed; NULL for a device-type row */
+    const char *model;        /* borrowed; NULL for a device-type row */
+    int complication;         /* 1..10 */
     nw_table2x2_t table;
     nw_ratio_t prr, ror;
-    nw_chi2_t chi2;         /* Yates */
+    nw_chi2_t chi2;           /* Yates */
     bool evans_signal;
-    bool signal;
-    bool suppressed;        /* --suppress-below hides this row's numbers */
+    bool signal;              /* = evans_signal */
+    bool suppressed;          /* --suppress-below hides this row's numbers */
 } signal_row_t;
 
-/* Fills row from the counts of the group (t treatments, cases[] by
- * complication) and of its comparison group (ot, ocases[]), for
+/* A rate comparison row: device type x setting x complication. */
+typedef struct {
+    size_t device;
+    int setting;              /* CUBE_SETTING_HOME or CUBE_SETTING_CLINIC */
+    int complication;         /* 1..10 */
+    int64_t treatments, cases;
+    int64_t other_treatments, other_cases;
+    double rate, other_rate;  /* NaN when there is no treatment */
+    nw_ratio_t rate_ratio;    /* Katz */
+    bool suppressed;
+} rate_row_t;
+
+/* Fills row's table from the report counts of the group (reports[0] = all
+ * types, reports[k] = type k) and of everything else (other[]), for
  * complication c (1..10), at normal quantile z. */
-void signals_compute(signal_row_t *row, int c, int64_t t, const int64_t *cases, int64_t ot,
-                     const int64_t *ocases, double z);
+void signals_compute(signal_row_t *row, int c, const int64_t *reports, const int64_t *other,
+                     double z);
+
+/* Fills a rate row from the group's treatments t and cases a of the
+ * complication, and the comparison group's ot and oc. */
+void signals_rate(rate_row_t *row, int64_t t, int64_t a, int64_t ot, int64_t oc, double z);
 
 #endif

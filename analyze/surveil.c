@@ -10,9 +10,12 @@
  *                (each week, then the window total = the cube's cell, fixed
  *                with the cube's decision), lines per week over devices and
  *                per device over weeks;
- *   the models   per device type and complication: the device's cube cell
- *                (fixed) = its models + its treatments naming no model
- *                (never published: hidden and fixed).
+ *                and (home, clinic, all), with lines over settings too;
+ *   the reports  complication reports: (device incl. all) x (all types,
+ *                each type); then (all, no model, each manufacturer x
+ *                model pair) x types, the "all" row fixed with the first
+ *                table's decision and the "no model" row never published
+ *                (hidden and fixed).
  * The cube goes first, so the other two see its decisions.
  */
 #include "surveil.h"
@@ -169,16 +172,23 @@ out:
     return rc;
 }
 
+/* The weekly table of one count (c = -1: treatments): cells (device incl.
+ * all) x (home, clinic, all) x (each week, then the window total = the
+ * cube's cell, fixed with the cube's decision); lines over devices, over
+ * settings and over weeks. */
 static int suppress_weeks(const cube_t *cube, const sv_data_t *data, sv_results_t *sv)
 {
-    size_t nd = cube->n_devices + 1, nw = data->n_weeks, cols = nw + 1, n = nd * cols;
+    size_t nd = cube->n_devices + 1, nw = data->n_weeks, cols = nw + 1;
+    size_t n = nd * CUBE_SETTINGS * cols;
+    size_t nslots = (CUBE_MAX_DEVICES + 1) * CUBE_SETTINGS * (nw ? nw : 1);
     int64_t *value = NULL;
     bool *hidden = NULL, *fixed = NULL;
     lines_t lines = {0};
     int rc = -1;
 
-    sv->week_t_hidden = calloc((CUBE_MAX_DEVICES + 1) * (nw ? nw : 1), sizeof(bool));
-    sv->week_c_hidden = calloc((CUBE_MAX_DEVICES + 1) * (nw ? nw : 1) * NC, sizeof(bool));
+#define WCELL(i, s, w) (((i) * CUBE_SETTINGS + (size_t)(s)) * cols + (w))
+    sv->week_t_hidden = calloc(nslots, sizeof(bool));
+    sv->week_c_hidden = calloc(nslots * NC, sizeof(bool));
     if (sv->week_t_hidden == NULL || sv->week_c_hidden == NULL)
         return -1;
     if (nw == 0)
@@ -188,46 +198,153 @@ static int suppress_weeks(const cube_t *cube, const sv_data_t *data, sv_results_
     fixed = calloc(n, sizeof(*fixed));
     if (value == NULL || hidden == NULL || fixed == NULL)
         goto out;
-    for (size_t w = 0; w < cols; w++) {
-        line_begin(&lines);
-        line_add(&lines, (nd - 1) * cols + w);
-        for (size_t i = 0; i + 1 < nd; i++)
-            line_add(&lines, i * cols + w);
+    for (int st = 0; st < CUBE_SETTINGS; st++) {
+        for (size_t w = 0; w < cols; w++) {
+            line_begin(&lines);
+            line_add(&lines, WCELL(nd - 1, st, w));
+            for (size_t i = 0; i + 1 < nd; i++)
+                line_add(&lines, WCELL(i, st, w));
+        }
+        for (size_t i = 0; i < nd; i++) {
+            line_begin(&lines);
+            line_add(&lines, WCELL(i, st, nw));
+            for (size_t w = 0; w < nw; w++)
+                line_add(&lines, WCELL(i, st, w));
+        }
     }
     for (size_t i = 0; i < nd; i++) {
-        line_begin(&lines);
-        line_add(&lines, i * cols + nw);
-        for (size_t w = 0; w < nw; w++)
-            line_add(&lines, i * cols + w);
+        for (size_t w = 0; w < cols; w++) {
+            line_begin(&lines);
+            line_add(&lines, WCELL(i, CUBE_SETTING_ALL, w));
+            line_add(&lines, WCELL(i, CUBE_SETTING_HOME, w));
+            line_add(&lines, WCELL(i, CUBE_SETTING_CLINIC, w));
+        }
     }
     if (lines.oom)
         goto out;
     for (int c = -1; c < NC; c++) {
         for (size_t i = 0; i < nd; i++) {
             size_t slot = cube_device_slot(cube, i);
-            const cube_cell_t *all = cube_cell_const(cube, slot, CUBE_SETTING_ALL, CUBE_SKIN_ALL);
-            for (size_t w = 0; w < nw; w++) {
-                value[i * cols + w] = c < 0 ? sv_week_treatments(data, slot, w)
-                                            : sv_week_cases(data, slot, w, c);
-                hidden[i * cols + w] = false;
-                fixed[i * cols + w] = false;
+            for (int st = 0; st < CUBE_SETTINGS; st++) {
+                const cube_cell_t *all = cube_cell_const(cube, slot, st, CUBE_SKIN_ALL);
+                for (size_t w = 0; w < nw; w++) {
+                    value[WCELL(i, st, w)] = c < 0 ? sv_week_treatments(data, slot, st, w)
+                                                   : sv_week_cases(data, slot, st, w, c);
+                    hidden[WCELL(i, st, w)] = false;
+                    fixed[WCELL(i, st, w)] = all->treatments == 0;
+                }
+                value[WCELL(i, st, nw)] = c < 0 ? all->treatments : all->cases[c];
+                fixed[WCELL(i, st, nw)] = true;
+                hidden[WCELL(i, st, nw)] = c < 0 ? sv->t_hidden[slot][st][CUBE_SKIN_ALL]
+                                                 : sv->c_hidden[slot][st][CUBE_SKIN_ALL][c];
             }
-            value[i * cols + nw] = c < 0 ? all->treatments : all->cases[c];
-            fixed[i * cols + nw] = true;
-            hidden[i * cols + nw] = c < 0 ? sv->t_hidden[slot][CUBE_SETTING_ALL][CUBE_SKIN_ALL]
-                                          : sv->c_hidden[slot][CUBE_SETTING_ALL][CUBE_SKIN_ALL][c];
         }
         if (run_table(sv, value, hidden, fixed, n, &lines) != 0)
             goto out;
         for (size_t i = 0; i < nd; i++) {
             size_t slot = cube_device_slot(cube, i);
-            for (size_t w = 0; w < nw; w++) {
-                if (c < 0)
-                    sv->week_t_hidden[slot * nw + w] = hidden[i * cols + w];
-                else
-                    sv->week_c_hidden[(slot * nw + w) * NC + (size_t)c] = hidden[i * cols + w];
+            for (int st = 0; st < CUBE_SETTINGS; st++) {
+                for (size_t w = 0; w < nw; w++) {
+                    size_t at = (slot * CUBE_SETTINGS + (size_t)st) * nw + w;
+                    if (c < 0)
+                        sv->week_t_hidden[at] = hidden[WCELL(i, st, w)];
+                    else
+                        sv->week_c_hidden[at * NC + (size_t)c] = hidden[WCELL(i, st, w)];
+                }
             }
         }
+    }
+#undef WCELL
+    rc = 0;
+out:
+    free(value);
+    free(hidden);
+    free(fixed);
+    lines_free(&lines);
+    return rc;
+}
+
+/* The report counts: (device incl. all) x (all types, each type), lines
+ * over devices per type and over types per device; then the pairs:
+ * (all, no model, each pair) x (all types, each type), with the "all" row
+ * fixed at the first table's decision and the "no model" row unpublished
+ * (hidden unless empty, fixed). */
+static int suppress_reports(const cube_t *cube, const sv_data_t *data, sv_results_t *sv)
+{
+    size_t nd = cube->n_devices + 1, nm = data->n_models;
+    size_t rows = nd > nm + 2 ? nd : nm + 2, n = rows * NC;
+    int64_t *value = calloc(n, sizeof(*value));
+    bool *hidden = calloc(n, sizeof(*hidden)), *fixed = calloc(n, sizeof(*fixed));
+    lines_t lines = {0};
+    int rc = -1;
+
+    sv->model_rep_hidden = calloc((nm ? nm : 1) * NC, sizeof(bool));
+    if (value == NULL || hidden == NULL || fixed == NULL || sv->model_rep_hidden == NULL)
+        goto out;
+    /* Table 1: devices; row nd - 1 is "all". */
+    for (int c = 0; c < NC; c++) {
+        line_begin(&lines);
+        line_add(&lines, (nd - 1) * NC + (size_t)c);
+        for (size_t i = 0; i + 1 < nd; i++)
+            line_add(&lines, i * NC + (size_t)c);
+    }
+    for (size_t i = 0; i < nd; i++) {
+        line_begin(&lines);
+        for (int c = 0; c < NC; c++)
+            line_add(&lines, i * NC + (size_t)c);
+    }
+    if (lines.oom)
+        goto out;
+    for (size_t i = 0; i < nd; i++) {
+        size_t slot = cube_device_slot(cube, i);
+        bool empty = cube_cell_const(cube, slot, CUBE_SETTING_ALL, CUBE_SKIN_ALL)->treatments == 0;
+        for (int c = 0; c < NC; c++) {
+            value[i * NC + (size_t)c] = data->reports[slot][c];
+            fixed[i * NC + (size_t)c] = empty;
+        }
+    }
+    if (run_table(sv, value, hidden, fixed, nd * NC, &lines) != 0)
+        goto out;
+    for (size_t i = 0; i < nd; i++) {
+        for (int c = 0; c < NC; c++)
+            sv->rep_hidden[cube_device_slot(cube, i)][c] = hidden[i * NC + (size_t)c];
+    }
+    lines_free(&lines);
+    if (nm == 0) {
+        rc = 0;
+        goto out;
+    }
+    /* Table 2: row 0 all, row 1 no model, rows 2.. the pairs. */
+    for (int c = 0; c < NC; c++) {
+        line_begin(&lines);
+        for (size_t i = 0; i < nm + 2; i++)
+            line_add(&lines, i * NC + (size_t)c);
+    }
+    for (size_t i = 0; i < nm + 2; i++) {
+        line_begin(&lines);
+        for (int c = 0; c < NC; c++)
+            line_add(&lines, i * NC + (size_t)c);
+    }
+    if (lines.oom)
+        goto out;
+    for (int c = 0; c < NC; c++) {
+        value[c] = data->reports[CUBE_DEVICE_ALL][c];
+        fixed[c] = true;
+        hidden[c] = sv->rep_hidden[CUBE_DEVICE_ALL][c];
+        value[NC + (size_t)c] = data->no_model_reports[c];
+        fixed[NC + (size_t)c] = true;
+        hidden[NC + (size_t)c] = data->no_model_reports[c] > 0;
+        for (size_t m = 0; m < nm; m++) {
+            value[(m + 2) * NC + (size_t)c] = data->models[m].reports[c];
+            fixed[(m + 2) * NC + (size_t)c] = false;
+            hidden[(m + 2) * NC + (size_t)c] = false;
+        }
+    }
+    if (run_table(sv, value, hidden, fixed, (nm + 2) * NC, &lines) != 0)
+        goto out;
+    for (size_t m = 0; m < nm; m++) {
+        for (int c = 0; c < NC; c++)
+            sv->model_rep_hidden[m * NC + (size_t)c] = hidden[(m + 2) * NC + (size_t)c];
     }
     rc = 0;
 out:
@@ -238,74 +355,30 @@ out:
     return rc;
 }
 
-static int suppress_models(const cube_t *cube, const sv_data_t *data, sv_results_t *sv)
+bool sv_week_hidden(const sv_results_t *sv, size_t slot, int setting, size_t week, int c)
 {
-    size_t nm = data->n_models;
-    int64_t value[2 + 1024];
-    bool hidden[2 + 1024], fixed[2 + 1024];
-    size_t idx[1024];
-
-    sv->model_t_hidden = calloc(nm ? nm : 1, sizeof(bool));
-    sv->model_c_hidden = calloc((nm ? nm : 1) * NC, sizeof(bool));
-    if (sv->model_t_hidden == NULL || sv->model_c_hidden == NULL)
-        return -1;
-    for (size_t d = 0; d < cube->n_devices; d++) {
-        size_t k = 0;
-        for (size_t m = 0; m < nm && k < 1024; m++) {
-            if (data->models[m].device == d)
-                idx[k++] = m;
-        }
-        if (k == 0)
-            continue;
-        for (int c = -1; c < NC; c++) {
-            const cube_cell_t *all = cube_cell_const(cube, d, CUBE_SETTING_ALL, CUBE_SKIN_ALL);
-            size_t cells[2 + 1024], start[2] = {0, k + 2};
-            lines_t lines = {cells, k + 2, k + 2, start, 1, 2, false};
-            /* cell 0: the device's total, 1: no model, 2..: the models */
-            value[0] = c < 0 ? all->treatments : all->cases[c];
-            fixed[0] = true;
-            hidden[0] = c < 0 ? sv->t_hidden[d][CUBE_SETTING_ALL][CUBE_SKIN_ALL]
-                              : sv->c_hidden[d][CUBE_SETTING_ALL][CUBE_SKIN_ALL][c];
-            value[1] = c < 0 ? data->no_model_treatments[d] : data->no_model_cases[d][c];
-            fixed[1] = true;
-            hidden[1] = value[1] > 0; /* unpublished, so unknown unless it is empty */
-            for (size_t j = 0; j < k + 2; j++)
-                cells[j] = j;
-            for (size_t j = 0; j < k; j++) {
-                const sv_model_t *mo = &data->models[idx[j]];
-                value[2 + j] = c < 0 ? mo->treatments : mo->cases[c];
-                fixed[2 + j] = false;
-                hidden[2 + j] = false;
-            }
-            if (run_table(sv, value, hidden, fixed, k + 2, &lines) != 0)
-                return -1;
-            for (size_t j = 0; j < k; j++) {
-                if (c < 0)
-                    sv->model_t_hidden[idx[j]] = hidden[2 + j];
-                else
-                    sv->model_c_hidden[idx[j] * NC + (size_t)c] = hidden[2 + j];
-            }
-        }
-    }
-    return 0;
-}
-
-bool sv_week_hidden(const sv_results_t *sv, size_t slot, size_t week, int c)
-{
-    size_t nw = sv->data->n_weeks;
+    size_t nw = sv->data->n_weeks, at = (slot * CUBE_SETTINGS + (size_t)setting) * nw + week;
     if (sv->suppress_below <= 0 || sv->week_t_hidden == NULL)
         return false;
-    return c < 0 ? sv->week_t_hidden[slot * nw + week]
-                 : sv->week_c_hidden[(slot * nw + week) * NC + (size_t)c];
+    return c < 0 ? sv->week_t_hidden[at] : sv->week_c_hidden[at * NC + (size_t)c];
 }
 
-/* Any hidden count among the treatments and the ten types of a cell. */
-static bool cell_types_hidden(const sv_results_t *sv, size_t slot)
+/* Is a count that is derived (not a cell of a suppressed table) small? */
+static bool small(const sv_results_t *sv, int64_t n)
 {
-    if (sv->t_hidden[slot][CUBE_SETTING_ALL][CUBE_SKIN_ALL])
-        return true;
-    for (int c = 1; c < NC; c++) {
-        if (sv->c_hidden[slot][CUBE_SETTING_ALL][CUBE_SKIN_ALL][c])
+    return sv->suppress_below > 0 && n > 0 && n < sv->suppress_below;
+}
+
+static bool table_small(const sv_results_t *sv, nw_table2x2_t t)
+{
+    return small(sv, t.a) || small(sv, t.b) || small(sv, t.c) || small(sv, t.d);
+}
+
+/* Any hidden report count in a row of the report tables. */
+static bool reports_hidden(const bool *row)
+{
+    for (int c = 0; c < NC; c++) {
+        if (row[c])
             return true;
     }
     return false;
@@ -313,49 +386,68 @@ static bool cell_types_hidden(const sv_results_t *sv, size_t slot)
 
 static int build_signals(const cube_t *cube, const sv_data_t *data, double z, sv_results_t *sv)
 {
-    const cube_cell_t *all = cube_cell_const(cube, CUBE_DEVICE_ALL, CUBE_SETTING_ALL, CUBE_SKIN_ALL);
+    const int64_t *all = data->reports[CUBE_DEVICE_ALL];
+    bool hide_all = sv->suppress_below > 0 && reports_hidden(sv->rep_hidden[CUBE_DEVICE_ALL]);
 
     sv->signals = calloc(cube->n_devices * NC + 1, sizeof(*sv->signals));
     sv->model_signals = calloc(data->n_models * NC + 1, sizeof(*sv->model_signals));
-    if (sv->signals == NULL || sv->model_signals == NULL)
+    sv->rates = calloc(cube->n_devices * 2 * NC + 1, sizeof(*sv->rates));
+    if (sv->signals == NULL || sv->model_signals == NULL || sv->rates == NULL)
         return -1;
     for (size_t d = 0; d < cube->n_devices; d++) {
-        const cube_cell_t *cell = cube_cell_const(cube, d, CUBE_SETTING_ALL, CUBE_SKIN_ALL);
         int64_t other[NC];
-        if (cell->treatments == 0)
+        bool hide = hide_all || (sv->suppress_below > 0 && reports_hidden(sv->rep_hidden[d]));
+        if (cube_cell_const(cube, d, CUBE_SETTING_ALL, CUBE_SKIN_ALL)->treatments == 0)
             continue;
         for (int c = 0; c < NC; c++)
-            other[c] = all->cases[c] - cell->cases[c];
+            other[c] = all[c] - data->reports[d][c];
         for (int c = 1; c < NC; c++) {
             signal_row_t *row = &sv->signals[sv->n_signals++];
             row->device = d;
-            signals_compute(row, c, cell->treatments, cell->cases,
-                            all->treatments - cell->treatments, other, z);
-            row->suppressed = sv->suppress_below > 0 &&
-                              (cell_types_hidden(sv, d) || cell_types_hidden(sv, CUBE_DEVICE_ALL));
+            signals_compute(row, c, data->reports[d], other, z);
+            row->suppressed = hide || table_small(sv, row->table);
         }
     }
     for (size_t m = 0; m < data->n_models; m++) {
         const sv_model_t *mo = &data->models[m];
-        const cube_cell_t *dev = cube_cell_const(cube, mo->device, CUBE_SETTING_ALL, CUBE_SKIN_ALL);
         int64_t other[NC];
-        bool hide = false;
-        if (mo->treatments == 0)
-            continue;
+        bool hide = hide_all ||
+                    (sv->suppress_below > 0 && reports_hidden(&sv->model_rep_hidden[m * NC]));
         for (int c = 0; c < NC; c++)
-            other[c] = dev->cases[c] - mo->cases[c];
-        if (sv->suppress_below > 0) {
-            hide = sv->model_t_hidden[m] || cell_types_hidden(sv, mo->device);
-            for (int c = 1; c < NC; c++)
-                hide |= sv->model_c_hidden[m * NC + (size_t)c];
-        }
+            other[c] = all[c] - mo->reports[c];
         for (int c = 1; c < NC; c++) {
             signal_row_t *row = &sv->model_signals[sv->n_model_signals++];
-            row->device = mo->device;
+            row->device = CUBE_DEVICE_ALL;
+            row->manufacturer = mo->manufacturer;
             row->model = mo->model;
-            signals_compute(row, c, mo->treatments, mo->cases, dev->treatments - mo->treatments,
-                            other, z);
-            row->suppressed = hide;
+            signals_compute(row, c, mo->reports, other, z);
+            row->suppressed = hide || table_small(sv, row->table);
+        }
+    }
+    /* Rate comparison: each device type against all other device types,
+     * home and clinic separately. */
+    for (size_t d = 0; d < cube->n_devices; d++) {
+        if (cube_cell_const(cube, d, CUBE_SETTING_ALL, CUBE_SKIN_ALL)->treatments == 0)
+            continue;
+        for (int st = CUBE_SETTING_HOME; st <= CUBE_SETTING_CLINIC; st++) {
+            const cube_cell_t *cell = cube_cell_const(cube, d, st, CUBE_SKIN_ALL);
+            const cube_cell_t *tot = cube_cell_const(cube, CUBE_DEVICE_ALL, st, CUBE_SKIN_ALL);
+            for (int c = 1; c < NC; c++) {
+                rate_row_t *row = &sv->rates[sv->n_rates++];
+                row->device = d;
+                row->setting = st;
+                row->complication = c;
+                signals_rate(row, cell->treatments, cell->cases[c],
+                             tot->treatments - cell->treatments, tot->cases[c] - cell->cases[c],
+                             z);
+                row->suppressed = sv->suppress_below > 0 &&
+                                  (sv->t_hidden[d][st][CUBE_SKIN_ALL] ||
+                                   sv->c_hidden[d][st][CUBE_SKIN_ALL][c] ||
+                                   sv->t_hidden[CUBE_DEVICE_ALL][st][CUBE_SKIN_ALL] ||
+                                   sv->c_hidden[CUBE_DEVICE_ALL][st][CUBE_SKIN_ALL][c] ||
+                                   small(sv, row->other_treatments) ||
+                                   small(sv, row->other_cases));
+            }
         }
     }
     return 0;
@@ -370,7 +462,7 @@ int sv_build(const cube_t *cube, const sv_data_t *data, alert_params_t params,
     sv->suppress_below = suppress_below;
     if (suppress_below > 0) {
         if (suppress_cube(cube, sv) != 0 || suppress_weeks(cube, data, sv) != 0 ||
-            suppress_models(cube, data, sv) != 0)
+            suppress_reports(cube, data, sv) != 0)
             goto nomem;
     }
     if (build_signals(cube, data, z, sv) != 0)
@@ -380,9 +472,9 @@ int sv_build(const cube_t *cube, const sv_data_t *data, alert_params_t params,
     for (size_t i = 0; i < sv->n_alerts; i++) {
         alert_row_t *a = &sv->alerts[i];
         size_t b = params.ears.baseline;
-        bool hide = sv_week_hidden(sv, a->device, a->week, a->complication);
+        bool hide = sv_week_hidden(sv, a->device, a->setting, a->week, a->complication);
         for (size_t w = a->week - 2 - b; w <= a->week - 3; w++)
-            hide |= sv_week_hidden(sv, a->device, w, a->complication);
+            hide |= sv_week_hidden(sv, a->device, a->setting, w, a->complication);
         a->suppressed = hide;
     }
     for (int s = 0; s < CUBE_SETTINGS; s++) {
@@ -407,8 +499,8 @@ void sv_free(sv_results_t *sv)
     free(sv->alerts);
     free(sv->week_t_hidden);
     free(sv->week_c_hidden);
-    free(sv->model_t_hidden);
-    free(sv->model_c_hidden);
+    free(sv->rates);
+    free(sv->model_rep_hidden);
     memset(sv, 0, sizeof(*sv));
 }
 

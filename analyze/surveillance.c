@@ -3,11 +3,13 @@
  * surveillance.h).
  *
  * One statement. Complications are folded per treatment into a bit mask of
- * their types, as in query.c; current treatments in the window are then
- * grouped twice: by (Monday of treated_on, device_type, mask) and by
- * (device_type, model, mask). Each row adds n treatments to its week or
- * model, n cases to "any" when the mask is not 0 and n to each type whose
- * bit is set. Rows come back in a few thousand at most.
+ * their types, as in query.c; current treatments in the window are grouped
+ * by (Monday of treated_on, device_type, setting, mask): each row adds n
+ * treatments to its week, n cases to "any" when the mask is not 0 and n to
+ * each type whose bit is set. Current complication reports joined to those
+ * treatments are counted by (device_type, manufacturer, model, type): the
+ * "mask" column then holds the type's ordinal 1..10. Rows come back in a
+ * few thousand at most.
  */
 #include "surveillance.h"
 
@@ -24,7 +26,8 @@ static const char sv_sql[] =
     "    FROM needlewatch.complications\n"
     "    GROUP BY treatment_id\n"
     "), t AS (\n"
-    "    SELECT t.treated_on, t.device_type, t.model, coalesce(c.mask, 0) AS mask\n"
+    "    SELECT t.report_id, t.treated_on, t.setting, t.device_type, t.manufacturer, t.model,\n"
+    "           coalesce(c.mask, 0) AS mask\n"
     "    FROM needlewatch.treatments t\n"
     "    LEFT JOIN c ON c.treatment_id = t.report_id\n"
     "    WHERE t.treated_on BETWEEN coalesce($1::date, '-infinity')\n"
@@ -32,13 +35,17 @@ static const char sv_sql[] =
     ")\n"
     "SELECT 'week' AS kind, (t.treated_on - date '1970-01-01') - \n"
     "       (extract(isodow FROM t.treated_on)::int - 1) AS monday,\n"
-    "       t.device_type, NULL::text AS model, t.mask, count(*) AS n\n"
-    "FROM t GROUP BY 2, 3, 5\n"
+    "       t.device_type, t.setting, NULL::text AS manufacturer, NULL::text AS model,\n"
+    "       t.mask, count(*) AS n\n"
+    "FROM t GROUP BY 2, 3, 4, 7\n"
     "UNION ALL\n"
-    "SELECT 'model', NULL, t.device_type, t.model, t.mask, count(*)\n"
-    "FROM t GROUP BY 3, 4, 5\n";
+    "SELECT 'report', NULL, t.device_type, NULL, t.manufacturer, t.model,\n"
+    "       coalesce(array_position($3::text[], cm.type), 0), count(*)\n"
+    "FROM needlewatch.complications cm JOIN t ON t.report_id = cm.treatment_id\n"
+    "GROUP BY 3, 5, 6, 7\n";
 
-enum { COL_KIND, COL_MONDAY, COL_DEVICE, COL_MODEL, COL_MASK, COL_N, N_COLS };
+enum { COL_KIND, COL_MONDAY, COL_DEVICE, COL_SETTING, COL_MANUFACTURER, COL_MODEL, COL_MASK,
+       COL_N, N_COLS };
 
 /* Days from civil (Howard Hinnant's algorithm), proleptic Gregorian. */
 static int32_t days_from_civil(int y, int m, int d)
@@ -78,6 +85,19 @@ int sv_parse_date(const char *s, int32_t *days)
     return 0;
 }
 
+void sv_iso_week(int32_t z, char out[9])
+{
+    int32_t thursday = z - (((z % 7) + 7 + 3) % 7) + 3;
+    char date[11], buf[32];
+    int y;
+    sv_date_string(thursday, date);
+    y = atoi(date);
+    snprintf(buf, sizeof(buf), "%04d-W%02d", y % 10000,
+             (int)((thursday - days_from_civil(y, 1, 1)) / 7 + 1));
+    memcpy(out, buf, 8);
+    out[8] = '\0';
+}
+
 /* The Monday on or before day z (1970-01-01 was a Thursday). */
 static int32_t monday_of(int32_t z)
 {
@@ -110,15 +130,16 @@ static void add_mask(int64_t *cases, int64_t mask, int64_t n)
 static int cmp_model(const void *a, const void *b)
 {
     const sv_model_t *x = a, *y = b;
-    if (x->device != y->device)
-        return x->device < y->device ? -1 : 1;
-    return strcmp(x->model, y->model);
+    int r = strcmp(x->manufacturer, y->manufacturer);
+    return r != 0 ? r : strcmp(x->model, y->model);
 }
 
-static sv_model_t *find_model(sv_data_t *data, size_t *cap, size_t device, const char *name)
+static sv_model_t *find_model(sv_data_t *data, size_t *cap, const char *manufacturer,
+                              const char *name)
 {
     for (size_t i = 0; i < data->n_models; i++) {
-        if (data->models[i].device == device && strcmp(data->models[i].model, name) == 0)
+        if (strcmp(data->models[i].manufacturer, manufacturer) == 0 &&
+            strcmp(data->models[i].model, name) == 0)
             return &data->models[i];
     }
     if (data->n_models == *cap) {
@@ -131,11 +152,11 @@ static sv_model_t *find_model(sv_data_t *data, size_t *cap, size_t device, const
     }
     sv_model_t *m = &data->models[data->n_models];
     memset(m, 0, sizeof(*m));
-    m->device = device;
+    m->manufacturer = strdup(manufacturer);
     m->model = strdup(name);
-    if (m->model == NULL)
+    data->n_models++; /* counted first so surveillance_free() frees a partial pair */
+    if (m->manufacturer == NULL || m->model == NULL)
         return NULL;
-    data->n_models++;
     return m;
 }
 
@@ -189,8 +210,10 @@ int surveillance_load(PGconn *conn, const char *from, const char *to, cube_t *cu
         }
         data->first_week = first;
         data->n_weeks = (size_t)((last - first) / 7 + 1);
-        data->treatments = calloc((CUBE_MAX_DEVICES + 1) * data->n_weeks, sizeof(int64_t));
-        data->cases = calloc((CUBE_MAX_DEVICES + 1) * data->n_weeks * CUBE_COMPLICATIONS,
+        data->treatments =
+            calloc((CUBE_MAX_DEVICES + 1) * CUBE_SETTINGS * data->n_weeks, sizeof(int64_t));
+        data->cases = calloc((CUBE_MAX_DEVICES + 1) * CUBE_SETTINGS * data->n_weeks *
+                                 CUBE_COMPLICATIONS,
                              sizeof(int64_t));
         if (data->treatments == NULL || data->cases == NULL) {
             snprintf(errbuf, errlen, "out of memory");
@@ -204,8 +227,9 @@ int surveillance_load(PGconn *conn, const char *from, const char *to, cube_t *cu
         int d;
 
         if (parse_i64(PQgetvalue(res, r, COL_MASK), &mask) != 0 ||
-            parse_i64(PQgetvalue(res, r, COL_N), &n) != 0 || n < 0 || (mask & 1) != 0 ||
-            mask >= ((int64_t)1 << CUBE_COMPLICATIONS)) {
+            parse_i64(PQgetvalue(res, r, COL_N), &n) != 0 || n < 0 ||
+            (strcmp(kind, "week") == 0 &&
+             ((mask & 1) != 0 || mask < 0 || mask >= ((int64_t)1 << CUBE_COMPLICATIONS)))) {
             snprintf(errbuf, errlen, "bad mask or count in surveillance row %d", r);
             goto out;
         }
@@ -214,26 +238,47 @@ int surveillance_load(PGconn *conn, const char *from, const char *to, cube_t *cu
             goto out;
         if (strcmp(kind, "week") == 0) {
             int64_t monday = 0;
+            int st = cube_setting_index(PQgetvalue(res, r, COL_SETTING));
+            if (st < 0 || st == CUBE_SETTING_ALL) {
+                snprintf(errbuf, errlen, "unexpected setting \"%s\" in surveillance row %d",
+                         PQgetvalue(res, r, COL_SETTING), r);
+                goto out;
+            }
             if (parse_i64(PQgetvalue(res, r, COL_MONDAY), &monday) != 0 || monday < data->first_week || (size_t)((monday - data->first_week) / 7) >= data->n_weeks)
                 continue; /* cannot happen: the span was taken from these rows */
             size_t w = (size_t)((monday - data->first_week) / 7);
             size_t slots[2] = {(size_t)d, CUBE_DEVICE_ALL};
+            int sets[2] = {st, CUBE_SETTING_ALL};
             for (int i = 0; i < 2; i++) {
-                size_t at = slots[i] * data->n_weeks + w;
-                data->treatments[at] += n;
-                add_mask(&data->cases[at * CUBE_COMPLICATIONS], mask, n);
+                for (int j = 0; j < 2; j++) {
+                    size_t at = (slots[i] * CUBE_SETTINGS + (size_t)sets[j]) * data->n_weeks + w;
+                    data->treatments[at] += n;
+                    add_mask(&data->cases[at * CUBE_COMPLICATIONS], mask, n);
+                }
             }
-        } else if (PQgetisnull(res, r, COL_MODEL)) {
-            data->no_model_treatments[d] += n;
-            add_mask(data->no_model_cases[d], mask, n);
         } else {
-            sv_model_t *m = find_model(data, &cap, (size_t)d, PQgetvalue(res, r, COL_MODEL));
-            if (m == NULL) {
-                snprintf(errbuf, errlen, "out of memory");
+            /* A report row: "mask" is the type's ordinal. */
+            if (mask < 1 || mask >= CUBE_COMPLICATIONS) {
+                snprintf(errbuf, errlen, "bad type in surveillance row %d", r);
                 goto out;
             }
-            m->treatments += n;
-            add_mask(m->cases, mask, n);
+            data->reports[d][0] += n;
+            data->reports[d][mask] += n;
+            data->reports[CUBE_DEVICE_ALL][0] += n;
+            data->reports[CUBE_DEVICE_ALL][mask] += n;
+            if (PQgetisnull(res, r, COL_MANUFACTURER) || PQgetisnull(res, r, COL_MODEL)) {
+                data->no_model_reports[0] += n;
+                data->no_model_reports[mask] += n;
+            } else {
+                sv_model_t *m = find_model(data, &cap, PQgetvalue(res, r, COL_MANUFACTURER),
+                                           PQgetvalue(res, r, COL_MODEL));
+                if (m == NULL) {
+                    snprintf(errbuf, errlen, "out of memory");
+                    goto out;
+                }
+                m->reports[0] += n;
+                m->reports[mask] += n;
+            }
         }
     }
     if (data->n_models > 1)
@@ -246,20 +291,24 @@ out:
 
 void surveillance_free(sv_data_t *data)
 {
-    for (size_t i = 0; i < data->n_models; i++)
+    for (size_t i = 0; i < data->n_models; i++) {
+        free(data->models[i].manufacturer);
         free(data->models[i].model);
+    }
     free(data->models);
     free(data->treatments);
     free(data->cases);
     memset(data, 0, sizeof(*data));
 }
 
-int64_t sv_week_treatments(const sv_data_t *data, size_t slot, size_t week)
+int64_t sv_week_treatments(const sv_data_t *data, size_t slot, int setting, size_t week)
 {
-    return data->treatments[slot * data->n_weeks + week];
+    return data->treatments[(slot * CUBE_SETTINGS + (size_t)setting) * data->n_weeks + week];
 }
 
-int64_t sv_week_cases(const sv_data_t *data, size_t slot, size_t week, int complication)
+int64_t sv_week_cases(const sv_data_t *data, size_t slot, int setting, size_t week,
+                      int complication)
 {
-    return data->cases[(slot * data->n_weeks + week) * CUBE_COMPLICATIONS + (size_t)complication];
+    size_t at = (slot * CUBE_SETTINGS + (size_t)setting) * data->n_weeks + week;
+    return data->cases[at * CUBE_COMPLICATIONS + (size_t)complication];
 }

@@ -22,26 +22,29 @@
 /* Weeks are bounded so a typo in --from cannot allocate gigabytes. */
 #define SV_MAX_WEEKS 5300 /* about a century */
 
+/* Reports of one (manufacturer, model) pair; [0] = all types, [c] = type c. */
 typedef struct {
-    size_t device;            /* cube device slot (never CUBE_DEVICE_ALL) */
+    char *manufacturer;       /* owned */
     char *model;              /* owned */
-    int64_t treatments;
-    int64_t cases[CUBE_COMPLICATIONS];
+    int64_t reports[CUBE_COMPLICATIONS];
 } sv_model_t;
 
 typedef struct {
     int32_t first_week;       /* Monday of week 0, days since 1970-01-01 */
     size_t n_weeks;           /* 0 when there is no treatment in the window */
-    /* [slot * n_weeks + w], slot = cube device slot incl. CUBE_DEVICE_ALL */
-    int64_t *treatments;      /* owned, (CUBE_MAX_DEVICES + 1) * n_weeks */
-    /* [(slot * n_weeks + w) * CUBE_COMPLICATIONS + c] */
+    /* [(slot * CUBE_SETTINGS + s) * n_weeks + w], slot incl. CUBE_DEVICE_ALL,
+     * s incl. CUBE_SETTING_ALL */
+    int64_t *treatments;      /* owned */
+    /* [((slot * CUBE_SETTINGS + s) * n_weeks + w) * CUBE_COMPLICATIONS + c] */
     int64_t *cases;           /* owned */
-    sv_model_t *models;       /* owned, sorted by device slot then model name */
+    /* Complication reports per device slot (incl. CUBE_DEVICE_ALL) and type;
+     * [slot][0] = all types. */
+    int64_t reports[CUBE_MAX_DEVICES + 1][CUBE_COMPLICATIONS];
+    sv_model_t *models;       /* owned, sorted by manufacturer then model */
     size_t n_models;
-    /* Treatments of each device type that name no model (not a row of
-     * signals_by_model, but part of each model's comparison group). */
-    int64_t no_model_treatments[CUBE_MAX_DEVICES];
-    int64_t no_model_cases[CUBE_MAX_DEVICES][CUBE_COMPLICATIONS];
+    /* Reports whose treatment names no manufacturer or no model: not a row
+     * of signals_by_model, but among every pair's "other" reports. */
+    int64_t no_model_reports[CUBE_COMPLICATIONS];
 } sv_data_t;
 
 /* Reads the weekly and per-model counts of the treatments dated from..to
@@ -56,12 +59,17 @@ int surveillance_load(PGconn *conn, const char *from, const char *to, cube_t *cu
 
 void surveillance_free(sv_data_t *data);
 
-/* Accessors; slot may be CUBE_DEVICE_ALL. */
-int64_t sv_week_treatments(const sv_data_t *data, size_t slot, size_t week);
-int64_t sv_week_cases(const sv_data_t *data, size_t slot, size_t week, int complication);
+/* Accessors; slot may be CUBE_DEVICE_ALL, setting CUBE_SETTING_ALL. */
+int64_t sv_week_treatments(const sv_data_t *data, size_t slot, int setting, size_t week);
+int64_t sv_week_cases(const sv_data_t *data, size_t slot, int setting, size_t week,
+                      int complication);
 
 /* "YYYY-MM-DD" of days since 1970-01-01, and back (-1 on a bad date). */
 void sv_date_string(int32_t days, char out[11]);
 int sv_parse_date(const char *s, int32_t *days);
+
+/* ISO 8601 week "YYYY-Www" of day z (the ISO year is the year of its
+ * Thursday). */
+void sv_iso_week(int32_t days, char out[9]);
 
 #endif

@@ -21,9 +21,10 @@ int trends_alerts(const cube_t *cube, const sv_data_t *data, alert_params_t para
         return -1;
     for (size_t i = 0; i <= cube->n_devices; i++) {
         size_t slot = cube_device_slot(cube, i);
+        for (int st = 0; st < CUBE_SETTINGS; st++) {
         for (int c = 0; c < CUBE_COMPLICATIONS; c++) {
             for (size_t w = 0; w < data->n_weeks; w++)
-                series[w] = (long)sv_week_cases(data, slot, w, c);
+                series[w] = (long)sv_week_cases(data, slot, st, w, c);
             for (size_t w = 0; w < data->n_weeks; w++) {
                 nw_ears_t e = stats_ears_c2(series, data->n_weeks, w, params.ears);
                 if (!e.defined || !e.alarm || series[w] < params.min_cases)
@@ -39,10 +40,12 @@ int trends_alerts(const cube_t *cube, const sv_data_t *data, alert_params_t para
                 alert_row_t *a = &(*rows)[(*n)++];
                 memset(a, 0, sizeof(*a));
                 a->device = slot;
+                a->setting = st;
                 a->complication = c;
                 a->week = w;
                 a->ears = e;
             }
+        }
         }
     }
     rc = 0;

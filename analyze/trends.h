@@ -2,8 +2,9 @@
  * trends.h - change over time and across skin types.
  *
  * Alerts: EARS C2 (stats_ears_c2, as R's surveillance::earsC) on the weekly
- * number of cases of each complication (and "any"), per device type and for
- * all device types together. Week t is compared with the mean and sd of
+ * number of cases of each complication (and "any"), per device type x
+ * setting (home, clinic), with the margins (all device types, both
+ * settings) as series of their own. Week t is compared with the mean and sd of
  * weeks t-2-baseline .. t-3 (a two-week guard band keeps a rising outbreak
  * out of its own reference). An alert is an EARS alarm (observed > mean +
  * qnorm(1 - alpha) sd) with at least min_cases cases that week: with a flat
@@ -28,6 +29,7 @@
 
 typedef struct {
     size_t device;      /* cube slot, CUBE_DEVICE_ALL for all */
+    int setting;        /* CUBE_SETTING_HOME, _CLINIC or _ALL */
     int complication;
     size_t week;        /* index into the weeks of sv_data_t */
     nw_ears_t ears;
@@ -50,7 +52,7 @@ typedef struct {
 #define ALERT_MIN_CASES_DEFAULT 3
 
 /* Evaluates every week that has enough history, for every device slot in
- * report order and complication, and appends the alerts to *rows (realloc'd,
+ * report order, setting and complication, and appends the alerts to *rows (realloc'd,
  * owned by the caller; *n counts them). Returns 0 or -1 when out of memory. */
 int trends_alerts(const cube_t *cube, const sv_data_t *data, alert_params_t params,
                   alert_row_t **rows, size_t *n) __attribute__((warn_unused_result));

@@ -272,7 +272,7 @@ SELECT 'CREATE ROLE needlewatch LOGIN'
 WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'needlewatch') \gexec
 SELECT format('CREATE ROLE %I NOLOGIN', r)
 FROM unnest(ARRAY['needlewatch_ingest', 'needlewatch_analyst', 'needlewatch_authority',
-                  'needlewatch_maker']) AS r
+                  'needlewatch_maker', 'needlewatch_analyzer']) AS r
 WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) \gexec
 SELECT format('CREATE ROLE %I LOGIN SUPERUSER', '$me')
 WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$me') \gexec

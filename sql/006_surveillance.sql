@@ -5,44 +5,78 @@
 --   complication_catalogue  one row per complication type of
 --                           complication_versions.type: its title for people
 --                           and its IMDRF Annex E (health effects: clinical
---                           signs, symptoms and conditions) code and term.
---                           The codes are left NULL until the regulatory
---                           team fills them from the IMDRF AET release it
---                           reports with (imdrf_release); none is guessed
---                           here. A check keeps codes in Annex E's shape.
+--                           signs, symptoms and conditions) codes and terms,
+--                           as arrays (dryness_peeling maps to two terms:
+--                           E1724 Dry Skin and E1711 Peeling). fat_loss,
+--                           acne_flare and other have no specific Annex E
+--                           term: empty arrays and a note saying so.
 --   analysis_runs           one row per --persist run: when, which window,
 --                           the EARS and suppression parameters, totals.
---   signal_results          per run: device type (model '') or model x
---                           complication: counts, rate ratio, PRR, ROR,
---                           chi-square, the three signal flags.
---   alert_results           per run: the EARS C2 alerts.
+--   signal_results          per run: device type (manufacturer, model '') or
+--                           manufacturer x model (device_type '') x
+--                           complication: the report counts a, b, c, d,
+--                           PRR, ROR, Yates chi-square, the Evans signal.
+--   rate_results            per run: device type x setting x complication:
+--                           treatments, cases, the rate ratio against all
+--                           other device types (Katz interval).
+--   alert_results           per run: the EARS C2 alerts (device type x
+--                           setting x complication x ISO week).
 --   latest_signals          the signals (signal = true) of the latest run.
 -- Numbers are stored as computed; "suppressed" says whether the run's
 -- published outputs hid them (--suppress-below).
+--
+-- Roles: needlewatch_analyzer, a NOLOGIN group role created here like 004
+-- creates its roles (CREATEROLE needed, else a superuser runs once:
+-- CREATE ROLE needlewatch_analyzer NOLOGIN;), is what --persist runs as: it
+-- may add runs (INSERT, never UPDATE or DELETE). needlewatch_analyst and
+-- needlewatch_authority only read.
 BEGIN;
 
+DO $$
+DECLARE
+    may_create boolean;
+BEGIN
+    SELECT rolsuper OR rolcreaterole INTO may_create FROM pg_roles WHERE rolname = current_user;
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'needlewatch_analyzer' AND rolcanlogin) THEN
+        RAISE WARNING 'role needlewatch_analyzer can log in; it is meant as a NOLOGIN group role';
+    ELSIF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'needlewatch_analyzer') THEN
+        IF NOT may_create THEN
+            RAISE EXCEPTION 'role needlewatch_analyzer does not exist, and % may not create roles',
+                            current_user
+                USING HINT = 'As a superuser, run once: CREATE ROLE needlewatch_analyzer NOLOGIN;';
+        END IF;
+        CREATE ROLE needlewatch_analyzer NOLOGIN;
+    END IF;
+END $$;
+
 CREATE TABLE IF NOT EXISTS needlewatch.complication_catalogue (
-    complication      text PRIMARY KEY,
-    ordinal           integer NOT NULL UNIQUE,
-    title             text NOT NULL,
-    imdrf_annex_e_code text CHECK (imdrf_annex_e_code ~ '^E[0-9]{2}([0-9]{2}){0,2}$'),
-    imdrf_annex_e_term text,
-    imdrf_release     text,
-    CHECK ((imdrf_annex_e_code IS NULL) = (imdrf_annex_e_term IS NULL))
+    complication        text PRIMARY KEY,
+    ordinal             integer NOT NULL UNIQUE,
+    title               text NOT NULL,
+    imdrf_annex_e_codes text[] NOT NULL DEFAULT '{}'
+                        CHECK (array_to_string(imdrf_annex_e_codes, ',') ~ '^(E[0-9]{2}([0-9]{2}){0,2}(,|$))*$'),
+    imdrf_annex_e_terms text[] NOT NULL DEFAULT '{}',
+    imdrf_note          text,
+    CHECK (cardinality(imdrf_annex_e_codes) = cardinality(imdrf_annex_e_terms)),
+    CHECK ((cardinality(imdrf_annex_e_codes) = 0) = (imdrf_note IS NOT NULL))
 );
 
-INSERT INTO needlewatch.complication_catalogue (complication, ordinal, title) VALUES
-    ('infection', 1, 'Infection'),
-    ('scarring', 2, 'Scarring'),
-    ('hyperpigmentation', 3, 'Hyperpigmentation'),
-    ('burn', 4, 'Burn'),
-    ('nerve_damage', 5, 'Nerve damage'),
-    ('fat_loss', 6, 'Fat loss'),
-    ('granuloma', 7, 'Granuloma'),
-    ('dryness_peeling', 8, 'Dryness / peeling'),
-    ('acne_flare', 9, 'Acne flare'),
-    ('other', 10, 'Other')
-ON CONFLICT (complication) DO NOTHING;
+INSERT INTO needlewatch.complication_catalogue
+    (complication, ordinal, title, imdrf_annex_e_codes, imdrf_annex_e_terms, imdrf_note) VALUES
+    ('infection', 1, 'Infection', '{E1719}', '{Skin Infection}', NULL),
+    ('scarring', 2, 'Scarring', '{E1715}', '{Scar Tissue}', NULL),
+    ('hyperpigmentation', 3, 'Hyperpigmentation', '{E171602}', '{Hyperpigmentation}', NULL),
+    ('burn', 4, 'Burn', '{E1704}', '{Burn(s)}', NULL),
+    ('nerve_damage', 5, 'Nerve damage', '{E0123}', '{Nerve Damage}', NULL),
+    ('fat_loss', 6, 'Fat loss', '{}', '{}', 'no specific IMDRF Annex E term'),
+    ('granuloma', 7, 'Granuloma', '{E2317}', '{Granuloma}', NULL),
+    ('dryness_peeling', 8, 'Dryness / peeling', '{E1724,E1711}', '{Dry Skin,Peeling}', NULL),
+    ('acne_flare', 9, 'Acne flare', '{}', '{}', 'no specific IMDRF Annex E term'),
+    ('other', 10, 'Other', '{}', '{}', 'no specific IMDRF Annex E term')
+ON CONFLICT (complication) DO UPDATE
+    SET imdrf_annex_e_codes = EXCLUDED.imdrf_annex_e_codes,
+        imdrf_annex_e_terms = EXCLUDED.imdrf_annex_e_terms,
+        imdrf_note = EXCLUDED.imdrf_note;
 
 CREATE TABLE IF NOT EXISTS needlewatch.analysis_runs (
     run_id            bigserial PRIMARY KEY,
@@ -65,35 +99,50 @@ CREATE TABLE IF NOT EXISTS needlewatch.analysis_runs (
 CREATE TABLE IF NOT EXISTS needlewatch.signal_results (
     run_id            bigint NOT NULL REFERENCES needlewatch.analysis_runs ON DELETE CASCADE,
     scope             text NOT NULL CHECK (scope IN ('device_type', 'model')),
-    device_type       text NOT NULL,
+    device_type       text NOT NULL DEFAULT '',
+    manufacturer      text NOT NULL DEFAULT '',
     model             text NOT NULL DEFAULT '',
     complication      text NOT NULL,
-    treatments        bigint NOT NULL,
-    cases             bigint NOT NULL,
-    other_treatments  bigint NOT NULL,
-    other_cases       bigint NOT NULL,
-    rate_ratio        double precision,
-    rate_ratio_ci_low double precision,
-    rate_ratio_ci_high double precision,
+    a                 bigint NOT NULL,
+    b                 bigint NOT NULL,
+    c                 bigint NOT NULL,
+    d                 bigint NOT NULL,
     prr               double precision,
     prr_ci_low        double precision,
     prr_ci_high       double precision,
     ror               double precision,
     ror_ci_low        double precision,
     ror_ci_high       double precision,
-    chi2_yates        double precision,
+    chi2              double precision,
     chi2_p            double precision,
-    rate_signal       boolean NOT NULL,
     evans_signal      boolean NOT NULL,
     signal            boolean NOT NULL,
     suppressed        boolean NOT NULL,
-    PRIMARY KEY (run_id, scope, device_type, model, complication)
+    PRIMARY KEY (run_id, scope, device_type, manufacturer, model, complication)
+);
+
+CREATE TABLE IF NOT EXISTS needlewatch.rate_results (
+    run_id            bigint NOT NULL REFERENCES needlewatch.analysis_runs ON DELETE CASCADE,
+    device_type       text NOT NULL,
+    setting           text NOT NULL CHECK (setting IN ('home', 'clinic')),
+    complication      text NOT NULL,
+    treatments        bigint NOT NULL,
+    cases             bigint NOT NULL,
+    other_treatments  bigint NOT NULL,
+    other_cases       bigint NOT NULL,
+    rate_ratio        double precision,
+    ci_low            double precision,
+    ci_high           double precision,
+    suppressed        boolean NOT NULL,
+    PRIMARY KEY (run_id, device_type, setting, complication)
 );
 
 CREATE TABLE IF NOT EXISTS needlewatch.alert_results (
     run_id            bigint NOT NULL REFERENCES needlewatch.analysis_runs ON DELETE CASCADE,
     device_type       text NOT NULL,
+    setting           text NOT NULL CHECK (setting IN ('home', 'clinic', 'all')),
     complication      text NOT NULL,
+    week              text NOT NULL,
     week_start        date NOT NULL,
     observed          bigint NOT NULL,
     expected          double precision NOT NULL,
@@ -102,7 +151,7 @@ CREATE TABLE IF NOT EXISTS needlewatch.alert_results (
     statistic         double precision,
     threshold         double precision NOT NULL,
     suppressed        boolean NOT NULL,
-    PRIMARY KEY (run_id, device_type, complication, week_start)
+    PRIMARY KEY (run_id, device_type, setting, complication, week_start)
 );
 
 CREATE OR REPLACE VIEW needlewatch.latest_signals AS
@@ -111,23 +160,31 @@ FROM needlewatch.signal_results s
 JOIN needlewatch.analysis_runs r USING (run_id)
 WHERE s.run_id = (SELECT max(run_id) FROM needlewatch.analysis_runs) AND s.signal;
 
--- Roles (004): analysts read all of it, and needlewatch-analyze --persist,
--- which runs as an analyst, may add runs (never change or delete them).
+-- Roles: the analyzer group (--persist) adds runs; analysts and the
+-- authority read. Nobody but the owner updates or deletes a run.
+-- A --persist login is a member of needlewatch_analyst (to read the views)
+-- and of needlewatch_analyzer (to store the run).
 DO $$
 BEGIN
-    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'needlewatch_analyst') THEN
-        GRANT SELECT ON needlewatch.complication_catalogue, needlewatch.analysis_runs,
-                        needlewatch.signal_results, needlewatch.alert_results,
-                        needlewatch.latest_signals TO needlewatch_analyst;
-        GRANT INSERT ON needlewatch.analysis_runs, needlewatch.signal_results,
-                        needlewatch.alert_results TO needlewatch_analyst;
-        GRANT USAGE ON SEQUENCE needlewatch.analysis_runs_run_id_seq TO needlewatch_analyst;
-    END IF;
-    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'needlewatch_authority') THEN
-        GRANT SELECT ON needlewatch.complication_catalogue, needlewatch.analysis_runs,
-                        needlewatch.signal_results, needlewatch.alert_results,
-                        needlewatch.latest_signals TO needlewatch_authority;
-    END IF;
+    EXECUTE format('GRANT CONNECT ON DATABASE %I TO needlewatch_analyzer', current_database());
+END $$;
+GRANT USAGE ON SCHEMA needlewatch TO needlewatch_analyzer;
+GRANT INSERT, SELECT ON needlewatch.analysis_runs TO needlewatch_analyzer;
+GRANT INSERT ON needlewatch.signal_results, needlewatch.rate_results,
+                needlewatch.alert_results TO needlewatch_analyzer;
+GRANT USAGE ON SEQUENCE needlewatch.analysis_runs_run_id_seq TO needlewatch_analyzer;
+DO $$
+DECLARE
+    r text;
+BEGIN
+    FOREACH r IN ARRAY ARRAY['needlewatch_analyst', 'needlewatch_authority'] LOOP
+        IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) THEN
+            EXECUTE format('GRANT SELECT ON needlewatch.complication_catalogue, '
+                           'needlewatch.analysis_runs, needlewatch.signal_results, '
+                           'needlewatch.rate_results, needlewatch.alert_results, '
+                           'needlewatch.latest_signals TO %I', r);
+        END IF;
+    END LOOP;
 END $$;
 
 INSERT INTO needlewatch.schema_migrations (version, name)

@@ -1,11 +1,14 @@
 """sv_check.py - checks the surveillance members of needlewatch-analyze's JSON
-(signals, signals_by_model, alerts, alert_method, weekly, skin_trend) against
-an independent computation from the treatments and complications themselves.
+(complication_catalogue, signals, signals_by_model, rate_comparison, alerts,
+alert_method, weekly, skin_trend) against an independent computation from the
+treatments and complications themselves.
 
 Usage: sv_check.py ANALYZER.json TREATMENTS.csv COMPLICATIONS.csv [FROM TO]
   TREATMENTS.csv: COPY of needlewatch.treatments (report_id, treated_on,
-  device_type, setting, fitzpatrick, model); COMPLICATIONS.csv: COPY of
-  needlewatch.complications (treatment_id, type).
+  device_type, setting, fitzpatrick, model, manufacturer); COMPLICATIONS.csv:
+  COPY of needlewatch.complications (treatment_id, type), one line per
+  report. Signals count REPORTS (of treatments in the window); rates, weekly
+  series and trends count cases (treatments with a report of the type).
 Nothing here uses the analyzer's code: the counts come from the rows, EARS
 C2 follows R surveillance::earsC's definition, Cochran-Armitage follows
 prop.trend.test, PRR/ROR/Katz/Yates/Evans their textbook formulas. Counts
@@ -35,7 +38,7 @@ def err(msg):
 def close(a, b, tol=1e-9):
     if a is None or b is None:
         return a is None and b is None
-    if isinstance(a, bool) or isinstance(b, bool):
+    if isinstance(a, (bool, str)) or isinstance(b, (bool, str)):
         return a == b
     return abs(a - b) <= tol * max(1.0, abs(a), abs(b))
 
@@ -73,26 +76,35 @@ def yates(a, b, c, d):
     return x, math.erfc(math.sqrt(x / 2))
 
 
-def signal_expect(t, cases, ot, ocases, comp):
-    a, c = cases[comp], ocases[comp]
-    b = sum(cases[k] for k in TYPES if k != comp)
-    d = sum(ocases[k] for k in TYPES if k != comp)
-    rr = katz(a, t, c, ot)
+def signal_expect(rep, orep, comp):
+    """Disproportionality on report counts: rep/orep map type -> reports."""
+    a, c = rep.get(comp, 0), orep.get(comp, 0)
+    b = sum(rep.values()) - a
+    d = sum(orep.values()) - c
     p = prr(a, b, c, d)
     o = ror(a, b, c, d)
     chi, pv = yates(a, b, c, d)
-    rate_signal = rr[0] is not None and a >= 3 and rr[1] > 1
     evans = p[0] is not None and chi is not None and a >= 3 and a * (c + d) >= 2 * c * (a + b) and chi >= 4
     return {
-        "treatments": t, "cases": a, "other_treatments": ot, "other_cases": c,
-        "rate": a / t if t else None, "other_rate": c / ot if ot else None,
-        "rate_ratio": rr[0], "rate_ratio_ci_low": rr[1], "rate_ratio_ci_high": rr[2],
-        "table": {"a": a, "b": b, "c": c, "d": d},
+        "a": a, "b": b, "c": c, "d": d,
         "prr": p[0], "prr_ci_low": p[1], "prr_ci_high": p[2],
         "ror": o[0], "ror_ci_low": o[1], "ror_ci_high": o[2],
-        "chi2_yates": chi, "chi2_p": pv,
-        "rate_signal": rate_signal, "evans_signal": evans, "signal": rate_signal or evans,
+        "chi2": chi, "chi2_p": pv, "evans_signal": evans, "signal": evans,
     }
+
+
+def rate_expect(t, a, ot, oc):
+    rr = katz(a, t, oc, ot)
+    return {"treatments": t, "cases": a, "rate": a / t if t else None,
+            "other_treatments": ot, "other_cases": oc, "other_rate": oc / ot if ot else None,
+            "rate_ratio": rr[0], "ci_low": rr[1], "ci_high": rr[2]}
+
+
+IMDRF = {
+    "infection": ["E1719"], "scarring": ["E1715"], "hyperpigmentation": ["E171602"],
+    "burn": ["E1704"], "nerve_damage": ["E0123"], "fat_loss": [], "granuloma": ["E2317"],
+    "dryness_peeling": ["E1724", "E1711"], "acne_flare": [], "other": [],
+}
 
 
 def compare_row(label, got, exp):
@@ -110,14 +122,17 @@ def main():
     frm = sys.argv[4] if len(sys.argv) > 4 and sys.argv[4] else None
     to = sys.argv[5] if len(sys.argv) > 5 and sys.argv[5] else None
     comps = defaultdict(set)
+    reports = defaultdict(list)
     for tid, typ in csv.reader(open(sys.argv[3])):
         comps[tid].add(typ)
+        reports[tid].append(typ)
     rows = []
-    for rid, treated, dev, setting, fitz, model in csv.reader(open(sys.argv[2])):
+    for rid, treated, dev, setting, fitz, model, manu in csv.reader(open(sys.argv[2])):
         if (frm and treated < frm) or (to and treated > to):
             continue
         rows.append((rid, date.fromisoformat(treated), dev, setting,
-                     int(fitz) if fitz else None, model if model != "" else None))
+                     int(fitz) if fitz else None, model if model != "" else None,
+                     manu if manu != "" else None))
 
     def case_counts(sel):
         t = 0
@@ -131,14 +146,26 @@ def main():
                 cases[k] += 1
         return t, cases
 
-    # --- signals by device type: device vs all other treatments.
-    total_t, total_c = case_counts(rows)
+    def report_counts(sel):
+        out = defaultdict(int)
+        for r in sel:
+            for typ in reports.get(r[0], []):
+                out[typ] += 1
+        return out
+
+    # --- the IMDRF catalogue.
+    cat = {r["complication"]: r["imdrf_annex_e_codes"] for r in d["complication_catalogue"]}
+    if cat != IMDRF:
+        err("complication_catalogue: %s" % cat)
+
+    # --- signals by device type: reports of the device vs all other reports.
+    all_rep = report_counts(rows)
     got = {(r["device_type"], r["complication"]): r for r in d["signals"]}
     n_exp = 0
     devices = sorted({r[2] for r in rows}, key=lambda x: DEVICES.index(x) if x in DEVICES else 99)
     for dev in devices:
-        t, cases = case_counts([r for r in rows if r[2] == dev])
-        ocases = {k: total_c[k] - cases[k] for k in ALL}
+        rep = report_counts([r for r in rows if r[2] == dev])
+        orep = {k: all_rep.get(k, 0) - rep.get(k, 0) for k in TYPES}
         for comp in TYPES:
             n_exp += 1
             row = got.get((dev, comp))
@@ -147,31 +174,51 @@ def main():
                 continue
             if row["suppressed"]:
                 continue
-            compare_row("signals %s/%s" % (dev, comp), row,
-                        signal_expect(t, cases, total_t - t, ocases, comp))
+            compare_row("signals %s/%s" % (dev, comp), row, signal_expect(rep, orep, comp))
     if len(d["signals"]) != n_exp:
         err("signals: %d rows, expected %d" % (len(d["signals"]), n_exp))
 
-    # --- signals by model: model vs the other treatments of its device type.
-    got = {(r["device_type"], r["model"], r["complication"]): r for r in d["signals_by_model"]}
+    # --- signals by (manufacturer, model): against every other report
+    # (other pairs and treatments naming no manufacturer or model).
+    got = {(r["manufacturer"], r["model"], r["complication"]): r for r in d["signals_by_model"]}
+    n_exp = 0
+    pairs = sorted({(r[6], r[5]) for r in rows if r[5] is not None and r[6] is not None
+                    and reports.get(r[0])})
+    for manu, model in pairs:
+        rep = report_counts([r for r in rows if r[6] == manu and r[5] == model])
+        orep = {k: all_rep.get(k, 0) - rep.get(k, 0) for k in TYPES}
+        for comp in TYPES:
+            n_exp += 1
+            row = got.get((manu, model, comp))
+            if row is None:
+                err("signals_by_model: no row for %s %s %s" % (manu, model, comp))
+                continue
+            if row["suppressed"]:
+                continue
+            compare_row("signals_by_model %s/%s/%s" % (manu, model, comp), row,
+                        signal_expect(rep, orep, comp))
+    if len(d["signals_by_model"]) != n_exp:
+        err("signals_by_model: %d rows, expected %d" % (len(d["signals_by_model"]), n_exp))
+
+    # --- rate comparison: device type vs all other device types, per setting.
+    got = {(r["device_type"], r["setting"], r["complication"]): r for r in d["rate_comparison"]}
     n_exp = 0
     for dev in devices:
-        dt, dcases = case_counts([r for r in rows if r[2] == dev])
-        for model in sorted({r[5] for r in rows if r[2] == dev and r[5] is not None}):
-            t, cases = case_counts([r for r in rows if r[2] == dev and r[5] == model])
-            ocases = {k: dcases[k] - cases[k] for k in ALL}
+        for st in ("home", "clinic"):
+            t, cases = case_counts([r for r in rows if r[2] == dev and r[3] == st])
+            ot, ocases = case_counts([r for r in rows if r[2] != dev and r[3] == st])
             for comp in TYPES:
                 n_exp += 1
-                row = got.get((dev, model, comp))
+                row = got.get((dev, st, comp))
                 if row is None:
-                    err("signals_by_model: no row for %s %s %s" % (dev, model, comp))
+                    err("rate_comparison: no row for %s %s %s" % (dev, st, comp))
                     continue
                 if row["suppressed"]:
                     continue
-                compare_row("signals_by_model %s/%s/%s" % (dev, model, comp), row,
-                            signal_expect(t, cases, dt - t, ocases, comp))
-    if len(d["signals_by_model"]) != n_exp:
-        err("signals_by_model: %d rows, expected %d" % (len(d["signals_by_model"]), n_exp))
+                compare_row("rate_comparison %s/%s/%s" % (dev, st, comp), row,
+                            rate_expect(t, cases[comp], ot, ocases[comp]))
+    if len(d["rate_comparison"]) != n_exp:
+        err("rate_comparison: %d rows, expected %d" % (len(d["rate_comparison"]), n_exp))
 
     # --- weekly series.
     m = d["alert_method"]
@@ -187,8 +234,8 @@ def main():
         err("weekly.weeks: %s..%s (%d) expected %s..%s (%d)" % (
             weeks[:1], weeks[-1:], len(weeks), exp_weeks[:1], exp_weeks[-1:], len(exp_weeks)))
     series = {}
-    for dev in devices + ["all"]:
-        sel = [r for r in rows if dev == "all" or r[2] == dev]
+    for dev, st in [(x, y) for x in devices + ["all"] for y in ("home", "clinic", "all")]:
+        sel = [r for r in rows if (dev == "all" or r[2] == dev) and (st == "all" or r[3] == st)]
         per = {k: [0] * len(exp_weeks) for k in ["treatments"] + ALL}
         idx = {w: i for i, w in enumerate(exp_weeks)}
         for r in sel:
@@ -199,8 +246,8 @@ def main():
                 per["any"][i] += 1
             for k in types:
                 per[k][i] += 1
-        series[dev] = per
-    got_series = {s["device_type"]: s for s in d["weekly"]["series"]}
+        series[(dev, st)] = per
+    got_series = {(s["device_type"], s["setting"]): s for s in d["weekly"]["series"]}
     for dev, per in series.items():
         s = got_series.get(dev)
         if s is None:
@@ -227,11 +274,14 @@ def main():
                 sigma = max(sd, min_sigma)
                 ub = mean + thr * sigma
                 if x[t] > ub and x[t] >= min_cases:
-                    exp_alerts[(dev, comp, exp_weeks[t].isoformat())] = {
+                    iso = exp_weeks[t].isocalendar()
+                    exp_alerts[dev + (comp, exp_weeks[t].isoformat())] = {
+                        "week": "%04d-W%02d" % (iso[0], iso[1]), "method": "EARS C2",
                         "observed": x[t], "expected": mean, "sd": sd, "sigma": sigma,
                         "upperbound": ub,
                         "statistic": (x[t] - mean) / sigma if sigma > 0 else None}
-    got_alerts = {(a["device_type"], a["complication"], a["week_start"]): a for a in d["alerts"]}
+    got_alerts = {(a["device_type"], a["setting"], a["complication"], a["week_start"]): a
+                  for a in d["alerts"]}
     if set(got_alerts) != set(exp_alerts):
         err("alerts: extra %s missing %s" % (sorted(set(got_alerts) - set(exp_alerts))[:5],
                                              sorted(set(exp_alerts) - set(got_alerts))[:5]))
@@ -264,7 +314,7 @@ def main():
         if not r["suppressed"]:
             if not close(r["z"], zexp):
                 err("skin_trend %s/%s z %s expected %s" % (st, comp, r["z"], zexp))
-            elif zexp is not None and not close(r["p"], math.erfc(abs(zexp) / math.sqrt(2))):
+            elif zexp is not None and not close(r["p_value"], math.erfc(abs(zexp) / math.sqrt(2))):
                 err("skin_trend %s/%s p" % (st, comp))
     print("ok" if not errors else "\n".join(errors[:30]))
 

@@ -22,6 +22,11 @@ MODELS = {"derma_roller": ["GR-540", "DL Roller 0.5", "PW Home"],
           "microneedling_pen": ["NC Pro 2", "A9", "PN-16"],
           "rf_microneedling": ["TX-RF 49", "RM Pulse"],
           "other": ["kit"]}
+# Manufacturer of each model (no random draw, so the population is as
+# before); every 23rd treatment names its model but no manufacturer.
+MAKER = {"GR-540": "Glowroll", "DL Roller 0.5": "Dermalab", "PW Home": "Pinwheel",
+         "SX-36": "Stampex", "DL Stamp": "Dermalab", "NC Pro 2": "Needlecraft", "A9": "Dermapen Co",
+         "PN-16": "Pinwheel", "TX-RF 49": "Texel", "RM Pulse": "Radiomed", "kit": "Generic"}
 DEV_W = [40, 8, 30, 15, 7] if not small else [70, 4, 20, 5, 1]
 TYPES = ["infection", "scarring", "hyperpigmentation", "burn", "nerve_damage",
          "fat_loss", "granuloma", "dryness_peeling", "acne_flare", "other"]
@@ -38,12 +43,13 @@ for i in range(1, n + 1):
     rid = "s%d-%d" % (seed, i)
     off += 1
     withdrawn = rng.random() < 0.01
+    manu = "\\N" if model is None or i % 23 == 0 else MAKER[model]
     tv.append((rid, 1, "f", treated.isoformat(), setting, dev, "\\N" if fitz is None else str(fitz),
-               "\\N" if model is None else model, off))
+               "\\N" if model is None else model, off, manu))
     if withdrawn:
         off += 1
         tv.append((rid, 2, "t", treated.isoformat(), setting, dev, "\\N" if fitz is None else str(fitz),
-                   "\\N" if model is None else model, off))
+                   "\\N" if model is None else model, off, manu))
     for k, t in enumerate(TYPES):
         p = BASE[k] * (2.0 if setting == "home" else 1.0)
         if t == "infection" and model == "PW Home":
@@ -63,9 +69,9 @@ for j in range(5):  # orphans
     cv.append(("o%d-%d" % (seed, j), "nope-%d" % j, "infection", off))
 
 print("COPY needlewatch.treatment_versions (report_id, version, nullified, treated_on, setting, "
-      "device_type, fitzpatrick, model, source_topic, source_partition, source_offset, message) FROM STDIN;")
+      "device_type, fitzpatrick, model, manufacturer, source_topic, source_partition, source_offset, message) FROM STDIN;")
 for r in tv:
-    print("\t".join([r[0], str(r[1]), r[2], r[3], r[4], r[5], r[6], r[7], "treatments", "0", str(r[8]), "{}"]))
+    print("\t".join([r[0], str(r[1]), r[2], r[3], r[4], r[5], r[6], r[7], r[9], "treatments", "0", str(r[8]), "{}"]))
 print("\\.")
 print("COPY needlewatch.complication_versions (report_id, version, nullified, treatment_id, type, "
       "source_topic, source_partition, source_offset, message) FROM STDIN;")

@@ -5,7 +5,7 @@ FULL.json is the same report without suppression (the truth). Checks:
   1. no published count is in 1..K-1;
   2. every published number equals the truth;
   3. no hidden count can be worked out: for the cube (treatments, and cases
-     of each complication) and the weekly series, the linear system "each
+     of each complication) and the weekly series (device x setting x week), the linear system "each
      margin = sum of its cells" over the hidden cells (Gaussian elimination
      in exact fractions, written here independently of analyze/suppress.c)
      determines none of them;
@@ -131,43 +131,72 @@ for what in ["treatments"] + TYPES:
     for c in determined(rows):
         problems.append("cube %s: hidden cell %s = %s can be worked out" % (what, c, val(*c)[0]))
 
-# Weekly series: per complication, devices x weeks with the window totals.
-wk_s = {s["device_type"]: s for s in S["weekly"]["series"]}
-wk_f = {s["device_type"]: s for s in F["weekly"]["series"]}
+# Weekly series: per complication, (devices incl. all) x (home, clinic, all)
+# x weeks, with the window totals (the cube's cells).
+SETS = ["home", "clinic", "all"]
+wk_s = {(s["device_type"], s["setting"]): s for s in S["weekly"]["series"]}
+wk_f = {(s["device_type"], s["setting"]): s for s in F["weekly"]["series"]}
 nweeks = len(F["weekly"]["weeks"])
 for what in ["treatments"] + TYPES:
-    def series(src, dev):
-        s = src.get(dev)
+    def series(src, dev, st):
+        s = src.get((dev, st))
         if s is None:
             return [0] * nweeks
         return s["treatments"] if what == "treatments" else s["cases"][what]
+
+    def hid(d, st, w):
+        if w == "total":
+            return pub.get(((d, st, "all"), what)) is None and ((d, st, "all"), what) in truth
+        return series(wk_s, d, st)[w] is None
+
     rows = []
-    devs = [d for d in devices if d in wk_f]
-    for w in range(nweeks):
-        row = {}
-        for j, d in enumerate(["all"] + devs):
-            if series(wk_s, d)[w] is None:
-                row[(d, w)] = -1 if j == 0 else 1
-        if row:
-            rows.append(row)
+    devs = [d for d in devices if (d, "all") in wk_f]
+    cols = list(range(nweeks)) + ["total"]
+    lines = []
+    for st in SETS:
+        for w in cols:
+            lines.append([("all", st, w)] + [(d, st, w) for d in devs])
+        for d in devs + ["all"]:
+            lines.append([(d, st, "total")] + [(d, st, w) for w in range(nweeks)])
     for d in devs + ["all"]:
+        for w in cols:
+            lines.append([(d, "all", w), (d, "home", w), (d, "clinic", w)])
+    for line in lines:
         row = {}
-        tot_hidden = pub.get(((d, "all", "all"), what)) is None
-        if tot_hidden:
-            row[(d, "total")] = -1
-        for w in range(nweeks):
-            if series(wk_s, d)[w] is None:
-                row[(d, w)] = 1
+        for j, cell in enumerate(line):
+            if hid(*cell):
+                row[cell] = row.get(cell, 0) + (-1 if j == 0 else 1)
         if row:
             rows.append(row)
     for v in determined(rows):
-        if v[1] != "total":
+        if v[2] != "total":
             problems.append("weekly %s: hidden %s can be worked out" % (what, v))
     for d in devs + ["all"]:
-        for w in range(nweeks):
-            x = series(wk_s, d)[w]
-            if x is not None and x != series(wk_f, d)[w]:
-                problems.append("weekly %s %s %d differs from the truth" % (what, d, w))
+        for st in SETS:
+            for w in range(nweeks):
+                x = series(wk_s, d, st)[w]
+                if x is not None and x != series(wk_f, d, st)[w]:
+                    problems.append("weekly %s %s/%s %d differs from the truth" % (what, d, st, w))
+
+# Signal and rate rows: what is shown equals the truth (no small count is
+# shown: checked by walk() above).
+for member, key in (("signals", ("device_type",)), ("signals_by_model", ("manufacturer", "model"))):
+    truth_rows = {tuple(r[k] for k in key) + (r["complication"],): r for r in F[member]}
+    for r in S[member]:
+        k = tuple(r[x] for x in key) + (r["complication"],)
+        if r["suppressed"]:
+            continue
+        for f in ("a", "b", "c", "d", "prr", "ror", "chi2", "evans_signal"):
+            if r[f] != truth_rows[k][f]:
+                problems.append("%s %s %s = %s, truth %s" % (member, k, f, r[f], truth_rows[k][f]))
+for r in S["rate_comparison"]:
+    if r["suppressed"]:
+        continue
+    t = [x for x in F["rate_comparison"] if (x["device_type"], x["setting"], x["complication"]) ==
+         (r["device_type"], r["setting"], r["complication"])][0]
+    for f in ("treatments", "cases", "other_treatments", "other_cases", "rate_ratio"):
+        if r[f] != t[f]:
+            problems.append("rate_comparison %s/%s/%s %s differs" % (r["device_type"], r["setting"], r["complication"], f))
 
 if complementary == 0:
     problems.append("no complementary suppression was needed: the population does not tempt recovery")

@@ -17,9 +17,12 @@ nw_config "$WORK/w2.properties" "topic.treatments=treatments2" "topic.complicati
 J=$WORK/out.json
 GEN=(-n 30000 --seed 42 --start-date 2024-01-01 --days 182)
 sv_py() { python3 -c "import json,sys; d=json.load(open('$1')); print($2)"; }
-burst_alert='[a["observed"] for a in d["alerts"] if a["device_type"]=="derma_roller" and a["complication"]=="infection" and a["week_start"]=="2024-04-15"]'
+# --burst multiplies p(infection) for every derma-roller treatment of that
+# week, home and clinic alike: the alert must be in the both-settings
+# series (setting "all"); the per-setting series are reported as well.
+burst_alert='[a["observed"] for a in d["alerts"] if a["device_type"]=="derma_roller" and a["setting"]=="all" and a["complication"]=="infection" and a["week_start"]=="2024-04-15" and a["week"]=="2024-W16"]'
 csvs() {
-    nw_sql "COPY (SELECT report_id, treated_on, device_type, setting, fitzpatrick, model
+    nw_sql "COPY (SELECT report_id, treated_on, device_type, setting, fitzpatrick, model, manufacturer
                   FROM needlewatch.treatments) TO STDOUT WITH CSV" >"$WORK/t.csv"
     nw_sql "COPY (SELECT treatment_id, type FROM needlewatch.complications) TO STDOUT WITH CSV" >"$WORK/c.csv"
 }
@@ -39,7 +42,7 @@ expected=$(sv_py "$J" 'sum(1 for r in d["signals"] + d["signals_by_model"] if r[
 timeout 60 kcat -b "$BOOT" -C -t signals -o beginning -e -q -f '%k\t%s\n' >"$WORK/signals.tsv" 2>>"$WORK/kcat.log" || true
 nw_check "publish: one message per signal and alert" "$expected" "$(wc -l <"$WORK/signals.tsv")"
 nw_check "publish: the burst alert is among them" 1 \
-    "$(grep -c '^alert/derma_roller/infection/2024-04-15	' "$WORK/signals.tsv" || true)"
+    "$(grep -c '^alert/derma_roller/all/infection/2024-04-15	' "$WORK/signals.tsv" || true)"
 nw_check "publish: messages are JSON with kind" yes \
     "$(cut -f2- "$WORK/signals.tsv" | python3 -c 'import json,sys; print("yes" if all(json.loads(l)["kind"] in ("signal","alert") for l in sys.stdin) else "no")')"
 

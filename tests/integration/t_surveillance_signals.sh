@@ -12,7 +12,7 @@ J=$WORK/out.json
 
 python3 "$NW_SRC/tests/integration/sv_population.py" 7 12000 2024-01-01 26 \
     | psql -X -q -v ON_ERROR_STOP=1 >/dev/null
-nw_sql "COPY (SELECT report_id, treated_on, device_type, setting, fitzpatrick, model
+nw_sql "COPY (SELECT report_id, treated_on, device_type, setting, fitzpatrick, model, manufacturer
               FROM needlewatch.treatments) TO STDOUT WITH CSV" >"$WORK/t.csv"
 nw_sql "COPY (SELECT treatment_id, type FROM needlewatch.complications) TO STDOUT WITH CSV" >"$WORK/c.csv"
 
@@ -22,10 +22,14 @@ nw_check "whole: exit 0" 0 "$(an_run "$J" --format json)"
 nw_check "whole: every surveillance member agrees with python" ok \
     "$(python3 "$NW_SRC/tests/integration/sv_check.py" "$J" "$WORK/t.csv" "$WORK/c.csv")"
 nw_check "whole: rate views still agree" ok "$(an_check_views "$J")"
-nw_check "whole: rf_microneedling burn is a signal (rate and Evans)" "True True" \
-    "$(sv_py "$J" '" ".join(str(r["rate_signal"]) + " " + str(r["evans_signal"]) for r in d["signals"] if r["device_type"]=="rf_microneedling" and r["complication"]=="burn")')"
+nw_check "whole: rf_microneedling burn is an Evans signal (reports)" "True" \
+    "$(sv_py "$J" '" ".join(str(r["evans_signal"]) for r in d["signals"] if r["device_type"]=="rf_microneedling" and r["complication"]=="burn")')"
+nw_check "whole: rf_microneedling burn rate ratio above 1 in some setting" "True" \
+    "$(sv_py "$J" 'any(r["ci_low"] is not None and r["ci_low"] > 1 for r in d["rate_comparison"] if r["device_type"]=="rf_microneedling" and r["complication"]=="burn")')"
 nw_check "whole: PW Home infection is a model signal" "True" \
-    "$(sv_py "$J" '[r["rate_signal"] for r in d["signals_by_model"] if r.get("model")=="PW Home" and r["complication"]=="infection"][0]')"
+    "$(sv_py "$J" '[r["evans_signal"] for r in d["signals_by_model"] if r["model"]=="PW Home" and r["complication"]=="infection"][0]')"
+nw_check "whole: IMDRF codes in the JSON" "E1724,E1711" \
+    "$(sv_py "$J" '",".join([r["imdrf_annex_e_codes"] for r in d["complication_catalogue"] if r["complication"]=="dryness_peeling"][0])')"
 nw_check "whole: hyperpigmentation rises with skin type (all settings)" "rising with skin type" \
     "$(sv_py "$J" '[r["direction"] for r in d["skin_trend"] if r["setting"]=="all" and r["complication"]=="hyperpigmentation"][0]')"
 nw_check "whole: 26 weeks" 26 "$(sv_py "$J" 'len(d["weekly"]["weeks"])')"
@@ -50,6 +54,8 @@ done
 # --persist: one run, its signals and alerts, equal to the JSON's.
 nw_check "persist: exit 0" 0 "$(an_run "$J" --persist)"
 nw_check "persist: one run" 1 "$(nw_sql "SELECT count(*) FROM needlewatch.analysis_runs")"
+nw_check "persist: rate rows = JSON rows" "$(sv_py "$J" 'len(d["rate_comparison"])')" \
+    "$(nw_sql "SELECT count(*) FROM needlewatch.rate_results")"
 nw_check "persist: signal rows = JSON rows" \
     "$(sv_py "$J" 'len(d["signals"]) + len(d["signals_by_model"])')" \
     "$(nw_sql "SELECT count(*) FROM needlewatch.signal_results")"
@@ -62,6 +68,8 @@ nw_check "persist: rf burn PRR exact" \
     "$(sv_py "$J" '[repr(r["prr"]) for r in d["signals"] if r["device_type"]=="rf_microneedling" and r["complication"]=="burn"][0]')" \
     "$(nw_sql "SELECT prr FROM needlewatch.signal_results WHERE scope='device_type' AND device_type='rf_microneedling' AND complication='burn'")"
 nw_check "catalogue: ten types" 10 "$(nw_sql "SELECT count(*) FROM needlewatch.complication_catalogue")"
+nw_check "catalogue: IMDRF codes" "E1719|E1724,E1711|no specific IMDRF Annex E term" \
+    "$(nw_sql "SELECT (SELECT array_to_string(imdrf_annex_e_codes, ',') FROM needlewatch.complication_catalogue WHERE complication = 'infection') || '|' || (SELECT array_to_string(imdrf_annex_e_codes, ',') FROM needlewatch.complication_catalogue WHERE complication = 'dryness_peeling') || '|' || (SELECT imdrf_note FROM needlewatch.complication_catalogue WHERE complication = 'fat_loss')")"
 
 # Usage errors.
 nw_check "usage: --publish-signals needs a bootstrap" 2 "$(an_run "$J" --publish-signals)"

@@ -73,13 +73,17 @@ static void test_fixed_cells(void **state)
 static void test_signal_row(void **state)
 {
     (void)state;
-    /* 10 cases of type 1 in 100 treatments vs 10 in 1000: RR 10. */
-    int64_t cases[11] = {12, 10, 2}, other[11] = {30, 10, 20};
+    /* Reports: [0] all types; 10 of type 1 and 2 of type 2 for the device,
+     * 10 and 20 for the others. */
+    int64_t reports[11] = {12, 10, 2}, other[11] = {30, 10, 20};
     signal_row_t row = {0};
-    signals_compute(&row, 1, 100, cases, 1000, other, NW_Z95);
-    assert_true(row.rate_ratio.defined);
-    assert_true(row.rate_ratio.est > 9.999 && row.rate_ratio.est < 10.001);
-    assert_true(row.rate_signal);
+    rate_row_t rate = {0};
+    signals_compute(&row, 1, reports, other, NW_Z95);
+    /* 10 cases in 100 treatments vs 10 in 1000: RR 10. */
+    signals_rate(&rate, 100, 10, 1000, 10, NW_Z95);
+    assert_true(rate.rate_ratio.defined);
+    assert_true(rate.rate_ratio.est > 9.999 && rate.rate_ratio.est < 10.001);
+    assert_true(row.prr.defined && row.ror.defined && row.chi2.defined);
     assert_int_equal(row.table.a, 10);
     assert_int_equal(row.table.b, 2);
     assert_int_equal(row.table.c, 10);
