@@ -12,17 +12,20 @@
  *   kind 'complication_reports_all', 'quarantined'   n
  *
  * When the database keeps the counts (sql/005_kept_counts.sql: the ingest
- * updates per-day cells in the same transaction as the reports), the same
- * rows come from needlewatch.kept_cube() and kept_totals instead (kept_sql),
- * which grow with the number of cells rather than of reports; their mask
- * bits follow needlewatch.complication_types and are renumbered here into
- * $3's order. A database without them (an older schema) is scanned.
+ * updates them per day and cell in the same transaction as the reports),
+ * nothing is scanned: needlewatch.kept_cube() and kept_totals give, per
+ * (in window, device_type, setting, fitzpatrick), the treatments, the cases
+ * of any complication, the reports, and the cases of each type, which the
+ * statement (kept_sql) lists in $3's order ('cell' rows of kept_sql, columns
+ * KCOL_*). Their size grows with days x cells, not with the reports. A
+ * database without them (an older schema) is scanned.
  *
  * A few hundred rows come back whatever the table sizes. query_load_cube()
  * adds each 'cell' row's n to its base cell's treatments, to "any" when the
  * mask is not 0 and to every type whose bit is set: "any" is thus counted
- * per treatment, never summed from the types. Reports on no current
- * treatment (unknown or withdrawn) are the orphans.
+ * per treatment, never summed from the types (a kept 'cell' row carries
+ * those counts already, kept per treatment by the ingest). Reports on no
+ * current treatment (unknown or withdrawn) are the orphans.
  */
 #include "query.h"
 
@@ -55,20 +58,27 @@ static const char cube_sql[] =
     "SELECT 'quarantined', NULL, NULL, NULL, NULL, NULL, count(*), NULL\n"
     "FROM needlewatch.quarantine\n";
 
-/* The same rows from the kept counts. */
+/* The kept counts, per cell already; kept_cube()'s cases[i] is the type of
+ * ordinal i in needlewatch.complication_types, listed here in $3's order. A
+ * type the analyzer does not list counts as unknown. */
 static const char kept_sql[] =
     "SELECT 'cell' AS kind, k.in_window, k.device_type, k.setting, k.fitzpatrick,\n"
-    "       (SELECT coalesce(bit_or(1::bigint << coalesce(array_position($3::text[],\n"
-    "                                                                    ty.complication), 0)), 0)\n"
-    "        FROM needlewatch.complication_types ty\n"
-    "        WHERE k.mask & (1::bigint << ty.ordinal) <> 0) AS mask,\n"
-    "       k.n, k.reports\n"
+    "       ARRAY(SELECT coalesce(k.cases[ty.ordinal], 0)\n"
+    "             FROM unnest($3::text[]) WITH ORDINALITY AS u (complication, i)\n"
+    "             LEFT JOIN needlewatch.complication_types ty ON ty.complication = u.complication\n"
+    "             ORDER BY u.i) AS cases,\n"
+    "       k.treatments, k.reports, k.cases_any,\n"
+    "       k.unknown_type + (SELECT coalesce(sum(k.cases[ty.ordinal]), 0)\n"
+    "                         FROM needlewatch.complication_types ty\n"
+    "                         WHERE ty.ordinal > 0 AND ty.complication <> ALL ($3::text[]))\n"
+    "           AS unknown\n"
     "FROM needlewatch.kept_cube($1::date, $2::date) k\n"
     "UNION ALL\n"
-    "SELECT 'complication_reports_all', NULL, NULL, NULL, NULL, NULL, complication_reports, NULL\n"
+    "SELECT 'complication_reports_all', NULL, NULL, NULL, NULL, NULL, complication_reports,\n"
+    "       NULL, NULL, NULL\n"
     "FROM needlewatch.kept_totals\n"
     "UNION ALL\n"
-    "SELECT 'quarantined', NULL, NULL, NULL, NULL, NULL, quarantined, NULL\n"
+    "SELECT 'quarantined', NULL, NULL, NULL, NULL, NULL, quarantined, NULL, NULL, NULL\n"
     "FROM needlewatch.kept_totals\n";
 
 /* Whether the database keeps the counts. */
@@ -79,6 +89,10 @@ enum {
     COL_KIND, COL_IN_WINDOW, COL_DEVICE, COL_SETTING, COL_FITZPATRICK, COL_MASK, COL_N,
     COL_REPORTS, N_COLS
 };
+
+/* kept_sql's columns: those of cube_sql, with the cases of each type where
+ * the mask was, then two more. */
+enum { KCOL_CASES = COL_MASK, KCOL_ANY = N_COLS, KCOL_UNKNOWN, N_KCOLS };
 
 /* Writes "what: msg" with libpq's multi-line msg folded onto one line. */
 static void set_pg_error(char *errbuf, size_t errlen, const char *what, const char *msg)
@@ -199,8 +213,66 @@ static int load_cell_row(PGresult *res, int row, cube_t *cube, int64_t n, report
     return 0;
 }
 
-static int load_row(PGresult *res, int row, cube_t *cube, report_sums_t *sums, char *errbuf,
-                    size_t errlen)
+/* Parses "{1,2,3}" into out[0..count-1]; -1 unless exactly count counts. */
+static int parse_count_array(const char *s, int64_t *out, int count)
+{
+    char buf[32];
+    int i = 0;
+
+    if (*s++ != '{')
+        return -1;
+    while (i < count) {
+        size_t len = strcspn(s, ",}");
+        if (len == 0 || len >= sizeof(buf))
+            return -1;
+        memcpy(buf, s, len);
+        buf[len] = '\0';
+        if (parse_count(buf, &out[i++]) != 0)
+            return -1;
+        s += len;
+        if (*s == '}')
+            break;
+        s++;
+    }
+    return i == count && strcmp(s, "}") == 0 ? 0 : -1;
+}
+
+/* A 'cell' row of kept_sql: n treatments, cases of any and of each type. */
+static int load_kept_row(PGresult *res, int row, cube_t *cube, int64_t n, report_sums_t *sums,
+                         char *errbuf, size_t errlen)
+{
+    int64_t cases[CUBE_COMPLICATIONS - 1], any, reports, unknown;
+    cube_cell_t *cell;
+
+    if (parse_count(PQgetvalue(res, row, COL_REPORTS), &reports) != 0 ||
+        parse_count(PQgetvalue(res, row, KCOL_ANY), &any) != 0 ||
+        parse_count(PQgetvalue(res, row, KCOL_UNKNOWN), &unknown) != 0 ||
+        parse_count_array(PQgetvalue(res, row, KCOL_CASES), cases, CUBE_COMPLICATIONS - 1) != 0) {
+        snprintf(errbuf, errlen, "bad kept counts in row %d", row);
+        return -1;
+    }
+    if (unknown != 0) {
+        snprintf(errbuf, errlen,
+                 "a complication has a type this analyzer does not know "
+                 "(is it older than the schema?)");
+        return -1;
+    }
+    sums->reports_on_treatments += reports;
+    if (strcmp(PQgetvalue(res, row, COL_IN_WINDOW), "t") != 0)
+        return 0;
+    sums->reports_in_window += reports;
+    cell = row_cell(res, row, cube, errbuf, errlen);
+    if (cell == NULL)
+        return -1;
+    cell->treatments += n;
+    cell->cases[CUBE_ANY] += any;
+    for (int c = 1; c < CUBE_COMPLICATIONS; c++)
+        cell->cases[c] += cases[c - 1];
+    return 0;
+}
+
+static int load_row(PGresult *res, int row, cube_t *cube, bool kept, report_sums_t *sums,
+                    char *errbuf, size_t errlen)
 {
     const char *kind = PQgetvalue(res, row, COL_KIND);
     int64_t n;
@@ -210,7 +282,8 @@ static int load_row(PGresult *res, int row, cube_t *cube, report_sums_t *sums, c
         return -1;
     }
     if (strcmp(kind, "cell") == 0)
-        return load_cell_row(res, row, cube, n, sums, errbuf, errlen);
+        return kept ? load_kept_row(res, row, cube, n, sums, errbuf, errlen)
+                    : load_cell_row(res, row, cube, n, sums, errbuf, errlen);
     if (strcmp(kind, "complication_reports_all") == 0)
         cube->totals.complication_reports_all = n;
     else if (strcmp(kind, "quarantined") == 0)
@@ -263,14 +336,15 @@ int query_load_cube(PGconn *conn, const char *from, const char *to, cube_t *cube
     const char *params[3] = {from && from[0] ? from : NULL, to && to[0] ? to : NULL, types};
     report_sums_t sums = {0, 0};
     PGresult *res = NULL;
+    bool kept = false;
     int rc = -1;
 
     types_array(types, sizeof(types));
     res = PQexec(conn, has_kept_sql);
     if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
-        const char *sql = strcmp(PQgetvalue(res, 0, 0), "t") == 0 ? kept_sql : cube_sql;
+        kept = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
         PQclear(res);
-        res = PQexecParams(conn, sql, 3, NULL, params, NULL, NULL, 0);
+        res = PQexecParams(conn, kept ? kept_sql : cube_sql, 3, NULL, params, NULL, NULL, 0);
     }
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
@@ -284,12 +358,13 @@ int query_load_cube(PGconn *conn, const char *from, const char *to, cube_t *cube
         }
         goto out;
     }
-    if (PQnfields(res) != N_COLS) {
-        snprintf(errbuf, errlen, "query returned %d columns, expected %d", PQnfields(res), N_COLS);
+    if (PQnfields(res) != (kept ? N_KCOLS : N_COLS)) {
+        snprintf(errbuf, errlen, "query returned %d columns, expected %d", PQnfields(res),
+                 kept ? N_KCOLS : N_COLS);
         goto out;
     }
     for (int row = 0; row < PQntuples(res); row++) {
-        if (load_row(res, row, cube, &sums, errbuf, errlen) != 0)
+        if (load_row(res, row, cube, kept, &sums, errbuf, errlen) != 0)
             goto out;
     }
     if (check_cube(cube, errbuf, errlen) != 0)

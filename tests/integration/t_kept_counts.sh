@@ -1,0 +1,256 @@
+#!/usr/bin/env bash
+# The kept analysis counts (sql/005_kept_counts.sql) stay exact whatever the
+# stream does: duplicates, follow-ups that move a treatment to another cell
+# (some arriving before version 1), withdrawals, complications before their
+# treatment, orphans, workers killed with SIGKILL and PostgreSQL crashing,
+# two workers writing at once (the topics have different partition counts,
+# so a treatment and its complications usually go to different workers),
+# complications whose follow-up changes their type or their treatment,
+# hand-made UPDATE / DELETE / TRUNCATE, and two transactions touching the
+# same treatment at the same moment (the second must wait, then see the
+# first's rows). After each step three things must agree: the kept counts,
+# needlewatch.kept_cells_check() (a recount from the report tables: no row)
+# and kept_expect.py (a recount from what the generator produced);
+# needlewatch-analyze --verify exits 0. A deliberately corrupted count makes
+# --verify exit 1 and name the cell. Finally the analyzer's report from the
+# kept counts equals its report from a full scan of the views.
+. "$(dirname "$0")/lib.sh"
+nw_setup
+nw_broker_start --topic treatments:8 --topic complications:5
+nw_config "$WORK/w.properties" "ingest.batch.max_messages=200" "ingest.batch.max_ms=50"
+ING="$NW_BIN/needlewatch-ingest"
+AN="$NW_BIN/needlewatch-analyze"
+
+# The database's kept counts in kept_expect.py's format.
+kept_lines() {
+    nw_sql "SELECT concat_ws('|', treated_on, device_type, setting, coalesce(fitzpatrick::text, ''),
+                             treatments, cases_any, reports, infection, scarring, hyperpigmentation,
+                             burn, nerve_damage, fat_loss, granuloma, dryness_peeling, acne_flare,
+                             other, unknown_type)
+            FROM needlewatch.kept_cells" | LC_ALL=C sort
+    echo "total|complication_reports|$(nw_sql "SELECT complication_reports FROM needlewatch.kept_totals")"
+}
+
+# kept_exact LABEL [dump]: the three recounts agree with the kept counts.
+kept_exact() {
+    local label=$1 rc=0
+    nw_check "$label: kept_cells_check() finds no difference" "" \
+        "$(nw_sql "SELECT kind || ' ' || key || ': kept ' || coalesce(kept, '-') || ', actual '
+                          || coalesce(actual, '-') FROM needlewatch.kept_cells_check()")"
+    if [ "${2:-}" = dump ]; then
+        python3 "$NW_SRC/tests/integration/kept_expect.py" "$WORK/dump.jsonl" >"$WORK/kept.expected"
+        kept_lines >"$WORK/kept.actual"
+        nw_check "$label: kept cells and total equal the generator's ($(wc -l <"$WORK/kept.expected") lines)" \
+            "" "$(diff "$WORK/kept.expected" "$WORK/kept.actual" | head -n 5)"
+    fi
+    "$AN" --verify >"$WORK/verify.out" 2>>"$WORK/analyze.log" || rc=$?
+    nw_check "$label: needlewatch-analyze --verify exits 0" "0 1" \
+        "$rc $(grep -c '^kept counts exact: [0-9]* cells checked' "$WORK/verify.out")"
+}
+
+# --- 1. Duplicates, follow-ups into another cell (30% of them before
+# version 1), withdrawals; one worker.
+nw_loadgen -n 4000 --seed 51 --dup-rate 0.1 --followup-rate 0.3 --nullify-rate 0.1
+nw_ingest w1 --config "$WORK/w.properties"
+nw_check "1: worker exits 0" 0 $?
+nw_check "1: follow-ups were stored" yes \
+    "$([ "$(nw_sql "SELECT count(*) FROM needlewatch.treatment_versions WHERE version > 1")" -gt 500 ] && echo yes)"
+nw_check "1: some follow-ups moved a treatment to another cell" yes \
+    "$([ "$(nw_sql "SELECT count(DISTINCT a.report_id) FROM needlewatch.treatment_versions a
+                    JOIN needlewatch.treatment_versions b ON b.report_id = a.report_id
+                    AND b.version = 2 AND a.version = 1 AND (a.setting, coalesce(a.fitzpatrick, 0))
+                    <> (b.setting, coalesce(b.fitzpatrick, 0))")" -gt 100 ] && echo yes)"
+nw_check_exact
+kept_exact "1" dump
+
+# --- 2. Every complication before any treatment, orphans.
+nw_loadgen -n 4000 --seed 52 --complications-first --orphan-rate 0.2 --followup-rate 0.1 \
+    --nullify-rate 0.05 --dup-rate 0.02
+nw_ingest w2 --config "$WORK/w.properties"
+nw_check "2: worker exits 0" 0 $?
+nw_check "2: orphans are counted in the total, in no cell" yes \
+    "$([ "$(nw_sql "SELECT count(*) FROM needlewatch.orphan_complications")" -gt 10 ] && echo yes)"
+nw_check_exact
+kept_exact "2" dump
+
+# --- 3. Workers killed with SIGKILL a few commits into each wave, and
+# PostgreSQL crashing under one of them; then a worker finishes the job.
+nw_config "$WORK/k.properties" "ingest.batch.max_messages=100" "ingest.batch.max_ms=20" \
+    "pg.retry.max_ms=500"
+versions() { nw_sql "SELECT (SELECT count(*) FROM needlewatch.treatment_versions) + (SELECT count(*) FROM needlewatch.complication_versions)" 2>/dev/null || echo 0; }
+for i in 1 2 3; do
+    nw_loadgen -n 4000 --seed $((60 + i)) --dup-rate 0.03 --followup-rate 0.1 --nullify-rate 0.03 \
+        --orphan-rate 0.03
+    before=$(versions)
+    "$ING" --config "$WORK/k.properties" 2>>"$WORK/kill$i.log" & pid=$!
+    nw_wait_sql "SELECT (SELECT count(*) FROM needlewatch.treatment_versions) + (SELECT count(*) FROM needlewatch.complication_versions) > $before + $((i * 300))" t 60 || true
+    if [ "$i" = 2 ]; then
+        "$NW_SRC/scripts/pg.sh" --immediate stop "$WORK/pg" >/dev/null 2>&1
+        nw_log "PostgreSQL crashed (immediate stop) under the worker"
+        sleep 1
+        "$NW_SRC/scripts/pg.sh" start "$WORK/pg" >/dev/null 2>&1
+        nw_wait_sql "SELECT (SELECT count(*) FROM needlewatch.treatment_versions) + (SELECT count(*) FROM needlewatch.complication_versions) > $(versions) + 100" t 60 || true
+    fi
+    kill -KILL $pid
+    wait $pid 2>/dev/null || true
+    nw_log "kill $i: $(versions) of $((EXP_treatment_versions + EXP_complication_versions)) report versions stored"
+    kept_exact "3.$i: after SIGKILL"
+done
+nw_ingest w3 --config "$WORK/k.properties"
+nw_check "3: restarted worker exits 0" 0 $?
+nw_check_exact
+kept_exact "3" dump
+
+# --- 4. Two workers in one group, complications first, follow-ups: the
+# treatments and complications of one report race between the workers.
+"$ING" --config "$WORK/w.properties" 2>"$WORK/g1.log" & p1=$!
+"$ING" --config "$WORK/w.properties" 2>"$WORK/g2.log" & p2=$!
+nw_wait_log "$WORK/g1.log" "assigned [1-9]"
+nw_wait_log "$WORK/g2.log" "assigned [1-9]"
+nw_wait_sql "SELECT count(DISTINCT owner) FROM needlewatch.kafka_offsets" 2 30 || true
+nw_loadgen -n 8000 --seed 70 --complications-first --dup-rate 0.05 --followup-rate 0.2 \
+    --nullify-rate 0.05 --orphan-rate 0.05
+nw_wait_sql "SELECT sum(next_offset) FROM needlewatch.kafka_offsets WHERE next_offset > 0" \
+    "$EXP_messages" 180 || nw_log "timed out waiting for the workers"
+kill -TERM $p1 $p2
+set +e; wait $p1; r1=$?; wait $p2; r2=$?; set -e
+nw_check "4: both workers exit 0" "0|0" "$r1|$r2"
+s1=$(grep -o 'final consumed=[0-9]* stored=[0-9]*' "$WORK/g1.log" | grep -o '[0-9]*$' || echo 0)
+s2=$(grep -o 'final consumed=[0-9]* stored=[0-9]*' "$WORK/g2.log" | grep -o '[0-9]*$' || echo 0)
+nw_check "4: both workers stored reports" yes "$([ "${s1:-0}" -gt 0 ] && [ "${s2:-0}" -gt 0 ] && echo yes)"
+nw_log "4: deadlocks retried: $(cat "$WORK/g1.log" "$WORK/g2.log" | grep -c 'deadlock' || true)"
+nw_check "4: at least two shards were written" yes \
+    "$([ "$(nw_sql "SELECT count(DISTINCT shard) FROM needlewatch.kept_cell_shards")" -ge 2 ] && echo yes)"
+nw_check_exact
+kept_exact "4" dump
+
+# --- 5. By hand, through the worker: complication follow-ups that change
+# the type, move to another treatment, are withdrawn and restored, arrive
+# before their version 1, and several versions of one report in one batch.
+t() { # ID VERSION SETTING FITZPATRICK [nullified]
+    printf '{"schema_version":1,"report_id":"%s","version":%s,"treated_on":"2024-06-01","setting":"%s","device":{"type":"derma_roller"},"skin":{"fitzpatrick":%s}%s}\n' \
+        "$1" "$2" "$3" "$4" "${5:+,\"nullified\":true}"
+}
+c() { # ID VERSION TREATMENT TYPE [nullified]
+    printf '{"schema_version":1,"report_id":"%s","version":%s,"treatment_id":"%s","type":"%s"%s}\n' \
+        "$1" "$2" "$3" "$4" "${5:+,\"nullified\":true}"
+}
+# cell DATE DEVICE SETTING FITZPATRICK -> "treatments cases_any reports type=cases,..."
+# (the types with cases) of that kept cell, or "none".
+cell() {
+    nw_sql "SELECT coalesce((SELECT concat_ws(' ', treatments, cases_any, reports,
+                (SELECT string_agg(key || '=' || value, ',' ORDER BY key)
+                 FROM jsonb_each_text(to_jsonb(k) - ARRAY['treated_on', 'device_type', 'setting',
+                     'fitzpatrick', 'treatments', 'cases_any', 'reports'])
+                 WHERE value <> '0'))
+            FROM needlewatch.kept_cells k
+            WHERE treated_on = '$1' AND device_type = '$2' AND setting = '$3'
+              AND fitzpatrick = $4), 'none')"
+}
+hcell() { cell 2024-06-01 derma_roller "$@"; }
+{ t H1 1 home 2; t H2 1 clinic 3; } | nw_produce treatments
+{ c HC1 1 H1 burn; c HC2 1 H1 infection; c HC3 1 H2 infection; } | nw_produce complications
+nw_ingest h1 --config "$WORK/w.properties"
+nw_check "5a: H1 has burn + infection" "1 1 2 burn=1,infection=1" "$(hcell home 2)"
+c HC1 2 H1 scarring | nw_produce complications                       # type changes
+c HC2 2 H2 infection | nw_produce complications                      # moves to H2
+nw_ingest h2 --config "$WORK/w.properties"
+nw_check "5b: H1 now scarring only" "1 1 1 scarring=1" "$(hcell home 2)"
+nw_check "5b: H2 has two infection reports, one case" "1 1 2 infection=1" "$(hcell clinic 3)"
+kept_exact "5b"
+{ c HC3 3 H1 other; c HC3 2 H2 infection yes; c HC1 4 H2 fat_loss; } | nw_produce complications
+t H1 2 clinic 3 | nw_produce treatments                              # H1 joins H2's cell
+nw_ingest h3 --config "$WORK/w.properties"
+nw_check "5c: H1 joined H2's cell with other, H2 has infection and fat_loss" \
+    "2 2 3 fat_loss=1,infection=1,other=1" "$(hcell clinic 3)"
+nw_check "5c: H1's old cell is gone" "none" "$(hcell home 2)"
+kept_exact "5c"
+{ c HC4 2 H9 burn; c HC4 1 H1 burn; c HC5 1 H1 burn; c HC5 2 H1 burn yes; c HC5 3 H2 burn; } |
+    nw_produce complications                                         # v2 first; three versions at once
+{ t H2 2 clinic 3 yes; t H2 3 home 5; } | nw_produce treatments
+nw_ingest h4 --config "$WORK/w.properties"
+nw_check "5d: HC4's version 2 wins: H9 is unknown, an orphan" "HC4" \
+    "$(nw_sql "SELECT report_id FROM needlewatch.orphan_complications WHERE treatment_id = 'H9'")"
+nw_check "5d: H2 withdrawn then restored in one batch, in home V" "1 1 3 burn=1,fat_loss=1,infection=1" \
+    "$(hcell home 5)"
+nw_check "5d: H1 alone in clinic III" "1 1 1 other=1" "$(hcell clinic 3)"
+kept_exact "5d"
+
+# --- 6. Two transactions on the same treatment at once, by hand: the second
+# waits for the first's lock, then recounts with the first's rows visible.
+tv() { # ID VERSION SETTING
+    echo "INSERT INTO needlewatch.treatment_versions (report_id, version, treated_on, setting,
+          device_type, fitzpatrick, source_topic, source_partition, source_offset, message)
+          VALUES ('$1', $2, '2024-07-01', '$3', 'derma_stamp', 1, 'treatments', 0, 0, '{}');"
+}
+cv() { # ID VERSION TREATMENT TYPE
+    echo "INSERT INTO needlewatch.complication_versions (report_id, version, treatment_id, type,
+          source_topic, source_partition, source_offset, message)
+          VALUES ('$1', $2, '$3', '$4', 'complications', 0, 0, '{}');"
+}
+# race NAME FIRST SECOND: FIRST in a transaction held open 2 s; SECOND starts
+# 0.5 s later; checks SECOND waited and the counts are exact afterwards.
+race() {
+    local t0 t1
+    psql -X -q -v ON_ERROR_STOP=1 -c "BEGIN; $2 SELECT pg_sleep(2); COMMIT;" >/dev/null 2>>"$WORK/race.log" &
+    local first=$!
+    sleep 0.5
+    t0=$(date +%s%N)
+    psql -X -q -v ON_ERROR_STOP=1 -c "$3" >/dev/null 2>>"$WORK/race.log"
+    t1=$(date +%s%N)
+    wait $first
+    nw_check "6 $1: the second transaction waited for the first" yes \
+        "$([ $(((t1 - t0) / 1000000)) -ge 1000 ] && echo yes || echo "no ($(((t1 - t0) / 1000000)) ms)")"
+    kept_exact "6 $1"
+}
+race "v1 then v2" "$(tv R1 1 home)" "$(tv R1 2 clinic)"
+race "v2 then v1" "$(tv R2 2 clinic)" "$(tv R2 1 home)"
+race "complication then follow-up" "$(cv RC1 1 R1 burn)" "$(tv R1 3 home)"
+race "follow-up then complication" "$(tv R1 4 clinic)" "$(cv RC2 1 R1 scarring)"
+race "two complications of an unknown treatment" "$(cv RC3 1 R3 burn)" "$(cv RC4 1 R3 infection)"
+race "treatment then its complication" "$(tv R3 1 home)" "$(cv RC5 1 R3 other)"
+race "two versions of a complication" "$(cv RC4 2 R1 infection)" "$(cv RC4 3 R2 granuloma)"
+nw_check "6: R1 (burn, scarring) and R2 (granuloma: RC4 moved on) in clinic I" \
+    "2 2 3 burn=1,granuloma=1,scarring=1" "$(cell 2024-07-01 derma_stamp clinic 1)"
+
+# --- 7. Hand-made UPDATE, DELETE and TRUNCATE go through the triggers too.
+nw_sql "UPDATE needlewatch.treatment_versions SET setting = 'home' WHERE report_id LIKE 'H%'" >/dev/null
+nw_sql "DELETE FROM needlewatch.complication_versions WHERE report_id IN (SELECT report_id FROM needlewatch.complication_versions ORDER BY report_id LIMIT 50)" >/dev/null
+nw_sql "DELETE FROM needlewatch.quarantine" >/dev/null
+kept_exact "7: UPDATE, DELETE"
+
+# --- 8. A corrupted count is found; a rebuild repairs it.
+nw_sql "UPDATE needlewatch.kept_cell_shards SET treatments = treatments + 1
+        WHERE ctid = (SELECT ctid FROM needlewatch.kept_cell_shards WHERE setting = 'home' LIMIT 1)" >/dev/null
+nw_check "8: kept_cells_check() reports the corrupted cell" "cell" \
+    "$(nw_sql "SELECT string_agg(kind, ',') FROM needlewatch.kept_cells_check()")"
+rc=0
+"$AN" --verify >"$WORK/verify-bad.out" 2>"$WORK/verify-bad.err" || rc=$?
+nw_check "8: --verify exits 1" 1 "$rc"
+nw_check "8: --verify names the cell, kept and actual" 1 \
+    "$(grep -c '^cell [0-9-]* [a-z_]* home [IVunknow]*: kept treatments=[0-9]* any=[0-9]* reports=[0-9]* by type {[-0-9,]*}, actual treatments=[0-9]* ' "$WORK/verify-bad.out" || true)"
+nw_sql "SELECT needlewatch_kept.rebuild()" >/dev/null
+kept_exact "8: after needlewatch_kept.rebuild()"
+
+# --- 9. The report from the kept counts is the report from a full scan
+# (the analyzer scans when needlewatch.kept_cube() does not exist), with and
+# without a window.
+window=$(nw_sql "SELECT '--from ' || (min(treated_on) + 90) || ' --to ' || (min(treated_on) + 200)
+                 FROM needlewatch.treatments WHERE report_id NOT LIKE 'H%' AND report_id NOT LIKE 'R%'")
+for w in "" "$window"; do
+    # shellcheck disable=SC2086
+    "$AN" --format json $w >"$WORK/kept.json"
+    nw_sql "ALTER FUNCTION needlewatch.kept_cube(date, date) RENAME TO kept_cube_away" >/dev/null
+    # shellcheck disable=SC2086
+    "$AN" --format json $w >"$WORK/scan.json"
+    nw_sql "ALTER FUNCTION needlewatch.kept_cube_away(date, date) RENAME TO kept_cube" >/dev/null
+    nw_check "9: kept and scanned reports are identical (${w:-no window})" "same" \
+        "$(python3 -c 'import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:])
+for d in (a, b):
+    d.pop("generated_at", None)
+print("same" if a == b and a["totals"]["treatments"] > 0 else "differ")' "$WORK/kept.json" "$WORK/scan.json")"
+done
+nw_sql "TRUNCATE needlewatch.complication_versions" >/dev/null
+kept_exact "9: after TRUNCATE of complication_versions"
+nw_done
