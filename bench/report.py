@@ -184,6 +184,7 @@ def render(rows, meta, workdir):
     cpy = summary(rows, ("main", "copy"))
     diy = summary(rows, ("main", "diy"))
     notrig = summary(rows, ("main", "ingest-notrig"))
+    cmps = [(rev, summary(rows, ("main", f"ingest@{rev}"))) for rev in meta.get("compare", "").split()]
     s_ing = summary(rows, ("sample", "ingest"))
     s_rt = summary(rows, ("sample", "rowsink-roundtrip"))
     s_pl = summary(rows, ("sample", "rowsink-pipeline"))
@@ -207,6 +208,8 @@ def render(rows, meta, workdir):
              f"reports (treatments + complications), {meta['partitions']} partitions per topic, lz4, "
              f"{meta['runs']} runs; medians. Rowsink sample: {int(meta['sample_treatments']):,} "
              f"treatments = {int(meta['sample_messages']):,} reports.")
+    if meta.get("worker_defaults"):
+        L.append(f"Worker settings (its defaults, `--dump-config`): `{meta['worker_defaults']}`.")
     if meta.get("worker_x"):
         L.append(f"Extra worker settings: `{meta['worker_x']}`.")
     L.append("")
@@ -224,6 +227,8 @@ def render(rows, meta, workdir):
 
     line("needlewatch-ingest, 1 worker, start to last commit", ing, ing)
     line("needlewatch-ingest, report tables' user triggers disabled (attribution only)", notrig, ing)
+    for rev, cmp_ in cmps:
+        line(f"the worker of commit {rev} (its own migrations), for comparison", cmp_, ing)
     line("bare COPY of typed CSV (physical limit)", cpy, ing)
     line("kcat → jsonb staging → INSERT … ON CONFLICT", diy, ing)
     line("sample: needlewatch-ingest", s_ing, s_ing)
@@ -270,12 +275,15 @@ def render(rows, meta, workdir):
         r, _ = per_run_ratio(notrig, cpy)
         L.append(f"| (same, the worker without its schema's triggers) | {fmt_ratio(r)} | "
                  f"{'yes' if r is not None and r >= COPY_TARGET else 'no'} |")
-    if ing and ing["rss"]:
-        L.append(f"| worker peak RSS < {RSS_TARGET_MIB} MiB | {fmt_mib(ing['rss'])} median, "
-                 f"{fmt_mib(ing['rss_max'])} max ({int(meta['treatments']):,}-treatment backlog) | "
-                 f"{'yes' if ing['rss_max'] < RSS_TARGET_MIB * 1024 else 'no'} |")
     bl = sorted(((int(lbl[1:]), summary(rows, (sec, lbl))) for (sec, lbl) in rows if sec == "backlog"),
                 key=lambda x: x[0])
+    if ing and ing["rss"]:
+        worst = max([ing["rss_max"]] + [b[1]["rss"] for b in bl])
+        where = [f"{fmt_mib(ing['rss'])} median, {fmt_mib(ing['rss_max'])} max at {meta['partitions']} partitions"]
+        where += [f"{fmt_mib(b[1]['rss'])} with a {b[0]:,} backlog at {meta.get('backlog_partitions')} partitions"
+                  for b in bl]
+        L.append(f"| worker peak RSS < {RSS_TARGET_MIB} MiB | {'; '.join(where)} | "
+                 f"{'yes' if worst < RSS_TARGET_MIB * 1024 else 'no'} |")
     if len(bl) >= 2:
         lo, hi = bl[0], bl[-1]
         change = (hi[1]["rss"] - lo[1]["rss"]) / lo[1]["rss"]

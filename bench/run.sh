@@ -49,6 +49,8 @@
 #   --rss-probe "K1 K2"      extra 1M-style runs of the main topics with
 #                            kafka.queued.max.messages.kbytes=K, to show what
 #                            the worker's RSS is made of, "" = skip [""]
+#   --compare "REV..."       also time, in every run, the worker built from each
+#                            git revision REV (git archive, its own migrations) [off]
 #   -X key=value             extra worker setting for every ingest (repeatable)
 #   --workdir DIR            scratch space [build-bench/bench-work]
 #   --results FILE           [bench/RESULTS.md]; --no-results to skip
@@ -74,6 +76,7 @@ BACKLOG_PARTS=160
 BREAKDOWN=1
 PROFILE=0
 RSS_PROBE=""
+COMPARE=""
 WORKER_X=()
 WORK=$ROOT/build-bench/bench-work
 RESULTS=$BENCH/RESULTS.md
@@ -98,6 +101,7 @@ while [ $# -gt 0 ]; do
     --no-breakdown) BREAKDOWN=0; shift ;;
     --profile) PROFILE=1; BREAKDOWN=1; shift ;;
     --rss-probe) RSS_PROBE=$2; shift 2 ;;
+    --compare) COMPARE=$2; shift 2 ;;
     -X) WORKER_X+=(-X "$2"); shift 2 ;;
     --workdir) WORK=$2; shift 2 ;;
     --results) RESULTS=$2; shift 2 ;;
@@ -144,6 +148,19 @@ if [ "$BUILD" = 1 ]; then
 fi
 for b in needlewatch-ingest needlewatch-loadgen needlewatch-devbroker; do
     [ -x "$BIN/$b" ] || die "$BIN/$b not built"
+done
+CMP_REVS=""
+for rev in $COMPARE; do
+    short=$(git -C "$ROOT" rev-parse --short "$rev") || die "--compare: no revision $rev"
+    log "building the worker of $short (git archive) for comparison"
+    rm -rf "$WORK/compare/$short"
+    mkdir -p "$WORK/compare/$short/src"
+    git -C "$ROOT" archive "$short" | tar -x -C "$WORK/compare/$short/src"
+    { cmake -S "$WORK/compare/$short/src" -B "$WORK/compare/$short/build" -DCMAKE_BUILD_TYPE=Release &&
+      cmake --build "$WORK/compare/$short/build" -j "$(nproc)" --target needlewatch-ingest; } \
+        >"$WORK/compare/$short/build.log" 2>&1 ||
+        { tail -n 30 "$WORK/compare/$short/build.log" >&2; die "building $short failed"; }
+    CMP_REVS="$CMP_REVS $short"
 done
 log "building bench/rowsink.c"
 # shellcheck disable=SC2046
@@ -414,8 +431,9 @@ ingest_once() {
     fi
     t1=$(now)
     for i in $(seq 1 "$workers"); do
-        /usr/bin/time -v -o "$dir/w$i.time" "$BIN/needlewatch-ingest" --config "$dir/w.properties" \
-            --exit-on-eof "${group_x[@]}" "${WORKER_X[@]}" >"$dir/w$i.out" 2>"$dir/w$i.log" &
+        /usr/bin/time -v -o "$dir/w$i.time" "${INGEST_BIN:-$BIN/needlewatch-ingest}" \
+            --config "$dir/w.properties" --exit-on-eof "${group_x[@]}" "${WORKER_X[@]}" \
+            >"$dir/w$i.out" 2>"$dir/w$i.log" &
         pids+=($!)
     done
     for i in "${!pids[@]}"; do
@@ -543,6 +561,10 @@ for run in $(seq 1 "$RUNS"); do
         NOTRIG=1 run_ingest main ingest-notrig "$run" "" main 1
         drop_db nwb_ingest
     fi
+    for rev in $CMP_REVS; do
+        INGEST_BIN=$WORK/compare/$rev/build/bin/needlewatch-ingest run_ingest main "ingest@$rev" "$run" "" main 1
+        drop_db nwb_ingest
+    done
     run_copy "$run"
     if [ "$run" = 1 ]; then
         [ "$(rows_digest nwb_copy)" = "$INGEST_DIGEST" ] ||
@@ -665,6 +687,10 @@ LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
     echo "mock_retries=$MOCK_RETRIES"
     echo "rss_probe=$RSS_PROBE"
     echo "user_triggers=$TRIGGERS"
+    echo "compare=${CMP_REVS# }"
+    printf 'kafka.bootstrap.servers=%s\n' "$BOOT" >"$WORK/defaults.properties"
+    echo "worker_defaults=$("$BIN/needlewatch-ingest" --config "$WORK/defaults.properties" --dump-config 2>/dev/null |
+        grep -E '^(ingest\.batch|kafka\.(queued|fetch))' | paste -sd ' ')"
 } >"$WORK/meta.txt"
 python3 "$BENCH/report.py" "$WORK" ${RESULTS:+"$RESULTS"}
 log "done"
