@@ -47,6 +47,8 @@ static render_fn renderer_for(format_t format)
         return render_text;
     case FORMAT_CSV:
         return render_csv;
+    case FORMAT_HTML:
+        return render_html;
     default:
         return render_json;
     }

@@ -81,8 +81,11 @@ int options_parse(int argc, char **argv, options_t *opts, char *errbuf, size_t e
                 opts->format = FORMAT_JSON;
             else if (strcmp(optarg, "csv") == 0)
                 opts->format = FORMAT_CSV;
+            else if (strcmp(optarg, "html") == 0)
+                opts->format = FORMAT_HTML;
             else {
-                snprintf(errbuf, errlen, "--format: \"%s\" is not one of text, json, csv", optarg);
+                snprintf(errbuf, errlen, "--format: \"%s\" is not one of text, json, csv, html",
+                         optarg);
                 return -1;
             }
             break;
@@ -162,7 +165,8 @@ void options_usage(FILE *out, const char *progname)
         "  --from YYYY-MM-DD  only treatments with treated_on on or after this date\n"
         "  --to YYYY-MM-DD    only treatments with treated_on on or before this date\n"
         "  --format FORMAT    text: a report for people; json: every number at full\n"
-        "                     precision; csv: the rate rows with a header line.\n"
+        "                     precision; csv: the rate rows with a header line;\n"
+        "                     html: one self-contained page with charts (no script).\n"
         "                     Default: text when writing to a terminal, json otherwise\n"
         "                     (a pipe, a redirection or --output).\n"
         "  --output FILE      write to FILE (replaced only once complete) instead of stdout\n"

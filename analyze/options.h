@@ -2,7 +2,7 @@
  * options.h - the command line of needlewatch-analyze.
  *
  *   needlewatch-analyze [--pg CONNINFO] [--from YYYY-MM-DD] [--to YYYY-MM-DD]
- *                       [--format text|json|csv] [--output FILE]
+ *                       [--format text|json|csv|html] [--output FILE]
  *                       [--help] [--version]
  *   needlewatch-analyze --verify [--pg CONNINFO]
  *
@@ -23,6 +23,7 @@ typedef enum {
     FORMAT_TEXT,
     FORMAT_JSON,
     FORMAT_CSV,
+    FORMAT_HTML, /* one self-contained page with charts */
 } format_t;
 
 typedef struct {

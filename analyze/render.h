@@ -1,8 +1,8 @@
 /*
- * render.h - writes an analysis as JSON, CSV or a text report.
+ * render.h - writes an analysis as JSON, CSV, a text report or an HTML page.
  *
  * One renderer per format, one .c each (render_json.c, render_csv.c,
- * render_text.c), all with the same signature so main() can pick one from
+ * render_text.c, render_html.c), all with the same signature so main() can pick one from
  * a table. They only write to the FILE they are given; the caller decides
  * where it goes and whether a half-written file survives an error.
  */
@@ -33,6 +33,9 @@ int render_json(FILE *out, const analysis_t *analysis, const render_meta_t *meta
 int render_csv(FILE *out, const analysis_t *analysis, const render_meta_t *meta, char *errbuf,
                size_t errlen) __attribute__((warn_unused_result));
 int render_text(FILE *out, const analysis_t *analysis, const render_meta_t *meta, char *errbuf,
+                size_t errlen) __attribute__((warn_unused_result));
+/* One self-contained HTML page with inline SVG charts and no script. */
+int render_html(FILE *out, const analysis_t *analysis, const render_meta_t *meta, char *errbuf,
                 size_t errlen) __attribute__((warn_unused_result));
 
 #endif

@@ -11,6 +11,7 @@ PACKAGES=(
   postgresql-15 postgresql-client-15        # private PostgreSQL for the demo and tests
   kcat                                      # a Kafka client we did not write, for tests
   python3                                   # test oracles (independent recomputation)
+  chromium fonts-dejavu-core                # renders the HTML report headless in tests
   clang libclang-rt-14-dev                  # libFuzzer and LeakSanitizer runtimes
   procps psmisc util-linux                  # ps, kill, runuser in scripts
 )

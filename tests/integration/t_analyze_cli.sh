@@ -14,7 +14,7 @@ usage() { # NAME EXPECTED-MESSAGE-PART ARGS...
     nw_check "usage $name: message" 1 "$(grep -c -F -- "$msg" "$WORK/stderr" || true)"
     nw_check "usage $name: no output" 0 "$(wc -c <"$O")"
 }
-usage format "--format: \"xml\" is not one of text, json, csv" --format xml
+usage format "--format: \"xml\" is not one of text, json, csv, html" --format xml
 usage month "--from: \"2024-13-01\" is not a date written YYYY-MM-DD" --from 2024-13-01
 usage day "--to: \"2023-02-29\" is not a date" --to 2023-02-29
 usage text "--to: \"yesterday\" is not a date" --to yesterday

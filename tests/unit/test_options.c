@@ -84,7 +84,7 @@ static void test_usage_errors(void **state)
 {
     (void)state;
     static const struct { const char *args[MAX_ARGS]; const char *message; } cases[] = {
-        {{"--format", "xml"}, "--format: \"xml\" is not one of text, json, csv"},
+        {{"--format", "xml"}, "--format: \"xml\" is not one of text, json, csv, html"},
         {{"--from", "2024-02-30"}, "--from: \"2024-02-30\" is not a date written YYYY-MM-DD"},
         {{"--to", "soon"}, "--to: \"soon\" is not a date written YYYY-MM-DD"},
         {{"--from", "2024-05-02", "--to", "2024-05-01"}, "--from 2024-05-02 is after --to 2024-05-01"},
