@@ -14,6 +14,11 @@ void suppress_primary(suppress_table_t *t, int64_t k)
         if ((t->fixed == NULL || !t->fixed[i]) && t->value[i] > 0 && t->value[i] < k)
             t->hidden[i] = true;
     }
+    for (size_t i = 0; i < t->n_derived; i++) {
+        const suppress_derived_t *dv = &t->derived[i];
+        if ((t->fixed == NULL || !t->fixed[dv->owner]) && dv->value > 0 && dv->value < k)
+            t->hidden[dv->owner] = true;
+    }
 }
 
 static bool can_hide(const suppress_table_t *t, size_t cell)
@@ -65,8 +70,8 @@ static int no_lonely_cells(suppress_table_t *t)
 
 long suppress_audit(const suppress_table_t *t, size_t *recovered)
 {
-    size_t *col = NULL, *cell_of = NULL, nv = 0, nr = 0;
-    double *m = NULL;
+    size_t *col = NULL, *cell_of = NULL, *pivot = NULL, nv = 0, nr = 0;
+    double *m = NULL, *v = NULL;
     long found = -1;
 
     col = malloc(t->n_cells * sizeof(*col));
@@ -84,7 +89,9 @@ long suppress_audit(const suppress_table_t *t, size_t *recovered)
     if (nv == 0)
         goto out;
     m = calloc(t->n_lines * nv + 1, sizeof(*m));
-    if (m == NULL) {
+    v = calloc(nv, sizeof(*v));
+    pivot = calloc(nv, sizeof(*pivot));
+    if (m == NULL || v == NULL || pivot == NULL) {
         found = -1;
         goto out;
     }
@@ -127,6 +134,7 @@ long suppress_audit(const suppress_table_t *t, size_t *recovered)
             for (size_t k = 0; k < nv; k++)
                 m[i * nv + k] -= f * m[r * nv + k];
         }
+        pivot[r] = c;
         r++;
     }
     /* A hidden cell is determined iff some reduced row is its unit vector. */
@@ -144,7 +152,36 @@ long suppress_audit(const suppress_table_t *t, size_t *recovered)
             found++;
         }
     }
+    /* A derived count is determined iff its vector over the hidden cells
+     * (shown cells are known constants) reduces to zero against the rows. */
+    for (size_t i = 0; i < t->n_derived; i++) {
+        const suppress_derived_t *dv = &t->derived[i];
+        bool zero = true;
+        if (!t->hidden[dv->owner] || dv->value == 0)
+            continue;
+        memset(v, 0, nv * sizeof(*v));
+        for (size_t j = 0; j < dv->n_terms; j++) {
+            if (col[dv->cells[j]] != SIZE_MAX)
+                v[col[dv->cells[j]]] += dv->coef[j];
+        }
+        for (size_t k = 0; k < r; k++) {
+            double f = v[pivot[k]];
+            if (fabs(f) < 1e-12)
+                continue;
+            for (size_t q = 0; q < nv; q++)
+                v[q] -= f * m[k * nv + q];
+        }
+        for (size_t q = 0; q < nv && zero; q++)
+            zero = fabs(v[q]) < 1e-9;
+        if (zero) {
+            if (found == 0 && recovered != NULL)
+                *recovered = dv->owner;
+            found++;
+        }
+    }
 out:
+    free(v);
+    free(pivot);
     free(m);
     free(col);
     free(cell_of);

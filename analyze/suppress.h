@@ -18,6 +18,15 @@
  * Cells marked fixed are never newly hidden (they belong to another table,
  * or their value is public anyway, e.g. the zeros of a group with no
  * treatment); a fixed cell that is already hidden counts as unknown.
+ *
+ * Derived counts: a published row may show counts that are not cells but
+ * differences of cells, e.g. a signal row's b = (its device's total) - a,
+ * or a rate row's other_treatments = (all devices) - (this device). Each
+ * derived count names its owner, the cell whose row publishes it: it is
+ * shown exactly when the owner is. Primary suppression hides the owner
+ * when the derived count is in 1..K-1, and while the owner is hidden the
+ * audit treats a nonzero derived count like a hidden cell: no combination
+ * of the lines may determine it.
  * Not protected against: bounds from non-negativity (a hidden pair summing
  * to 3 tells each is at most 3). That is the usual small-count standard:
  * no exact value below K can be derived.
@@ -30,6 +39,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A derived count: value = sum of coef[i] * (cell cells[i]). */
+#define SUPPRESS_DERIVED_TERMS 4
+typedef struct {
+    size_t owner;                          /* shown with this cell */
+    int64_t value;
+    size_t n_terms;
+    size_t cells[SUPPRESS_DERIVED_TERMS];
+    int coef[SUPPRESS_DERIVED_TERMS];
+} suppress_derived_t;
+
 typedef struct {
     size_t n_cells;
     const int64_t *value;   /* n_cells */
@@ -38,9 +57,12 @@ typedef struct {
     size_t n_lines;
     const size_t *start;    /* n_lines + 1: line i is cells[start[i] .. start[i+1]-1] */
     const size_t *cells;    /* the first cell of each line is its total */
+    size_t n_derived;       /* 0 when the table publishes no derived count */
+    const suppress_derived_t *derived;
 } suppress_table_t;
 
-/* Marks hidden[i] for every 0 < value[i] < k (non-fixed cells only). */
+/* Marks hidden[i] for every 0 < value[i] < k (non-fixed cells only), and
+ * the owner of every derived count in 1..k-1 (a non-fixed owner). */
 void suppress_primary(suppress_table_t *t, int64_t k);
 
 /* Complementary suppression as above. Returns 0 when every hidden cell is
@@ -48,9 +70,10 @@ void suppress_primary(suppress_table_t *t, int64_t k);
  * fixed: the caller must hide that table), -1 when out of memory. */
 int suppress_complete(suppress_table_t *t) __attribute__((warn_unused_result));
 
-/* The audit alone: how many hidden cells the lines determine exactly (0
- * means protected); -1 when out of memory. If recovered is not NULL, the
- * first such cell is stored there. */
+/* The audit alone: how many hidden cells, and nonzero derived counts of
+ * hidden owners, the lines determine exactly (0 means protected); -1 when
+ * out of memory. If recovered is not NULL, the first such cell (for a
+ * derived count: its owner) is stored there. */
 long suppress_audit(const suppress_table_t *t, size_t *recovered)
     __attribute__((warn_unused_result));
 

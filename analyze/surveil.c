@@ -5,7 +5,9 @@
  *   the cube     treatments, and cases of each complication: cells
  *                (device incl. all) x (home, clinic, all) x (I..VI,
  *                unknown, all), lines along each dimension; cells with no
- *                treatment are public zeros (fixed);
+ *                treatment are public zeros (fixed). Derived counts: the
+ *                rate comparison's other_treatments and other_cases (all
+ *                devices minus this one, home and clinic);
  *   the weeks    per complication (and treatments): (device incl. all) x
  *                (each week, then the window total = the cube's cell, fixed
  *                with the cube's decision), lines per week over devices and
@@ -13,10 +15,17 @@
  *                and (home, clinic, all), with lines over settings too;
  *   the reports  complication reports: (device incl. all) x (all types,
  *                each type); then (all, no model, each manufacturer x
- *                model pair) x types, the "all" row fixed with the first
- *                table's decision and the "no model" row never published
- *                (hidden and fixed).
- * The cube goes first, so the other two see its decisions.
+ *                model pair) x types, the "all" row the same counts as the
+ *                first table's (fixed with its decision). A signal row
+ *                (device or pair D, type C) publishes a = cell (D, C) and,
+ *                through a+b, a+c and a+b+c+d, the margins (D, all types),
+ *                (all, C) and (all, all types): so a row is shown exactly
+ *                when its cell is, b, c and d are derived counts of the
+ *                cell, and a hidden margin hides every row through it
+ *                (couple_margins). The "no model" row is never published:
+ *                its small counts are hidden (fixed), the others are taken
+ *                as known, which only makes the audit stricter.
+ * The cube goes first, so the weeks see its decisions.
  */
 #include "surveil.h"
 
@@ -78,16 +87,53 @@ static void lines_free(lines_t *l)
     memset(l, 0, sizeof(*l));
 }
 
-/* Runs suppression on one table; returns -1 when out of memory. */
-static int run_table(sv_results_t *sv, const int64_t *value, bool *hidden, const bool *fixed,
-                     size_t n, const lines_t *lines)
+/* The shape of a report table (rows x (all types, each type), row
+ * all_row the margin of the others): a signal row (i, c) of a row with
+ * has_rows[i] publishes, besides its cell, the margins (i, all types),
+ * (all, c) and (all, all types), through a+b, a+c and a+b+c+d. */
+typedef struct {
+    size_t rows, all_row;
+    const bool *has_rows;
+} report_shape_t;
+
+/* Hides every signal row that would publish a hidden margin; returns
+ * whether it hid anything. */
+static bool couple_margins(const report_shape_t *shape, const bool *fixed, bool *hidden)
 {
-    suppress_table_t t = {n, value, hidden, fixed, lines->n_lines, lines->start, lines->cells};
+    const bool *all = &hidden[shape->all_row * CUBE_COMPLICATIONS];
+    bool changed = false;
+    for (size_t i = 0; i < shape->rows; i++) {
+        const bool *row = &hidden[i * CUBE_COMPLICATIONS];
+        if (i == shape->all_row || !shape->has_rows[i])
+            continue;
+        for (int c = 1; c < CUBE_COMPLICATIONS; c++) {
+            size_t at = i * CUBE_COMPLICATIONS + (size_t)c;
+            if (!hidden[at] && !fixed[at] && (row[0] || all[c] || all[0])) {
+                hidden[at] = true;
+                changed = true;
+            }
+        }
+    }
+    return changed;
+}
+
+/* Runs suppression on one table (derived counts: n_derived of them, or
+ * none; shape: a report table's, or NULL): primary, then complementary,
+ * and for a report table the rows of hidden margins, until nothing
+ * changes. Returns -1 when out of memory. */
+static int run_table(sv_results_t *sv, const int64_t *value, bool *hidden, const bool *fixed,
+                     size_t n, const lines_t *lines, const suppress_derived_t *derived,
+                     size_t n_derived, const report_shape_t *shape)
+{
+    suppress_table_t t = {n,         value, hidden, fixed, lines->n_lines, lines->start,
+                          lines->cells, n_derived, derived};
     int rc;
     suppress_primary(&t, sv->suppress_below);
-    rc = suppress_complete(&t);
-    if (rc < 0)
-        return -1;
+    do {
+        rc = suppress_complete(&t);
+        if (rc < 0)
+            return -1;
+    } while (rc == 0 && shape != NULL && couple_margins(shape, fixed, hidden));
     if (rc == 1) {
         /* A line that cannot be protected: hide every cell that may be. */
         sv->unprotectable_lines++;
@@ -99,17 +145,53 @@ static int run_table(sv_results_t *sv, const int64_t *value, bool *hidden, const
     return 0;
 }
 
+/* Is a count in 1..K-1 (always false when suppression is off)? */
+static bool small(const sv_results_t *sv, int64_t n)
+{
+    return sv->suppress_below > 0 && n > 0 && n < sv->suppress_below;
+}
+
+/* Sets a derived count's terms (its value is set per table). */
+static void derived_terms(suppress_derived_t *dv, size_t owner, size_t n, const size_t *cells,
+                          const int *coef)
+{
+    dv->owner = owner;
+    dv->value = 0;
+    dv->n_terms = n;
+    for (size_t j = 0; j < n; j++) {
+        dv->cells[j] = cells[j];
+        dv->coef[j] = coef[j];
+    }
+}
+
+static int64_t derived_value(const suppress_derived_t *dv, const int64_t *value)
+{
+    int64_t v = 0;
+    for (size_t j = 0; j < dv->n_terms; j++)
+        v += dv->coef[j] * value[dv->cells[j]];
+    return v;
+}
+
 static int suppress_cube(const cube_t *cube, sv_results_t *sv)
 {
-    size_t nd = cube->n_devices + 1, n = nd * CUBE_SETTINGS * CUBE_SKINS;
+    size_t nd = cube->n_devices + 1, n = nd * CUBE_SETTINGS * CUBE_SKINS, n_derived = 0;
     int64_t *value = calloc(n, sizeof(*value));
     bool *hidden = calloc(n, sizeof(*hidden)), *fixed = calloc(n, sizeof(*fixed));
+    suppress_derived_t *derived = calloc(2 * nd, sizeof(*derived));
     lines_t lines = {0};
     int rc = -1;
 
 #define CELL(i, s, k) (((i) * CUBE_SETTINGS + (size_t)(s)) * CUBE_SKINS + (size_t)(k))
-    if (value == NULL || hidden == NULL || fixed == NULL)
+    if (value == NULL || hidden == NULL || fixed == NULL || derived == NULL)
         goto out;
+    /* The rate comparison's "other" counts: all devices minus device i, in
+     * home and in clinic (skin types together). */
+    for (size_t i = 0; i + 1 < nd; i++) {
+        for (int s = CUBE_SETTING_HOME; s <= CUBE_SETTING_CLINIC; s++) {
+            size_t cells[2] = {CELL(nd - 1, s, CUBE_SKIN_ALL), CELL(i, s, CUBE_SKIN_ALL)};
+            derived_terms(&derived[n_derived++], cells[1], 2, cells, (const int[]){1, -1});
+        }
+    }
     for (int s = 0; s < CUBE_SETTINGS; s++) {
         for (int k = 0; k < CUBE_SKINS; k++) {
             line_begin(&lines);
@@ -143,12 +225,18 @@ static int suppress_cube(const cube_t *cube, sv_results_t *sv)
                     const cube_cell_t *cell = cube_cell_const(cube, slot, s, k);
                     size_t at = CELL(i, s, k);
                     value[at] = c < 0 ? cell->treatments : cell->cases[c];
-                    fixed[at] = cell->treatments == 0;
-                    hidden[at] = false;
+                    /* No treatment: public zeros. The grand total of
+                     * treatments is in "totals", published as it is. */
+                    fixed[at] = cell->treatments == 0 ||
+                                (c < 0 && i + 1 == nd && s == CUBE_SETTING_ALL &&
+                                 k == CUBE_SKIN_ALL);
+                    hidden[at] = fixed[at] && small(sv, value[at]);
                 }
             }
         }
-        if (run_table(sv, value, hidden, fixed, n, &lines) != 0)
+        for (size_t j = 0; j < n_derived; j++)
+            derived[j].value = derived_value(&derived[j], value);
+        if (run_table(sv, value, hidden, fixed, n, &lines, derived, n_derived, NULL) != 0)
             goto out;
         for (size_t i = 0; i < nd; i++) {
             size_t slot = cube_device_slot(cube, i);
@@ -168,6 +256,7 @@ out:
     free(value);
     free(hidden);
     free(fixed);
+    free(derived);
     lines_free(&lines);
     return rc;
 }
@@ -239,7 +328,7 @@ static int suppress_weeks(const cube_t *cube, const sv_data_t *data, sv_results_
                                                  : sv->c_hidden[slot][st][CUBE_SKIN_ALL][c];
             }
         }
-        if (run_table(sv, value, hidden, fixed, n, &lines) != 0)
+        if (run_table(sv, value, hidden, fixed, n, &lines, NULL, 0, NULL) != 0)
             goto out;
         for (size_t i = 0; i < nd; i++) {
             size_t slot = cube_device_slot(cube, i);
@@ -264,46 +353,84 @@ out:
     return rc;
 }
 
-/* The report counts: (device incl. all) x (all types, each type), lines
- * over devices per type and over types per device; then the pairs:
- * (all, no model, each pair) x (all types, each type), with the "all" row
- * fixed at the first table's decision and the "no model" row unpublished
- * (hidden unless empty, fixed). */
+/* One table of report counts, rows x (all types, each type), with row
+ * `all_row` the margin of the others: the lines (each type over the rows,
+ * each row over the types), and for every inner cell of a row that has
+ * signal rows (has_rows[i]) its b, c and d as derived counts. */
+static int report_lines(size_t rows, size_t all_row, const bool *has_rows, lines_t *lines,
+                        suppress_derived_t *derived, size_t *n_derived)
+{
+#define RCELL(i, c) ((i) * NC + (size_t)(c))
+    *n_derived = 0;
+    for (int c = 0; c < NC; c++) {
+        line_begin(lines);
+        line_add(lines, RCELL(all_row, c));
+        for (size_t i = 0; i < rows; i++) {
+            if (i != all_row)
+                line_add(lines, RCELL(i, c));
+        }
+    }
+    for (size_t i = 0; i < rows; i++) {
+        line_begin(lines);
+        for (int c = 0; c < NC; c++)
+            line_add(lines, RCELL(i, c));
+    }
+    for (size_t i = 0; i < rows; i++) {
+        if (i == all_row || !has_rows[i])
+            continue;
+        for (int c = 1; c < NC; c++) {
+            size_t a = RCELL(i, c), row = RCELL(i, 0), col = RCELL(all_row, c);
+            size_t tot = RCELL(all_row, 0);
+            derived_terms(&derived[(*n_derived)++], a, 2, (const size_t[]){row, a},
+                          (const int[]){1, -1});
+            derived_terms(&derived[(*n_derived)++], a, 2, (const size_t[]){col, a},
+                          (const int[]){1, -1});
+            derived_terms(&derived[(*n_derived)++], a, 4, (const size_t[]){tot, row, col, a},
+                          (const int[]){1, -1, -1, 1});
+        }
+    }
+#undef RCELL
+    return lines->oom ? -1 : 0;
+}
+
+/* The report counts (see the top of the file): first (device incl. all) x
+ * (all types, each type), then (all, no model, each pair) x types. */
 static int suppress_reports(const cube_t *cube, const sv_data_t *data, sv_results_t *sv)
 {
-    size_t nd = cube->n_devices + 1, nm = data->n_models;
+    size_t nd = cube->n_devices + 1, nm = data->n_models, n_derived = 0;
     size_t rows = nd > nm + 2 ? nd : nm + 2, n = rows * NC;
     int64_t *value = calloc(n, sizeof(*value));
     bool *hidden = calloc(n, sizeof(*hidden)), *fixed = calloc(n, sizeof(*fixed));
+    bool *has_rows = calloc(rows, sizeof(*has_rows));
+    suppress_derived_t *derived = calloc(rows * 3 * NC, sizeof(*derived));
+    report_shape_t shape;
     lines_t lines = {0};
     int rc = -1;
 
     sv->model_rep_hidden = calloc((nm ? nm : 1) * NC, sizeof(bool));
-    if (value == NULL || hidden == NULL || fixed == NULL || sv->model_rep_hidden == NULL)
+    if (value == NULL || hidden == NULL || fixed == NULL || has_rows == NULL ||
+        derived == NULL || sv->model_rep_hidden == NULL)
         goto out;
-    /* Table 1: devices; row nd - 1 is "all". */
-    for (int c = 0; c < NC; c++) {
-        line_begin(&lines);
-        line_add(&lines, (nd - 1) * NC + (size_t)c);
-        for (size_t i = 0; i + 1 < nd; i++)
-            line_add(&lines, i * NC + (size_t)c);
-    }
-    for (size_t i = 0; i < nd; i++) {
-        line_begin(&lines);
-        for (int c = 0; c < NC; c++)
-            line_add(&lines, i * NC + (size_t)c);
-    }
-    if (lines.oom)
-        goto out;
+    /* Table 1: devices; row nd - 1 is "all". A device with no treatment has
+     * no signal row and only public zeros. */
     for (size_t i = 0; i < nd; i++) {
         size_t slot = cube_device_slot(cube, i);
         bool empty = cube_cell_const(cube, slot, CUBE_SETTING_ALL, CUBE_SKIN_ALL)->treatments == 0;
+        has_rows[i] = i + 1 < nd && !empty;
         for (int c = 0; c < NC; c++) {
-            value[i * NC + (size_t)c] = data->reports[slot][c];
-            fixed[i * NC + (size_t)c] = empty;
+            size_t at = i * NC + (size_t)c;
+            value[at] = data->reports[slot][c];
+            /* The grand total is "totals.complication_reports", public. */
+            fixed[at] = empty || (i + 1 == nd && c == 0);
+            hidden[at] = fixed[at] && small(sv, value[at]);
         }
     }
-    if (run_table(sv, value, hidden, fixed, nd * NC, &lines) != 0)
+    if (report_lines(nd, nd - 1, has_rows, &lines, derived, &n_derived) != 0)
+        goto out;
+    for (size_t j = 0; j < n_derived; j++)
+        derived[j].value = derived_value(&derived[j], value);
+    shape = (report_shape_t){nd, nd - 1, has_rows};
+    if (run_table(sv, value, hidden, fixed, nd * NC, &lines, derived, n_derived, &shape) != 0)
         goto out;
     for (size_t i = 0; i < nd; i++) {
         for (int c = 0; c < NC; c++)
@@ -314,33 +441,31 @@ static int suppress_reports(const cube_t *cube, const sv_data_t *data, sv_result
         rc = 0;
         goto out;
     }
-    /* Table 2: row 0 all, row 1 no model, rows 2.. the pairs. */
-    for (int c = 0; c < NC; c++) {
-        line_begin(&lines);
-        for (size_t i = 0; i < nm + 2; i++)
-            line_add(&lines, i * NC + (size_t)c);
-    }
-    for (size_t i = 0; i < nm + 2; i++) {
-        line_begin(&lines);
-        for (int c = 0; c < NC; c++)
-            line_add(&lines, i * NC + (size_t)c);
-    }
-    if (lines.oom)
-        goto out;
+    /* Table 2: row 0 all (the same counts, fixed as table 1 decided), row 1
+     * no model (never published: hidden when small, else taken as known),
+     * rows 2.. the pairs. */
     for (int c = 0; c < NC; c++) {
         value[c] = data->reports[CUBE_DEVICE_ALL][c];
         fixed[c] = true;
         hidden[c] = sv->rep_hidden[CUBE_DEVICE_ALL][c];
         value[NC + (size_t)c] = data->no_model_reports[c];
         fixed[NC + (size_t)c] = true;
-        hidden[NC + (size_t)c] = data->no_model_reports[c] > 0;
+        hidden[NC + (size_t)c] = small(sv, data->no_model_reports[c]);
         for (size_t m = 0; m < nm; m++) {
             value[(m + 2) * NC + (size_t)c] = data->models[m].reports[c];
             fixed[(m + 2) * NC + (size_t)c] = false;
             hidden[(m + 2) * NC + (size_t)c] = false;
         }
     }
-    if (run_table(sv, value, hidden, fixed, (nm + 2) * NC, &lines) != 0)
+    for (size_t i = 0; i < nm + 2; i++)
+        has_rows[i] = i >= 2;
+    if (report_lines(nm + 2, 0, has_rows, &lines, derived, &n_derived) != 0)
+        goto out;
+    for (size_t j = 0; j < n_derived; j++)
+        derived[j].value = derived_value(&derived[j], value);
+    shape = (report_shape_t){nm + 2, 0, has_rows};
+    if (run_table(sv, value, hidden, fixed, (nm + 2) * NC, &lines, derived, n_derived,
+                  &shape) != 0)
         goto out;
     for (size_t m = 0; m < nm; m++) {
         for (int c = 0; c < NC; c++)
@@ -351,6 +476,8 @@ out:
     free(value);
     free(hidden);
     free(fixed);
+    free(has_rows);
+    free(derived);
     lines_free(&lines);
     return rc;
 }
@@ -363,31 +490,23 @@ bool sv_week_hidden(const sv_results_t *sv, size_t slot, int setting, size_t wee
     return c < 0 ? sv->week_t_hidden[at] : sv->week_c_hidden[at * NC + (size_t)c];
 }
 
-/* Is a count that is derived (not a cell of a suppressed table) small? */
-static bool small(const sv_results_t *sv, int64_t n)
-{
-    return sv->suppress_below > 0 && n > 0 && n < sv->suppress_below;
-}
 
 static bool table_small(const sv_results_t *sv, nw_table2x2_t t)
 {
     return small(sv, t.a) || small(sv, t.b) || small(sv, t.c) || small(sv, t.d);
 }
 
-/* Any hidden report count in a row of the report tables. */
-static bool reports_hidden(const bool *row)
+/* Is the signal row (row of cells `row`, the "all" row `all`, type c)
+ * hidden: its cell or one of the margins it publishes? */
+static bool signal_hidden(const sv_results_t *sv, const bool *row, const bool *all, int c)
 {
-    for (int c = 0; c < NC; c++) {
-        if (row[c])
-            return true;
-    }
-    return false;
+    return sv->suppress_below > 0 && (row[c] || row[0] || all[c] || all[0]);
 }
 
 static int build_signals(const cube_t *cube, const sv_data_t *data, double z, sv_results_t *sv)
 {
     const int64_t *all = data->reports[CUBE_DEVICE_ALL];
-    bool hide_all = sv->suppress_below > 0 && reports_hidden(sv->rep_hidden[CUBE_DEVICE_ALL]);
+    const bool *all_hidden = sv->rep_hidden[CUBE_DEVICE_ALL];
 
     sv->signals = calloc(cube->n_devices * NC + 1, sizeof(*sv->signals));
     sv->model_signals = calloc(data->n_models * NC + 1, sizeof(*sv->model_signals));
@@ -396,7 +515,6 @@ static int build_signals(const cube_t *cube, const sv_data_t *data, double z, sv
         return -1;
     for (size_t d = 0; d < cube->n_devices; d++) {
         int64_t other[NC];
-        bool hide = hide_all || (sv->suppress_below > 0 && reports_hidden(sv->rep_hidden[d]));
         if (cube_cell_const(cube, d, CUBE_SETTING_ALL, CUBE_SKIN_ALL)->treatments == 0)
             continue;
         for (int c = 0; c < NC; c++)
@@ -405,14 +523,13 @@ static int build_signals(const cube_t *cube, const sv_data_t *data, double z, sv
             signal_row_t *row = &sv->signals[sv->n_signals++];
             row->device = d;
             signals_compute(row, c, data->reports[d], other, z);
-            row->suppressed = hide || table_small(sv, row->table);
+            row->suppressed = signal_hidden(sv, sv->rep_hidden[d], all_hidden, c) ||
+                              table_small(sv, row->table);
         }
     }
     for (size_t m = 0; m < data->n_models; m++) {
         const sv_model_t *mo = &data->models[m];
         int64_t other[NC];
-        bool hide = hide_all ||
-                    (sv->suppress_below > 0 && reports_hidden(&sv->model_rep_hidden[m * NC]));
         for (int c = 0; c < NC; c++)
             other[c] = all[c] - mo->reports[c];
         for (int c = 1; c < NC; c++) {
@@ -421,7 +538,8 @@ static int build_signals(const cube_t *cube, const sv_data_t *data, double z, sv
             row->manufacturer = mo->manufacturer;
             row->model = mo->model;
             signals_compute(row, c, mo->reports, other, z);
-            row->suppressed = hide || table_small(sv, row->table);
+            row->suppressed = signal_hidden(sv, &sv->model_rep_hidden[m * NC], all_hidden, c) ||
+                              table_small(sv, row->table);
         }
     }
     /* Rate comparison: each device type against all other device types,

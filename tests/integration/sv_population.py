@@ -9,6 +9,16 @@ hyperpigmentation rises with Fitzpatrick type, and a few withdrawn
 treatments and orphan complications that must count nowhere.
 --small: few treatments for some device types, so cells are small and
 suppression has work to do.
+--tempt (with --small): also lay traps for recovery in the report counts.
+No random "other" device and no random burn; instead 59 "other" (model
+kit) treatments with 30 burn, 14 infection and 15 dryness_peeling reports,
+and one burn report on a roller and one on a pen: the row (other, burn)
+has a = 30 but c = 2, a derived count, and the burn column has two small
+cells (so no line has a lonely hidden cell): hiding only small cells, and
+the row, would give c back as (a+c) - a, with a+c from another burn row
+and a = (a+b) minus the device's other published cells. Every other
+type's total is topped up with roller reports to at least 12, so the
+"all" margins are published.
 """
 import random
 import sys
@@ -16,6 +26,7 @@ from datetime import date, timedelta
 
 seed, n, start, weeks = int(sys.argv[1]), int(sys.argv[2]), date.fromisoformat(sys.argv[3]), int(sys.argv[4])
 small = "--small" in sys.argv
+tempt = "--tempt" in sys.argv
 rng = random.Random(seed)
 MODELS = {"derma_roller": ["GR-540", "DL Roller 0.5", "PW Home"],
           "derma_stamp": ["SX-36", "DL Stamp"],
@@ -27,7 +38,7 @@ MODELS = {"derma_roller": ["GR-540", "DL Roller 0.5", "PW Home"],
 MAKER = {"GR-540": "Glowroll", "DL Roller 0.5": "Dermalab", "PW Home": "Pinwheel",
          "SX-36": "Stampex", "DL Stamp": "Dermalab", "NC Pro 2": "Needlecraft", "A9": "Dermapen Co",
          "PN-16": "Pinwheel", "TX-RF 49": "Texel", "RM Pulse": "Radiomed", "kit": "Generic"}
-DEV_W = [40, 8, 30, 15, 7] if not small else [70, 4, 20, 5, 1]
+DEV_W = [40, 8, 30, 15, 7] if not small else [70, 4, 20, 5, 0 if tempt else 1]
 TYPES = ["infection", "scarring", "hyperpigmentation", "burn", "nerve_damage",
          "fat_loss", "granuloma", "dryness_peeling", "acne_flare", "other"]
 BASE = [0.02, 0.008, 0.015, 0.003, 0.001, 0.001, 0.002, 0.03, 0.01, 0.005]
@@ -56,6 +67,8 @@ for i in range(1, n + 1):
             p *= 4
         if t == "burn" and dev == "rf_microneedling":
             p *= 5
+        if t == "burn" and tempt:
+            p = 0
         if t == "hyperpigmentation" and fitz:
             p *= 0.5 + 0.4 * fitz
         if rng.random() < p:
@@ -64,6 +77,31 @@ for i in range(1, n + 1):
             if rng.random() < 0.05:  # a second report of the same type: one case
                 off += 1
                 cv.append(("c%d-%d-%db" % (seed, i, k), rid, t, off))
+if tempt:
+    withdrawn_ids = {r[0] for r in tv if r[2] == "t"}  # they count nowhere
+    totals = {t: 0 for t in TYPES}
+    for r in cv:
+        if r[1] not in withdrawn_ids:
+            totals[r[2]] += 1
+
+    def crafted(dev, model, types):
+        global off
+        for t in types:
+            j = len(tv)
+            rid = "x%d-%d" % (seed, j)
+            treated = start + timedelta(days=j % (weeks * 7))
+            off += 1
+            tv.append((rid, 1, "f", treated.isoformat(), "home", dev, "3", model, off, MAKER[model]))
+            off += 1
+            cv.append(("cx%d-%d" % (seed, j), rid, t, off))
+            totals[t] += 1
+
+    crafted("other", "kit", ["burn"] * 30 + ["infection"] * 14 + ["dryness_peeling"] * 15)
+    crafted("derma_roller", "GR-540", ["burn"])
+    crafted("microneedling_pen", "NC Pro 2", ["burn"])
+    for t in TYPES:
+        if t != "burn":
+            crafted("derma_roller", "GR-540", [t] * max(0, 12 - totals[t]))
 for j in range(5):  # orphans
     off += 1
     cv.append(("o%d-%d" % (seed, j), "nope-%d" % j, "infection", off))

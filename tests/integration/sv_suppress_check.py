@@ -1,204 +1,415 @@
 """sv_suppress_check.py - attacks a --suppress-below report.
 
-Usage: sv_suppress_check.py K SUPPRESSED.json FULL.json
-FULL.json is the same report without suppression (the truth). Checks:
-  1. no published count is in 1..K-1;
+Usage: sv_suppress_check.py K SUPPRESSED.json FULL.json [--text S.txt] [--csv S.csv]
+FULL.json is the same report without suppression (the truth). Written
+independently of analyze/suppress.c and analyze/surveil.c: it only reads
+what the report publishes. Checks:
+  1. no count (treatments, cases, reports a/b/c/d, other_*, weekly values,
+     alert observed) in 1..K-1 is published in the JSON, the text (table
+     cells and "N home treatments" lines) or the CSV (treatments, cases);
   2. every published number equals the truth;
-  3. no hidden count can be worked out: for the cube (treatments, and cases
-     of each complication) and the weekly series (device x setting x week), the linear system "each
-     margin = sum of its cells" over the hidden cells (Gaussian elimination
-     in exact fractions, written here independently of analyze/suppress.c)
-     determines none of them;
-  4. complementary suppression happened (some hidden counts are 0 or >= K),
-     i.e. the population did tempt recovery.
-Prints "ok" or the problems, then a summary line "hidden=N complementary=M".
+  3. recovery attack, per table family, using only published numbers:
+     - the cube (treatments, and cases of each type: device incl. all x
+       home/clinic/all x skin incl. all) with everything that publishes
+       its cells: rates, home_vs_clinic, rate_comparison (whose
+       other_treatments and other_cases are "all minus this device"),
+       skin_trend and totals; joined with the weekly series (device x
+       setting x week, the window total being the cube's cell) and the
+       alerts (observed = a week; expected x baseline = the reference
+       weeks' sum);
+     - the report counts: signals (device x type: a = the cell, a+b the
+       device's total, a+c the type's total, a+b+c+d all reports) and
+       signals_by_model (the same for each manufacturer x model; the
+       reports naming no model are an unpublished row), joined through the
+       type totals, and totals.complication_reports;
+     first by plain subtraction (any equation with one unknown left: a
+     margin minus its other published cells, a+b minus a, the type total
+     minus a, ...; repeated until nothing new), then exactly, by Gaussian
+     elimination in fractions over every equation at once. Any withheld
+     count, or margin, or derived count (b, c, d of a hidden row, other_*
+     of a hidden rate row, the no-model reports) recovered in 1..K-1 is a
+     problem; so is, where a null means exactly "withheld" (a week of the
+     series; a, b, c, d of a hidden signal row), any nonzero value
+     recovered at all (suppress.c promises that much; in the cube a null
+     may also be a shown count's row hidden for another count);
+  4. the population did tempt recovery: complementary suppression happened
+     in the cube and in the report counts, and some signal row was hidden
+     only because a derived count (b, c or d) was small.
+Prints "ok" or the problems, then a summary line.
 """
+import csv
 import json
+import re
 import sys
 from fractions import Fraction
 
 K = int(sys.argv[1])
 S = json.load(open(sys.argv[2]))
 F = json.load(open(sys.argv[3]))
+opts = dict(zip(sys.argv[4::2], sys.argv[5::2]))
 problems = []
 SKINS = ["I", "II", "III", "IV", "V", "VI", "unknown"]
+SETS = ["home", "clinic", "all"]
 TYPES = ["any", "infection", "scarring", "hyperpigmentation", "burn", "nerve_damage",
          "fat_loss", "granuloma", "dryness_peeling", "acne_flare", "other"]
+COUNT_KEYS = {"treatments", "cases", "a", "b", "c", "d", "observed", "other_treatments",
+              "other_cases"}
 
 
 def small(v):
     return v is not None and 0 < v < K
 
 
+# 1. No small count published: JSON ----------------------------------------
 def walk(obj, path):
     if isinstance(obj, dict):
         for k, v in obj.items():
-            walk(v, path + "." + k)
+            walk(v, path + [k])
     elif isinstance(obj, list):
         for i, v in enumerate(obj):
-            walk(v, "%s[%d]" % (path, i))
+            walk(v, path + [i])
     elif isinstance(obj, int) and not isinstance(obj, bool):
-        leaf = path.rsplit(".", 1)[-1]
-        if any(w in path for w in ("treatments", "cases", ".a", ".b", ".c", ".d", "observed")) \
-                and "strata_used" not in path and not path.startswith(".totals") \
-                and not path.startswith(".alert_method") and not path.startswith(".suppression") \
-                and small(obj):
-            problems.append("published small count %s = %d" % (path, obj))
+        if any(p in COUNT_KEYS for p in path if isinstance(p, str)) and small(obj):
+            problems.append("json: published small count %s = %d" % (path, obj))
 
 
-walk({k: v for k, v in S.items() if k not in ("totals",)}, "")
+walk({k: v for k, v in S.items() if k != "totals"}, [])
+
+# ... the text: table cells and the "N home treatments" lines ----------------
+INT = re.compile(r"(?<![\w.,%()+\u2013-])(\d+)(?![\w.,%()+\u2013-])")
+if "--text" in opts:
+    section = ""
+    for line in open(opts["--text"], encoding="utf-8"):
+        line = line.rstrip("\n")
+        if line and not line.startswith(" ") and not re.fullmatch(r"[=-]+", line):
+            section = line
+        m = re.search(r"(\d+) home treatments, (\d+) clinic treatments", line)
+        cells = [int(x) for x in m.groups()] if m else []
+        if line.startswith("  ") and re.search(r"\S {2,}\S", line.strip()) and \
+                not section.startswith(("How to read", "3.", "Methods")):
+            cells += [int(x) for x in INT.findall(line)]
+        if section.startswith("Totals") and ("Orphan" in line or "Quarantined" in line):
+            cells = []
+        for v in cells:
+            if small(v):
+                problems.append("text: small count %d in %r" % (v, line.strip()))
+
+# ... the CSV ----------------------------------------------------------------
+if "--csv" in opts:
+    for row in csv.DictReader(open(opts["--csv"])):
+        for f in ("treatments", "cases"):
+            if row[f] != "" and small(int(row[f])):
+                problems.append("csv: small %s in %s" % (f, row))
 
 
-# The truth and the published view of the cube.
-def cube(d):
+# 3. The attack --------------------------------------------------------------
+class Span:
+    """Linear equations over named variables, exact, kept in reduced row
+    echelon form: rows[pivot] = (coefficients, right-hand side)."""
+
+    def __init__(self):
+        self.rows = {}
+
+    def reduce(self, f):
+        f, acc = dict(f), Fraction(0)
+        for p in [p for p in f if p in self.rows]:
+            k = f.get(p, 0)
+            if k == 0:
+                continue
+            coefs, rhs = self.rows[p]
+            for x, c in coefs.items():
+                f[x] = f.get(x, 0) - k * c
+                if f[x] == 0:
+                    del f[x]
+            acc += k * rhs
+        return f, acc
+
+    def add(self, f, v):
+        f, acc = self.reduce(f)
+        v = Fraction(v) - acc
+        if not f:
+            if v != 0:
+                problems.append("published values contradict each other (%s)" % v)
+            return
+        p = min(f, key=repr)
+        k = f[p]
+        f = {x: Fraction(c) / k for x, c in f.items()}
+        v /= k
+        for q, (coefs, rhs) in list(self.rows.items()):
+            m = coefs.get(p, 0)
+            if m:
+                nc = dict(coefs)
+                for x, c in f.items():
+                    nc[x] = nc.get(x, 0) - m * c
+                    if nc[x] == 0:
+                        del nc[x]
+                self.rows[q] = (nc, rhs - m * v)
+        self.rows[p] = (f, v)
+
+    def value(self, f):
+        """The value of sum(c * x) if the equations determine it, else None."""
+        f, acc = self.reduce(f)
+        return acc if not f else None
+
+
+def peel(equations):
+    """Plain subtraction: any equation with one unknown left gives it."""
+    known = {}
+    changed = True
+    while changed:
+        changed = False
+        for f, v in equations:
+            unknown = [x for x in f if x not in known]
+            if len(unknown) != 1:
+                continue
+            x = unknown[0]
+            known[x] = (Fraction(v) - sum(c * known[y] for y, c in f.items() if y != x)) / f[x]
+            changed = True
+    return known
+
+
+def attack(name, equations, withheld):
+    """equations: [(coefs, published value)]; withheld: [(label, coefs,
+    truth, strict)]. Runs both attacks; returns how many were checked."""
+    known = peel(equations)
+    for label, f, truth, strict in withheld:
+        if len(f) == 1:
+            (x, c), = f.items()
+            if x in known and small(known[x] * c):
+                problems.append("%s: %s = %s recovered by subtraction" % (name, label, known[x] * c))
+    span = Span()
+    for f, v in equations:
+        span.add(f, v)
+    for label, f, truth, strict in withheld:
+        v = span.value(f)
+        if v is None:
+            continue
+        if v != truth:
+            problems.append("%s: attack on %s gave %s, truth %s (checker bug?)" % (name, label, v, truth))
+        elif small(v) or (strict and v != 0):
+            problems.append("%s: withheld %s = %s can be worked out" % (name, label, v))
+    return len(withheld)
+
+
+def line(total, parts):
+    f = {total: -1}
+    for p in parts:
+        f[p] = f.get(p, 0) + 1
+    return f
+
+
+# The truth and the published view of the cube: (what, device, setting, skin).
+def cube_of(d):
     t = {}
     for r in d["rates"]:
         key = (r["device_type"], r["setting"], r["skin_type"])
-        t[(key, "treatments")] = r["treatments"]
-        t[(key, r["complication"])] = r["cases"]
+        # A hidden row hides its treatments too; other rows may show them.
+        if t.get(("treatments",) + key) is None:
+            t[("treatments",) + key] = r["treatments"]
+        t[(r["complication"],) + key] = r["cases"]
     return t
 
 
-truth, pub = cube(F), cube(S)
+truth, pub = cube_of(F), cube_of(S)
 for k, v in pub.items():
     if v is not None and v != truth[k]:
         problems.append("published %s = %s, truth %s" % (k, v, truth[k]))
-devices = sorted({k[0][0] for k in truth if k[0][0] != "all"})
-
-
-def determined(unknown_lines):
-    """unknown_lines: list of (dict var->coef). Returns the determined vars."""
-    vars_ = sorted({v for row in unknown_lines for v in row}, key=repr)
-    idx = {v: i for i, v in enumerate(vars_)}
-    m = []
-    for row in unknown_lines:
-        r = [Fraction(0)] * len(vars_)
-        for v, c in row.items():
-            r[idx[v]] += c
-        m.append(r)
-    piv_row = 0
-    pivots = []
-    for c in range(len(vars_)):
-        p = next((i for i in range(piv_row, len(m)) if m[i][c] != 0), None)
-        if p is None:
-            continue
-        m[piv_row], m[p] = m[p], m[piv_row]
-        pv = m[piv_row][c]
-        m[piv_row] = [x / pv for x in m[piv_row]]
-        for i in range(len(m)):
-            if i != piv_row and m[i][c] != 0:
-                f = m[i][c]
-                m[i] = [a - f * b for a, b in zip(m[i], m[piv_row])]
-        pivots.append(c)
-        piv_row += 1
-    out = []
-    for i, c in enumerate(pivots):
-        if sum(1 for x in m[i] if x != 0) == 1:
-            out.append(vars_[c])
-    return out
-
-
-hidden_total = complementary = 0
-for what in ["treatments"] + TYPES:
-    def val(dev, st, sk):
-        key = ((dev, st, sk), what)
-        if key not in truth:
-            return 0, False  # no treatment: a public zero
-        return truth[key], pub.get(key) is None
-
-    lines = []
-    devs = devices + ["all"]
-    for st in ["home", "clinic", "all"]:
-        for sk in SKINS + ["all"]:
-            lines.append([("all", st, sk)] + [(d, st, sk) for d in devices])
-    for d in devs:
-        for sk in SKINS + ["all"]:
-            lines.append([(d, "all", sk), (d, "home", sk), (d, "clinic", sk)])
-        for st in ["home", "clinic", "all"]:
-            lines.append([(d, st, "all")] + [(d, st, sk) for sk in SKINS])
-    rows = []
-    for line in lines:
-        row = {}
-        for j, cell in enumerate(line):
-            v, h = val(*cell)
-            if h:
-                row[cell] = row.get(cell, 0) + (-1 if j == 0 else 1)
-        if row:
-            rows.append(row)
-    hidden = {c for r in rows for c in r}
-    hidden_total += len(hidden)
-    complementary += sum(1 for c in hidden if not small(val(*c)[0]))
-    for c in determined(rows):
-        problems.append("cube %s: hidden cell %s = %s can be worked out" % (what, c, val(*c)[0]))
-
-# Weekly series: per complication, (devices incl. all) x (home, clinic, all)
-# x weeks, with the window totals (the cube's cells).
-SETS = ["home", "clinic", "all"]
+devices = sorted({k[1] for k in truth if k[1] != "all"})
+nweeks = len(F["weekly"]["weeks"])
 wk_s = {(s["device_type"], s["setting"]): s for s in S["weekly"]["series"]}
 wk_f = {(s["device_type"], s["setting"]): s for s in F["weekly"]["series"]}
-nweeks = len(F["weekly"]["weeks"])
+baseline = S["alert_method"]["baseline"]
+hidden_total = complementary = checked = 0
+
+
+def week_vals(src, what, dev, st):
+    s = src.get((dev, st))
+    if s is None:
+        return [0] * nweeks
+    return s["treatments"] if what == "treatments" else s["cases"][what]
+
+
 for what in ["treatments"] + TYPES:
-    def series(src, dev, st):
-        s = src.get((dev, st))
-        if s is None:
-            return [0] * nweeks
-        return s["treatments"] if what == "treatments" else s["cases"][what]
+    eqs, withheld, published = [], [], set()
 
-    def hid(d, st, w):
-        if w == "total":
-            return pub.get(((d, st, "all"), what)) is None and ((d, st, "all"), what) in truth
-        return series(wk_s, d, st)[w] is None
+    def C(dev, st, sk):
+        return ("cube", what, dev, st, sk)
 
-    rows = []
-    devs = [d for d in devices if (d, "all") in wk_f]
-    cols = list(range(nweeks)) + ["total"]
-    lines = []
+    def W(dev, st, w):
+        return C(dev, st, "all") if w == "total" else ("week", what, dev, st, w)
+
+    def publish(f, v):
+        if v is not None:
+            eqs.append((f, v))
+            if len(f) == 1:
+                published.add(next(iter(f)))
+
+    devs = devices + ["all"]
+    # Structure: every margin is the sum of its cells (value 0).
     for st in SETS:
-        for w in cols:
-            lines.append([("all", st, w)] + [(d, st, w) for d in devs])
-        for d in devs + ["all"]:
-            lines.append([(d, st, "total")] + [(d, st, w) for w in range(nweeks)])
-    for d in devs + ["all"]:
-        for w in cols:
-            lines.append([(d, "all", w), (d, "home", w), (d, "clinic", w)])
-    for line in lines:
-        row = {}
-        for j, cell in enumerate(line):
-            if hid(*cell):
-                row[cell] = row.get(cell, 0) + (-1 if j == 0 else 1)
-        if row:
-            rows.append(row)
-    for v in determined(rows):
-        if v[2] != "total":
-            problems.append("weekly %s: hidden %s can be worked out" % (what, v))
-    for d in devs + ["all"]:
+        for sk in SKINS + ["all"]:
+            eqs.append((line(C("all", st, sk), [C(d, st, sk) for d in devices]), 0))
+    for d in devs:
+        for sk in SKINS + ["all"]:
+            eqs.append((line(C(d, "all", sk), [C(d, "home", sk), C(d, "clinic", sk)]), 0))
         for st in SETS:
-            for w in range(nweeks):
-                x = series(wk_s, d, st)[w]
-                if x is not None and x != series(wk_f, d, st)[w]:
-                    problems.append("weekly %s %s/%s %d differs from the truth" % (what, d, st, w))
-
-# Signal and rate rows: what is shown equals the truth (no small count is
-# shown: checked by walk() above).
-for member, key in (("signals", ("device_type",)), ("signals_by_model", ("manufacturer", "model"))):
-    truth_rows = {tuple(r[k] for k in key) + (r["complication"],): r for r in F[member]}
-    for r in S[member]:
-        k = tuple(r[x] for x in key) + (r["complication"],)
-        if r["suppressed"]:
+            eqs.append((line(C(d, st, "all"), [C(d, st, sk) for sk in SKINS]), 0))
+    for st in SETS:
+        for w in list(range(nweeks)) + ["total"]:
+            eqs.append((line(W("all", st, w), [W(d, st, w) for d in devices]), 0))
+        for d in devs:
+            eqs.append((line(W(d, st, "total"), [W(d, st, w) for w in range(nweeks)]), 0))
+    for d in devs:
+        for w in range(nweeks):
+            eqs.append((line(W(d, "all", w), [W(d, "home", w), W(d, "clinic", w)]), 0))
+    # Public zeros: groups with no treatment.
+    for d in devs:
+        for st in SETS:
+            for sk in SKINS + ["all"]:
+                if (what, d, st, sk) not in truth:
+                    publish({C(d, st, sk): 1}, 0)
+            if (d, st) not in wk_f:
+                for w in range(nweeks):
+                    publish({W(d, st, w): 1}, 0)
+    # What the report publishes.
+    for (wh, d, st, sk), v in pub.items():
+        if wh == what:
+            publish({C(d, st, sk): 1}, v)
+    for r in S["home_vs_clinic"]:
+        if what in ("treatments", r["complication"]):
+            f = "treatments" if what == "treatments" else "cases"
+            for st in ("home", "clinic"):
+                publish({C(r["device_type"], st, r["skin_type"]): 1}, r[st][f])
+    for r in S["rate_comparison"]:
+        if what in ("treatments", r["complication"]):
+            f = "treatments" if what == "treatments" else "cases"
+            d, st = r["device_type"], r["setting"]
+            publish({C(d, st, "all"): 1}, r[f])
+            publish({C("all", st, "all"): 1, C(d, st, "all"): -1}, r["other_" + f])
+    for r in S["skin_trend"]:
+        if what in ("treatments", r["complication"]):
+            f = "treatments" if what == "treatments" else "cases"
+            for i, v in enumerate(r[f]):
+                publish({C("all", r["setting"], SKINS[i]): 1}, v)
+    if what == "treatments":
+        publish({C("all", "all", "all"): 1}, S["totals"]["treatments"])
+    for d in devs:
+        for st in SETS:
+            for w, v in enumerate(week_vals(wk_s, what, d, st)):
+                publish({W(d, st, w): 1}, v)
+    for a in S["alerts"]:
+        if a["complication"] != what or a["suppressed"]:
             continue
+        w = F["weekly"]["weeks"].index(a["week_start"])
+        d, st = a["device_type"], a["setting"]
+        publish({W(d, st, w): 1}, a["observed"])
+        ref = {W(d, st, x): 1 for x in range(w - 2 - baseline, w - 2)}
+        publish(ref, Fraction(a["expected"]).limit_denominator(10 * baseline) * baseline)
+    # Withheld: every cell with a truth that is published nowhere, and the
+    # "other" counts of hidden rate comparison rows.
+    hidden_cells = 0
+    for (wh, d, st, sk), v in truth.items():
+        if wh == what and C(d, st, sk) not in published:
+            withheld.append(("cube %s %s/%s/%s" % (what, d, st, sk), {C(d, st, sk): 1}, v, False))
+            hidden_cells += 1
+            complementary += not small(v)
+    for d in devs:
+        for st in SETS:
+            if (d, st) in wk_f:
+                for w, v in enumerate(week_vals(wk_f, what, d, st)):
+                    if W(d, st, w) not in published:
+                        withheld.append(("week %s %s/%s/%d" % (what, d, st, w), {W(d, st, w): 1}, v, True))
+    for r, t in zip(S["rate_comparison"], F["rate_comparison"]):
+        if r["suppressed"] and what in ("treatments", r["complication"]):
+            f = "treatments" if what == "treatments" else "cases"
+            d, st = r["device_type"], r["setting"]
+            withheld.append(("rate_comparison %s/%s/%s other_%s" % (d, st, r["complication"], f),
+                             {C("all", st, "all"): 1, C(d, st, "all"): -1}, t["other_" + f], False))
+    hidden_total += hidden_cells
+    checked += attack("cube+weekly " + what, eqs, withheld)
+
+# The report counts: devices and models joined through the type totals.
+eqs, withheld = [], []
+rep_types = TYPES[1:]
+frows = {("dev", r["device_type"], r["complication"]): r for r in F["signals"]}
+frows.update({("model", (r["manufacturer"], r["model"]), r["complication"]): r
+              for r in F["signals_by_model"]})
+srows = {("dev", r["device_type"], r["complication"]): r for r in S["signals"]}
+srows.update({("model", (r["manufacturer"], r["model"]), r["complication"]): r
+              for r in S["signals_by_model"]})
+groups = {"dev": sorted({k[1] for k in frows if k[0] == "dev"}),
+          "model": sorted({k[1] for k in frows if k[0] == "model"})}
+X = lambda kind, g, c: ("X", kind, g, c)          # a cell
+R = lambda kind, g: ("R", kind, g)                 # a row's total over types
+KT = lambda c: ("K", c)                            # a type's total
+T = ("T",)                                         # all reports
+NM = lambda c: ("X", "nomodel", None, c)           # reports naming no model, of type c
+for kind in ("dev", "model"):
+    for g in groups[kind]:
+        eqs.append((line(R(kind, g), [X(kind, g, c) for c in rep_types]), 0))
+for c in rep_types:
+    eqs.append((line(KT(c), [X("dev", g, c) for g in groups["dev"]]), 0))
+    if groups["model"]:
+        eqs.append((line(KT(c), [X("model", g, c) for g in groups["model"]] + [NM(c)]), 0))
+eqs.append((line(T, [KT(c) for c in rep_types]), 0))
+eqs.append(({T: 1}, S["totals"]["complication_reports"]))
+truth_rep = {T: F["totals"]["complication_reports"]}
+for (kind, g, c), r in frows.items():
+    truth_rep[X(kind, g, c)] = r["a"]
+    truth_rep[R(kind, g)] = r["a"] + r["b"]
+    truth_rep[KT(c)] = r["a"] + r["c"]
+for c in rep_types:
+    if groups["model"]:
+        truth_rep[NM(c)] = truth_rep[KT(c)] - sum(truth_rep[X("model", g, c)] for g in groups["model"])
+derived_only = rep_hidden = rep_complementary = 0
+for key, r in srows.items():
+    kind, g, c = key
+    t = frows[key]
+    if not r["suppressed"]:
         for f in ("a", "b", "c", "d", "prr", "ror", "chi2", "evans_signal"):
-            if r[f] != truth_rows[k][f]:
-                problems.append("%s %s %s = %s, truth %s" % (member, k, f, r[f], truth_rows[k][f]))
-for r in S["rate_comparison"]:
+            if r[f] != t[f]:
+                problems.append("%s %s = %s, truth %s" % (key, f, r[f], t[f]))
+        eqs.append(({X(kind, g, c): 1}, r["a"]))
+        eqs.append(({R(kind, g): 1}, r["a"] + r["b"]))
+        eqs.append(({KT(c): 1}, r["a"] + r["c"]))
+        eqs.append(({T: 1}, r["a"] + r["b"] + r["c"] + r["d"]))
+        continue
+    rep_hidden += 1
+    cell, row, col = X(kind, g, c), R(kind, g), KT(c)
+    for name, f in (("a", {cell: 1}), ("b", {row: 1, cell: -1}), ("c", {col: 1, cell: -1}),
+                    ("d", {T: 1, row: -1, col: -1, cell: 1})):
+        withheld.append(("%s %s/%s %s" % (kind, g, c, name), f, t[name], True))
+    if not any(small(t[x]) for x in "abcd"):
+        rep_complementary += 1
+    elif kind == "dev" and not small(t["a"]):
+        derived_only += 1
+for v in list(truth_rep):
+    if v[0] in ("R", "K", "T") or v[1] == "nomodel":
+        withheld.append(("margin %s" % (v,), {v: 1}, truth_rep[v], False))
+checked += attack("reports", eqs, withheld)
+
+# 4. Did the population tempt recovery? -----------------------------------
+if complementary == 0:
+    problems.append("no complementary suppression in the cube: the population does not tempt recovery")
+if rep_complementary == 0:
+    problems.append("no complementary suppression in the report counts")
+if derived_only == 0:
+    problems.append("no signal row hidden only for a small b, c or d: the population does not tempt")
+
+# 2. What is shown equals the truth (the cube and signals: above). -----------
+for r, t in zip(S["rate_comparison"], F["rate_comparison"]):
     if r["suppressed"]:
         continue
-    t = [x for x in F["rate_comparison"] if (x["device_type"], x["setting"], x["complication"]) ==
-         (r["device_type"], r["setting"], r["complication"])][0]
     for f in ("treatments", "cases", "other_treatments", "other_cases", "rate_ratio"):
         if r[f] != t[f]:
             problems.append("rate_comparison %s/%s/%s %s differs" % (r["device_type"], r["setting"], r["complication"], f))
+for key, s in wk_s.items():
+    for what in ["treatments"] + TYPES:
+        for w, (x, y) in enumerate(zip(week_vals(wk_s, what, *key), week_vals(wk_f, what, *key))):
+            if x is not None and x != y:
+                problems.append("weekly %s %s %d: %s, truth %s" % (what, key, w, x, y))
 
-if complementary == 0:
-    problems.append("no complementary suppression was needed: the population does not tempt recovery")
-print("ok" if not problems else "\n".join(problems[:30]))
-print("hidden=%d complementary=%d" % (hidden_total, complementary))
+print("ok" if not problems else "\n".join(problems[:40]))
+print("cube hidden=%d complementary=%d; report rows hidden=%d complementary=%d derived-only=%d; "
+      "withheld values attacked=%d" % (hidden_total, complementary, rep_hidden, rep_complementary,
+                                       derived_only, checked))

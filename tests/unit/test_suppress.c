@@ -2,7 +2,8 @@
  * test_suppress.c - analyze/suppress.c: primary suppression, complementary
  * suppression on a 2x2 table with margins (the classic case where hiding
  * one small cell forces three more), the audit on a system a lone-cell rule
- * misses, and fixed cells.
+ * misses, fixed cells, and derived counts (a signal row's b, c, d: shown
+ * with a cell, but differences of cells and margins).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -27,7 +28,7 @@ static void test_primary_and_complementary(void **state)
     (void)state;
     int64_t value[9] = {2, 30, 32, 40, 50, 90, 42, 80, 122};
     bool hidden[9] = {0};
-    suppress_table_t t = {9, value, hidden, NULL, 6, grid_start, grid_cells};
+    suppress_table_t t = {9, value, hidden, NULL, 6, grid_start, grid_cells, 0, NULL};
 
     suppress_primary(&t, 5);
     assert_true(hidden[0]);
@@ -50,7 +51,7 @@ static void test_audit_finds_recovery(void **state)
      * audit finds nothing. */
     int64_t value[9] = {2, 30, 32, 40, 50, 90, 42, 80, 122};
     bool hidden[9] = {true, true, true, false, false, false, false, false, false};
-    suppress_table_t t = {9, value, hidden, NULL, 6, grid_start, grid_cells};
+    suppress_table_t t = {9, value, hidden, NULL, 6, grid_start, grid_cells, 0, NULL};
     size_t cell = 99;
     assert_true(suppress_audit(&t, &cell) > 0);
     assert_int_equal(suppress_complete(&t), 0);
@@ -64,10 +65,56 @@ static void test_fixed_cells(void **state)
     int64_t value[3] = {3, 1, 2};
     bool hidden[3] = {0}, fixed[3] = {true, false, true};
     size_t cells[] = {0, 1, 2}, start[] = {0, 3};
-    suppress_table_t t = {3, value, hidden, fixed, 1, start, cells};
+    suppress_table_t t = {3, value, hidden, fixed, 1, start, cells, 0, NULL};
     suppress_primary(&t, 5);
     assert_true(hidden[1]);
     assert_int_equal(suppress_complete(&t), 1);
+}
+
+static void test_derived_primary(void **state)
+{
+    (void)state;
+    /* Cell 4 (3) is small; cell 1 (30) is not, but its row shows the
+     * derived count 7 - 1 = 3 (column total minus the cell, like a signal
+     * row's c): primary hides 1 as well, and completing closes the
+     * rectangle 0 1 3 4 with the margins shown. */
+    int64_t value[9] = {40, 30, 70, 50, 3, 53, 90, 33, 123};
+    bool hidden[9] = {0};
+    suppress_derived_t dv = {1, 3, 2, {7, 1}, {1, -1}};
+    suppress_table_t t = {9, value, hidden, NULL, 6, grid_start, grid_cells, 1, &dv};
+
+    suppress_primary(&t, 5);
+    assert_true(hidden[1] && hidden[4]);
+    assert_false(hidden[0] || hidden[3]);
+    assert_int_equal(suppress_complete(&t), 0);
+    assert_true(hidden[0] && hidden[1] && hidden[3] && hidden[4]);
+    assert_false(hidden[2] || hidden[5] || hidden[6] || hidden[7] || hidden[8]);
+    assert_int_equal(suppress_audit(&t, NULL), 0);
+}
+
+static void test_derived_audit(void **state)
+{
+    (void)state;
+    /* With 0 1 3 4 hidden no cell can be worked out, but a derived count
+     * 0 + 1 is the shown row total 2: the audit finds it (and names its
+     * owner), and finds nothing once the owner is shown (the count is
+     * then not withheld), nor when the count is 0. */
+    int64_t value[9] = {40, 30, 70, 50, 3, 53, 90, 33, 123};
+    bool hidden[9] = {true, true, false, true, true, false, false, false, false};
+    suppress_derived_t dv = {3, 70, 2, {0, 1}, {1, 1}};
+    suppress_table_t t = {9, value, hidden, NULL, 6, grid_start, grid_cells, 1, &dv};
+    size_t cell = 99;
+
+    assert_int_equal(suppress_audit(&t, &cell), 1);
+    assert_int_equal(cell, 3);
+    t.n_derived = 0;
+    assert_int_equal(suppress_audit(&t, NULL), 0);
+    t.n_derived = 1;
+    dv.owner = 2;
+    assert_int_equal(suppress_audit(&t, NULL), 0);
+    dv.owner = 3;
+    dv.value = 0;
+    assert_int_equal(suppress_audit(&t, NULL), 0);
 }
 
 static void test_signal_row(void **state)
@@ -98,6 +145,8 @@ int main(void)
         cmocka_unit_test(test_primary_and_complementary),
         cmocka_unit_test(test_audit_finds_recovery),
         cmocka_unit_test(test_fixed_cells),
+        cmocka_unit_test(test_derived_primary),
+        cmocka_unit_test(test_derived_audit),
         cmocka_unit_test(test_signal_row),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
