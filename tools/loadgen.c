@@ -121,9 +121,10 @@ static void usage(FILE *fp)
 "                             fitzpatrick 7, a non-date, negative depth, onset 400\n"
 "                             or -3, a bad or 70-character id); all must be\n"
 "                             quarantined\n"
-"      --burst DEV:COMP:DATE:MULT  multiply p(COMP) by MULT for device type DEV in\n"
-"                             the ISO week (Monday..Sunday) containing DATE\n"
-"                             (repeatable, up to %d)\n"
+"      --burst DEV:COMP:DATE:MULT[:SETTING]  multiply p(COMP) by MULT for device\n"
+"                             type DEV in the ISO week (Monday..Sunday) containing\n"
+"                             DATE, in SETTING (home or clinic) or, without it, in\n"
+"                             both (repeatable, up to %d)\n"
 "      --dump FILE            JSON Lines of exactly what was produced, in order:\n"
 "                             {\"topic\":T,\"key\":K,\"value\":V} with V the message\n"
 "                             object, or for a malformed message its raw text as a\n"
@@ -292,46 +293,6 @@ bad:
     return false;
 }
 
-static int lookup(const char *const *names, int n, const char *s, size_t len)
-{
-    for (int i = 0; i < n; i++)
-        if (strlen(names[i]) == len && !strncmp(names[i], s, len))
-            return i;
-    return -1;
-}
-
-/* DEVICE:COMPLICATION:DATE:MULTIPLIER */
-static bool parse_burst(const char *s, lg_burst_t *b)
-{
-    const char *c1 = strchr(s, ':');
-    const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-    const char *c3 = c2 ? strchr(c2 + 1, ':') : NULL;
-    char date[16];
-    char *end;
-    int32_t day;
-
-    if (!c3)
-        goto bad;
-    b->device = lookup(lg_device_names, LG_NDEVICE, s, (size_t)(c1 - s));
-    b->comp = lookup(lg_comp_names, LG_NCOMP, c1 + 1, (size_t)(c2 - c1 - 1));
-    if (b->device < 0 || b->comp < 0 || (size_t)(c3 - c2 - 1) >= sizeof(date))
-        goto bad;
-    memcpy(date, c2 + 1, (size_t)(c3 - c2 - 1));
-    date[c3 - c2 - 1] = '\0';
-    if (!lg_parse_date(date, &day))
-        goto bad;
-    b->week_start = day - lg_weekday(day);
-    errno = 0;
-    b->multiplier = strtod(c3 + 1, &end);
-    if (errno || end == c3 + 1 || *end || !(b->multiplier >= 0.0 && b->multiplier <= 1e6))
-        goto bad;
-    return true;
-bad:
-    fprintf(stderr, "--burst: expected DEVICE:COMPLICATION:YYYY-MM-DD:MULTIPLIER with a "
-                    "device type and a complication type of the schema, got \"%s\"\n", s);
-    return false;
-}
-
 static bool valid_topic_name(const char *s)
 {
     size_t n = strlen(s);
@@ -422,8 +383,12 @@ static int parse_args(int argc, char **argv, lg_opts_t *o)
                 fprintf(stderr, "--burst: at most %d\n", LG_MAX_BURSTS);
                 return 2;
             }
-            if (!parse_burst(optarg, &o->bursts[o->nbursts]))
+            if (!lg_burst_parse(optarg, &o->bursts[o->nbursts])) {
+                fprintf(stderr, "--burst: expected DEVICE:COMPLICATION:YYYY-MM-DD:MULTIPLIER"
+                                "[:home|clinic] with a device type and a complication type "
+                                "of the schema, got \"%s\"\n", optarg);
                 return 2;
+            }
             o->nbursts++;
             break;
         case O_DUMP: o->dump_path = optarg; break;
@@ -577,9 +542,11 @@ int main(int argc, char **argv)
     for (int b = 0; b < o.nbursts; b++) {
         int y, m, d;
         lg_civil_from_days(o.bursts[b].week_start, &y, &m, &d);
-        log_info("main", "burst: %s x %s x%g in the week from %04d-%02d-%02d",
+        log_info("main", "burst: %s x %s x%g in the week from %04d-%02d-%02d, %s",
                  lg_device_names[o.bursts[b].device], lg_comp_names[o.bursts[b].comp],
-                 o.bursts[b].multiplier, y, m, d);
+                 o.bursts[b].multiplier, y, m, d,
+                 o.bursts[b].setting < 0 ? "home and clinic"
+                                         : lg_setting_names[o.bursts[b].setting]);
     }
 
     if (o.model_path && !write_model(&o))

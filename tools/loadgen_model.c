@@ -471,6 +471,56 @@ static cJSON *marginal_object(const char *key, const char *value, const marginal
     return obj;
 }
 
+static int name_index(const char *const *names, int n, const char *s, size_t len)
+{
+    for (int i = 0; i < n; i++) {
+        if (strlen(names[i]) == len && strncmp(names[i], s, len) == 0)
+            return i;
+    }
+    return -1;
+}
+
+bool lg_burst_parse(const char *s, lg_burst_t *b)
+{
+    const char *c1 = strchr(s, ':');
+    const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+    const char *c3 = c2 ? strchr(c2 + 1, ':') : NULL;
+    const char *c4 = c3 ? strchr(c3 + 1, ':') : NULL;
+    char date[16], mult[32];
+    char *end;
+    int32_t day;
+    size_t len;
+
+    if (c3 == NULL)
+        return false;
+    b->device = name_index(lg_device_names, LG_NDEVICE, s, (size_t)(c1 - s));
+    b->comp = name_index(lg_comp_names, LG_NCOMP, c1 + 1, (size_t)(c2 - c1 - 1));
+    b->setting = c4 == NULL ? -1
+                            : name_index(lg_setting_names, LG_NSETTING, c4 + 1, strlen(c4 + 1));
+    if (b->device < 0 || b->comp < 0 || (c4 != NULL && b->setting < 0) ||
+        (size_t)(c3 - c2 - 1) >= sizeof(date))
+        return false;
+    memcpy(date, c2 + 1, (size_t)(c3 - c2 - 1));
+    date[c3 - c2 - 1] = '\0';
+    if (!lg_parse_date(date, &day))
+        return false;
+    b->week_start = day - lg_weekday(day);
+    len = c4 == NULL ? strlen(c3 + 1) : (size_t)(c4 - c3 - 1);
+    if (len == 0 || len >= sizeof(mult))
+        return false;
+    memcpy(mult, c3 + 1, len);
+    mult[len] = '\0';
+    errno = 0;
+    b->multiplier = strtod(mult, &end);
+    return errno == 0 && *end == '\0' && b->multiplier >= 0.0 && b->multiplier <= 1e6;
+}
+
+bool lg_burst_applies(const lg_burst_t *b, int device, int setting, int32_t day)
+{
+    return b->device == device && (b->setting < 0 || b->setting == setting) &&
+           day >= b->week_start && day < b->week_start + 7;
+}
+
 bool lg_model_write_json(FILE *fp, const lg_burst_t *bursts, int nbursts, char *errbuf,
                          size_t errlen)
 {
@@ -563,9 +613,15 @@ bool lg_model_write_json(FILE *fp, const lg_burst_t *bursts, int nbursts, char *
         snprintf(date, sizeof(date), "%04d-%02d-%02d", y, mo, da);
         cJSON_AddStringToObject(bj, "week_end", date);
         cJSON_AddNumberToObject(bj, "multiplier", bu->multiplier);
+        if (bu->setting < 0)
+            cJSON_AddNullToObject(bj, "setting");
+        else
+            cJSON_AddStringToObject(bj, "setting", lg_setting_names[bu->setting]);
         /* The same cells as above for the burst's device type, for
          * treatments inside the burst week. */
         for (int s = 0; s < LG_NSETTING; s++) {
+            if (bu->setting >= 0 && s != bu->setting)
+                continue;
             for (int k = 1; k <= LG_NFITZ + 1; k++) {
                 int skin = k % (LG_NFITZ + 1);
                 double p[LG_NCOMP + 1];

@@ -99,13 +99,23 @@ void lg_model_cell(int device, int setting, int skin, const double *extra,
                    double out[LG_NCOMP + 1], double *cell_prob);
 
 /* A --burst: multiply p[complication] of treatments with device_type device
- * treated in the 7 days from week_start (a Monday, days since 1970-01-01). */
+ * treated in the 7 days from week_start (a Monday, days since 1970-01-01),
+ * in one setting (LG_HOME, LG_CLINIC) or both (-1). */
 typedef struct {
     int device;
     int comp;
     int32_t week_start;
     double multiplier;
+    int setting;
 } lg_burst_t;
+
+/* Parses DEVICE:COMPLICATION:YYYY-MM-DD:MULTIPLIER[:SETTING] (the date may
+ * be any day of the week; SETTING home or clinic, both when absent).
+ * Returns false on anything else. */
+bool lg_burst_parse(const char *s, lg_burst_t *b) __attribute__((warn_unused_result));
+
+/* Does the burst apply to a treatment of this device, setting and day? */
+bool lg_burst_applies(const lg_burst_t *b, int device, int setting, int32_t day);
 
 /* Writes the model as one JSON document (see loadgen's --help). Returns
  * false and fills errbuf when writing fails. */

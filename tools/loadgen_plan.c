@@ -124,8 +124,7 @@ void lg_plan_make(lg_plan_t *plan, const lg_gen_opts_t *opts, uint64_t index)
         extra[c] = 1.0;
     for (int b = 0; b < opts->nbursts; b++) {
         const lg_burst_t *bu = &opts->bursts[b];
-        if (bu->device == plan->truth.device && plan->treated_on >= bu->week_start &&
-            plan->treated_on < bu->week_start + 7)
+        if (lg_burst_applies(bu, plan->truth.device, plan->truth.setting, plan->treated_on))
             extra[bu->comp] *= bu->multiplier;
     }
     lg_model_probs(&plan->truth, extra, p);

@@ -4,8 +4,10 @@
  * The model JSON is only useful if its exact expectations match what the
  * sampler really draws, so the central test averages lg_model_probs() over
  * many sampled treatments per cell and compares with lg_model_cell(). The
- * others pin the date helpers, the plan's determinism (the same truth
- * whatever the noise rates) and the shape of the emitted messages.
+ * others pin the date helpers, the --burst syntax and its reach (one
+ * device type, one week, one setting or both), the plan's determinism (the
+ * same truth whatever the noise rates) and the shape of the emitted
+ * messages.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -145,6 +147,79 @@ static void test_burst_multiplies(void **state)
     assert_true(burst[LG_NCOMP] > base[LG_NCOMP]);
 }
 
+static void test_burst_parse(void **state)
+{
+    lg_burst_t b;
+    int32_t monday;
+    (void)state;
+
+    assert_true(lg_parse_date("2024-04-15", &monday));
+    assert_true(lg_burst_parse("derma_roller:infection:2024-04-17:6", &b));
+    assert_int_equal(b.device, 0);
+    assert_int_equal(b.comp, 0);
+    assert_int_equal(b.week_start, monday);
+    assert_true(b.multiplier == 6.0);
+    assert_int_equal(b.setting, -1);
+    assert_true(lg_burst_parse("rf_microneedling:burn:2024-04-21:2.5:home", &b));
+    assert_int_equal(b.device, LG_RF_MICRONEEDLING);
+    assert_int_equal(b.comp, 3);
+    assert_int_equal(b.week_start, monday); /* a Sunday: the same ISO week */
+    assert_true(b.multiplier == 2.5);
+    assert_int_equal(b.setting, LG_HOME);
+    assert_true(lg_burst_parse("other:other:2024-04-15:0:clinic", &b));
+    assert_int_equal(b.setting, LG_CLINIC);
+
+    static const char *const bad[] = {
+        "derma_roller:infection:2024-04-17",        /* no multiplier */
+        "derma_roller:infection:2024-04-17:",       /* empty multiplier */
+        "derma_roller:infection:2024-04-17:6:",     /* empty setting */
+        "derma_roller:infection:2024-04-17:6:spa",  /* unknown setting */
+        "derma_roller:infection:2024-04-17:6:home:x",
+        "derma_roller:infection:2024-04-17:6x",
+        "derma_roller:infection:2024-04-17:-1",
+        "derma_roller:infection:2024-02-30:6",
+        "roller:infection:2024-04-17:6",
+        "derma_roller:rash:2024-04-17:6",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        assert_false(lg_burst_parse(bad[i], &b));
+}
+
+/* A burst limited to home changes home treatments of its device type in
+ * its week only: every other plan is the same as without the burst, and
+ * within the burst's reach the complication is clearly more frequent. */
+static void test_burst_one_setting(void **state)
+{
+    lg_burst_t burst;
+    lg_gen_opts_t plain = {.seed = 5, .start_day = 19723, .days = 14}; /* 2024-01-01 */
+    lg_gen_opts_t with = plain;
+    int reached = 0, with_comp = 0, plain_comp = 0;
+    (void)state;
+
+    assert_true(lg_burst_parse("derma_roller:infection:2024-01-03:8:home", &burst));
+    with.bursts = &burst;
+    with.nbursts = 1;
+    for (uint64_t i = 1; i <= 20000; i++) {
+        lg_plan_t a, b;
+        lg_plan_make(&a, &plain, i);
+        lg_plan_make(&b, &with, i);
+        assert_memory_equal(&a.truth, &b.truth, sizeof(a.truth));
+        if (!lg_burst_applies(&burst, b.truth.device, b.truth.setting, b.treated_on)) {
+            assert_true(b.truth.device != 0 || b.truth.setting != LG_HOME ||
+                        b.treated_on >= 19723 + 7);
+            assert_memory_equal(&a, &b, sizeof(a));
+            continue;
+        }
+        reached++;
+        for (int k = 0; k < a.ncomp; k++)
+            plain_comp += a.comps[k].comp == 0;
+        for (int k = 0; k < b.ncomp; k++)
+            with_comp += b.comps[k].comp == 0;
+    }
+    assert_true(reached > 100);
+    assert_true(with_comp > 3 * plain_comp && with_comp > 20);
+}
+
 static void test_plan_truth_ignores_noise(void **state)
 {
     lg_gen_opts_t quiet = {.seed = 9, .start_day = 20000, .days = 365};
@@ -252,6 +327,8 @@ int main(void)
         cmocka_unit_test(test_cells_are_a_distribution),
         cmocka_unit_test(test_enumeration_matches_sampler),
         cmocka_unit_test(test_burst_multiplies),
+        cmocka_unit_test(test_burst_parse),
+        cmocka_unit_test(test_burst_one_setting),
         cmocka_unit_test(test_plan_truth_ignores_noise),
         cmocka_unit_test(test_emit_followup_order_and_counts),
     };
