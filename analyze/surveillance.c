@@ -2,14 +2,20 @@
  * surveillance.c - weekly and per-model counts for signal detection (see
  * surveillance.h).
  *
- * One statement. Complications are folded per treatment into a bit mask of
- * their types, as in query.c; current treatments in the window are grouped
- * by (Monday of treated_on, device_type, setting, mask): each row adds n
- * treatments to its week, n cases to "any" when the mask is not 0 and n to
- * each type whose bit is set. Current complication reports joined to those
- * treatments are counted by (device_type, manufacturer, model, type): the
- * "mask" column then holds the type's ordinal 1..10. Rows come back in a
- * few thousand at most.
+ * One statement. Where the schema keeps counts (sql/007_kept_surveillance.sql)
+ * it is needlewatch.kept_surveillance(), which reads the kept day-cells and
+ * the complications' kept state, so the report does not scan the
+ * treatments: "weekt" rows give a week's treatments, "weekc" rows its cases
+ * of any type (ordinal 0) or of one type. Otherwise (an older schema, or a
+ * role without EXECUTE on it) the scan below: complications are folded per
+ * treatment into a bit mask of their types, as in query.c; current
+ * treatments in the window are grouped by (Monday of treated_on,
+ * device_type, setting, mask): each "week" row adds n treatments to its
+ * week, n cases to "any" when the mask is not 0 and n to each type whose
+ * bit is set. Either way, current complication reports joined to those
+ * treatments are counted by (device_type, manufacturer, model, type) in
+ * "report" rows, where the "mask" column holds the type's ordinal 1..10.
+ * Rows come back in a few thousand at most.
  */
 #include "surveillance.h"
 
@@ -43,6 +49,15 @@ static const char sv_sql[] =
     "       coalesce(array_position($3::text[], cm.type), 0), count(*)\n"
     "FROM needlewatch.complications cm JOIN t ON t.report_id = cm.treatment_id\n"
     "GROUP BY 3, 5, 6, 7\n";
+
+static const char sv_kept_sql[] =
+    "SELECT kind, monday, device_type, setting, manufacturer, model, ordinal, n\n"
+    "FROM needlewatch.kept_surveillance($1::date, $2::date, $3::text[])\n";
+
+static const char sv_has_kept_sql[] =
+    "SELECT to_regprocedure('needlewatch.kept_surveillance(date, date, text[])') IS NOT NULL\n"
+    "   AND has_function_privilege('needlewatch.kept_surveillance(date, date, text[])',\n"
+    "                              'EXECUTE')";
 
 enum { COL_KIND, COL_MONDAY, COL_DEVICE, COL_SETTING, COL_MANUFACTURER, COL_MODEL, COL_MASK,
        COL_N, N_COLS };
@@ -168,6 +183,7 @@ int surveillance_load(PGconn *conn, const char *from, const char *to, cube_t *cu
     const char *params[3] = {from && from[0] ? from : NULL, to && to[0] ? to : NULL, types};
     PGresult *res = NULL;
     int32_t lo = INT32_MAX, hi = INT32_MIN, first, last;
+    bool kept;
     int rc = -1;
 
     memset(data, 0, sizeof(*data));
@@ -177,7 +193,14 @@ int surveillance_load(PGconn *conn, const char *from, const char *to, cube_t *cu
                               cube_complication_name(c));
     snprintf(types + o, sizeof(types) - o, "}");
 
-    res = PQexecParams(conn, sv_sql, 3, NULL, params, NULL, NULL, 0);
+    res = PQexec(conn, sv_has_kept_sql);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+        snprintf(errbuf, errlen, "surveillance query failed: %s", PQerrorMessage(conn));
+        goto out;
+    }
+    kept = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+    PQclear(res);
+    res = PQexecParams(conn, kept ? sv_kept_sql : sv_sql, 3, NULL, params, NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         snprintf(errbuf, errlen, "surveillance query failed: %s", PQerrorMessage(conn));
         goto out;
@@ -189,7 +212,8 @@ int surveillance_load(PGconn *conn, const char *from, const char *to, cube_t *cu
     /* Pass 1: the span of weeks. */
     for (int r = 0; r < PQntuples(res); r++) {
         int64_t monday;
-        if (strcmp(PQgetvalue(res, r, COL_KIND), "week") != 0)
+        const char *kind = PQgetvalue(res, r, COL_KIND);
+        if (strcmp(kind, "week") != 0 && strcmp(kind, "weekt") != 0)
             continue;
         if (parse_i64(PQgetvalue(res, r, COL_MONDAY), &monday) != 0) {
             snprintf(errbuf, errlen, "bad week in surveillance row %d", r);
@@ -226,17 +250,21 @@ int surveillance_load(PGconn *conn, const char *from, const char *to, cube_t *cu
         int64_t mask, n;
         int d;
 
+        bool week = strcmp(kind, "week") == 0, weekt = strcmp(kind, "weekt") == 0,
+             weekc = strcmp(kind, "weekc") == 0;
+
         if (parse_i64(PQgetvalue(res, r, COL_MASK), &mask) != 0 ||
             parse_i64(PQgetvalue(res, r, COL_N), &n) != 0 || n < 0 ||
-            (strcmp(kind, "week") == 0 &&
-             ((mask & 1) != 0 || mask < 0 || mask >= ((int64_t)1 << CUBE_COMPLICATIONS)))) {
+            (week &&
+             ((mask & 1) != 0 || mask < 0 || mask >= ((int64_t)1 << CUBE_COMPLICATIONS))) ||
+            (weekt && mask != 0) || (weekc && (mask < 0 || mask >= CUBE_COMPLICATIONS))) {
             snprintf(errbuf, errlen, "bad mask or count in surveillance row %d", r);
             goto out;
         }
         d = cube_device_index(cube, PQgetvalue(res, r, COL_DEVICE), errbuf, errlen);
         if (d < 0)
             goto out;
-        if (strcmp(kind, "week") == 0) {
+        if (week || weekt || weekc) {
             int64_t monday = 0;
             int st = cube_setting_index(PQgetvalue(res, r, COL_SETTING));
             if (st < 0 || st == CUBE_SETTING_ALL) {
@@ -252,11 +280,17 @@ int surveillance_load(PGconn *conn, const char *from, const char *to, cube_t *cu
             for (int i = 0; i < 2; i++) {
                 for (int j = 0; j < 2; j++) {
                     size_t at = (slots[i] * CUBE_SETTINGS + (size_t)sets[j]) * data->n_weeks + w;
+                    if (weekc) {
+                        /* Ordinal 0 is CUBE_ANY, i the type of ordinal i. */
+                        data->cases[at * CUBE_COMPLICATIONS + (size_t)mask] += n;
+                        continue;
+                    }
                     data->treatments[at] += n;
-                    add_mask(&data->cases[at * CUBE_COMPLICATIONS], mask, n);
+                    if (week)
+                        add_mask(&data->cases[at * CUBE_COMPLICATIONS], mask, n);
                 }
             }
-        } else {
+        } else if (strcmp(kind, "report") == 0) {
             /* A report row: "mask" is the type's ordinal. */
             if (mask < 1 || mask >= CUBE_COMPLICATIONS) {
                 snprintf(errbuf, errlen, "bad type in surveillance row %d", r);

@@ -5,7 +5,9 @@
 #include "worker.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +23,8 @@
 #include "pg_sink.h"
 #include "report.h"
 
-static volatile sig_atomic_t run = 1;
+/* Cleared by a signal, or by either thread to stop the worker. */
+static atomic_int run = 1;
 
 static void on_signal(int sig)
 {
@@ -38,6 +41,28 @@ typedef struct counters {
     uint64_t consumed, stored, duplicates, quarantined, db_rejected, batches, rebalances;
 } counters_t;
 
+/* A batch handed to the writer thread, with the partitions it writes. */
+typedef struct job {
+    batch_t batch;
+    pg_partition_t *parts;    /* the batch's partitions, with their epochs */
+    size_t nparts;
+    pg_partition_t *fenced;   /* out: partitions found claimed by another worker */
+    size_t nfenced;
+    size_t cap;               /* of parts and of fenced */
+    bool committed;           /* out: false when given up (only when stopping) */
+} job_t;
+
+typedef enum { WR_IDLE, WR_QUEUED, WR_DONE } writer_state_t;
+
+/*
+ * Threads and ownership. The main thread polls Kafka, decodes, fills
+ * `batch` and handles rebalances; the writer thread writes `job`. While
+ * wr_state is WR_QUEUED the job, the sink (the PostgreSQL connection) and
+ * the counters marked (W) belong to the writer; the main thread touches the
+ * sink only after writer_wait() or writer_idle() said the writer is idle.
+ * (W) counters are written under stats_lock and published by the main
+ * thread under it. At most two batches exist: the open one and the job.
+ */
 typedef struct worker {
     const nw_config_t *cfg;
     const worker_opts_t *opts;
@@ -50,14 +75,33 @@ typedef struct worker {
     char today[11];
     time_t today_day;
     bool start_at_end;     /* auto.offset.reset=latest for partitions new to PostgreSQL */
-    bool fatal;
-    counters_t n;
+    atomic_bool fatal;
+    counters_t n;          /* stored, duplicates, quarantined, db_rejected, batches: (W) */
     uint64_t last_stats_consumed;
     int64_t last_stats_ms;
     metrics_t *metrics;       /* NULL when metrics.listen is empty */
-    metrics_snapshot_t snap;  /* written by this thread only; published to metrics */
+    metrics_snapshot_t snap;  /* batches, batch_size, commit_seconds, topic[].stored ..
+                                 db_rejected, pg_*: (W); the rest the main thread's */
     int64_t last_publish_ms;
+    pthread_mutex_t stats_lock;
+    job_t job;
+    pthread_t writer;
+    bool wr_started;
+    pthread_mutex_t wr_lock;
+    pthread_cond_t wr_cond;
+    writer_state_t wr_state;  /* under wr_lock */
+    bool wr_quit;             /* under wr_lock */
+    /* Where the time goes, in microseconds (the final stats line). */
+    int64_t poll_us, decode_us, wait_us;  /* main thread */
+    int64_t writer_busy_us;               /* writer thread; read after it ended */
 } worker_t;
+
+static int64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 static int64_t now_ms(void)
 {
@@ -132,11 +176,13 @@ static bool ensure_pg(worker_t *w)
     if (pg_sink_connected(w->sink))
         return true;
     status = pg_sink_connect(w->sink, w->opts->migrate, errbuf, sizeof(errbuf));
+    pthread_mutex_lock(&w->stats_lock);
     w->snap.pg_up = status == PG_OK;
     if (status != PG_OK)
         w->snap.pg_errors++;
     else
         w->snap.pg_reconnects++;
+    pthread_mutex_unlock(&w->stats_lock);
     if (status == PG_FATAL) {
         log_error("pg", "%s", errbuf);
         w->fatal = true;
@@ -163,112 +209,279 @@ static void commit_to_kafka(worker_t *w, const pg_partition_t *parts, size_t n)
     rd_kafka_topic_partition_list_destroy(list);
 }
 
-/* Writes the open batch, retrying until it commits. Gives up, dropping the
- * batch for redelivery, when asked to stop or after give_up_ms (0 = never).
- * Returns true when the batch was committed (or was empty). */
-static bool flush(worker_t *w, int give_up_ms)
+/* Adds what one committed write stored to the counters. */
+static void count_write(worker_t *w, const batch_t *batch, const pg_write_stats_t *st,
+                        int64_t t0)
 {
-    batch_t *batch = &w->batch;
-    pg_partition_t *parts = NULL;
-    size_t nparts = 0;
+    pthread_mutex_lock(&w->stats_lock);
+    w->n.batches++;
+    w->snap.batches++;
+    metrics_observe_batch(&w->snap.batch_size, (double)batch->count);
+    metrics_observe_latency(&w->snap.commit_seconds, (double)(now_ms() - t0) / 1000.0);
+    for (int k = 0; k < 2; k++) {
+        metrics_topic_t *mt = &w->snap.topic[k];
+        w->n.stored += st->stored[k];
+        w->n.duplicates += st->duplicates[k];
+        w->n.quarantined += st->quarantined[k];
+        w->n.db_rejected += st->db_rejected[k];
+        mt->stored += st->stored[k];
+        mt->duplicates += st->duplicates[k];
+        mt->superseded += st->superseded[k];
+        mt->quarantined += st->quarantined[k];
+        mt->db_rejected += st->db_rejected[k];
+    }
+    pthread_mutex_unlock(&w->stats_lock);
+}
+
+/* Removes partition i from the job: its messages are dropped (its new owner
+ * will consume them again) and it is remembered as fenced. */
+static void job_fence(job_t *job, size_t i)
+{
+    pg_partition_t *p = &job->parts[i];
+    log_warn("worker",
+             "[%s/%" PRId32 "] claimed by another worker (epoch %" PRId64
+             " is stale); dropping %zu uncommitted messages",
+             p->topic, p->partition, p->epoch,
+             batch_drop_partition(&job->batch, p->kind, p->partition));
+    job->fenced[job->nfenced++] = *p;
+    job->parts[i] = job->parts[--job->nparts];
+}
+
+/* Writes job->batch, retrying until it commits. Gives up, dropping the batch
+ * for redelivery, when asked to stop or after give_up_ms (0 = never). Runs
+ * on whichever thread owns the sink at the time: the writer thread for
+ * jobs handed off, the main thread (with the writer idle) otherwise. It
+ * reads nothing the main thread changes: the job carries its partitions
+ * and their epochs. Sets job->committed. */
+static void write_job(worker_t *w, job_t *job, int give_up_ms)
+{
     int backoff = 100;
     int64_t started = now_ms();
-    bool ok = false;
     char errbuf[1024];
 
-    if (batch->count == 0)
-        return true;
-    parts = calloc(batch->offsets_count, sizeof(*parts));
-    if (!parts) {
-        log_error("worker", "out of memory; dropping the batch for redelivery");
-        goto out;
-    }
+    job->committed = false;
     for (;;) {
         pg_write_stats_t st = {0};
         pg_status_t status;
 
-        /* The batch's partitions, with the epochs we claimed them under. */
-        nparts = 0;
-        for (size_t i = 0; i < batch->offsets_count; i++) {
-            const batch_offset_t *o = &batch->offsets[i];
-            assigned_t *a = find_assigned(w, o->kind, o->partition);
-            if (!a) {
-                log_warn("worker", "[%s/%" PRId32 "] no longer assigned; dropping its messages",
-                         kind_topic(w, o->kind), o->partition);
-                batch_drop_partition(batch, o->kind, o->partition);
-                i = (size_t)-1; /* offsets were compacted: start over */
-                nparts = 0;
-                continue;
-            }
-            parts[nparts] = a->part;
-            parts[nparts].next_offset = o->next_offset;
-            parts[nparts].fenced = false;
-            nparts++;
-        }
-        if (batch->count == 0) {
-            ok = true;
-            goto out;
+        if (job->batch.count == 0) {
+            job->committed = true;
+            return;
         }
         if (ensure_pg(w)) {
             int64_t t0 = now_ms();
-            status = pg_sink_write(w->sink, batch, parts, nparts, &st, errbuf, sizeof(errbuf));
+            status = pg_sink_write(w->sink, &job->batch, job->parts, job->nparts, &st, errbuf,
+                                   sizeof(errbuf));
             if (status == PG_OK) {
-                w->n.batches++;
-                w->snap.batches++;
-                metrics_observe_batch(&w->snap.batch_size, (double)batch->count);
-                metrics_observe_latency(&w->snap.commit_seconds, (double)(now_ms() - t0) / 1000.0);
-                for (int k = 0; k < 2; k++) {
-                    metrics_topic_t *mt = &w->snap.topic[k];
-                    w->n.stored += st.stored[k];
-                    w->n.duplicates += st.duplicates[k];
-                    w->n.quarantined += st.quarantined[k];
-                    w->n.db_rejected += st.db_rejected[k];
-                    mt->stored += st.stored[k];
-                    mt->duplicates += st.duplicates[k];
-                    mt->superseded += st.superseded[k];
-                    mt->quarantined += st.quarantined[k];
-                    mt->db_rejected += st.db_rejected[k];
-                }
-                log_debug("worker", "committed batch of %zu in %" PRId64 " ms", batch->count,
+                count_write(w, &job->batch, &st, t0);
+                log_debug("worker", "committed batch of %zu in %" PRId64 " ms", job->batch.count,
                           now_ms() - t0);
-                commit_to_kafka(w, parts, nparts);
-                batch_clear(batch);
-                ok = true;
-                goto out;
+                commit_to_kafka(w, job->parts, job->nparts);
+                batch_clear(&job->batch);
+                job->committed = true;
+                return;
             }
             if (status == PG_FENCED) {
-                for (size_t i = 0; i < nparts; i++) {
-                    if (!parts[i].fenced)
-                        continue;
-                    log_warn("worker",
-                             "[%s/%" PRId32 "] claimed by another worker (epoch %" PRId64
-                             " is stale); dropping %zu uncommitted messages",
-                             parts[i].topic, parts[i].partition, parts[i].epoch,
-                             batch_drop_partition(batch, parts[i].kind, parts[i].partition));
-                    forget_assigned(w, parts[i].kind, parts[i].partition);
-                }
+                for (size_t i = job->nparts; i-- > 0;)
+                    if (job->parts[i].fenced)
+                        job_fence(job, i);
                 continue;
             }
-            log_warn("pg", "batch of %zu not written, will retry: %s", batch->count, errbuf);
+            log_warn("pg", "batch of %zu not written, will retry: %s", job->batch.count, errbuf);
+            pthread_mutex_lock(&w->stats_lock);
             w->snap.pg_errors++;
             w->snap.pg_up = pg_sink_connected(w->sink);
+            pthread_mutex_unlock(&w->stats_lock);
         }
+        pthread_mutex_lock(&w->stats_lock);
         w->snap.pg_retries++;
-        metrics_publish(w->metrics, &w->snap);
+        pthread_mutex_unlock(&w->stats_lock);
         if (!run || (give_up_ms && now_ms() - started > give_up_ms)) {
             log_warn("worker",
                      "dropping the uncommitted batch of %zu messages; their offsets did not "
                      "move, so they will be consumed again",
-                     batch->count);
-            batch_clear(batch);
-            goto out;
+                     job->batch.count);
+            batch_clear(&job->batch);
+            return;
         }
         nap(backoff);
         backoff = backoff * 2 > w->cfg->pg_retry_max_ms ? w->cfg->pg_retry_max_ms : backoff * 2;
     }
-out:
-    free(parts);
-    return ok;
+}
+
+/* Main thread, writer idle: moves the open batch into job with the epochs
+ * its partitions were claimed under. Messages of partitions no longer
+ * assigned are dropped. Returns false when nothing is left to write. */
+static bool job_prepare(worker_t *w, job_t *job)
+{
+    batch_t *batch = &w->batch;
+    batch_t empty;
+
+    for (size_t i = 0; i < batch->offsets_count; i++) {
+        const batch_offset_t *o = &batch->offsets[i];
+        if (!find_assigned(w, o->kind, o->partition)) {
+            log_warn("worker", "[%s/%" PRId32 "] no longer assigned; dropping its messages",
+                     kind_topic(w, o->kind), o->partition);
+            batch_drop_partition(batch, o->kind, o->partition);
+            i = (size_t)-1; /* offsets were compacted: start over */
+        }
+    }
+    if (batch->count == 0)
+        return false;
+    if (batch->offsets_count > job->cap) {
+        size_t cap = batch->offsets_count * 2;
+        pg_partition_t *parts = realloc(job->parts, cap * sizeof(*parts));
+        pg_partition_t *fenced;
+        if (!parts)
+            return false;
+        job->parts = parts;
+        if (!(fenced = realloc(job->fenced, cap * sizeof(*fenced))))
+            return false;
+        job->fenced = fenced;
+        job->cap = cap;
+    }
+    job->nparts = 0;
+    job->nfenced = 0;
+    for (size_t i = 0; i < batch->offsets_count; i++) {
+        const batch_offset_t *o = &batch->offsets[i];
+        pg_partition_t *p = &job->parts[job->nparts++];
+        *p = find_assigned(w, o->kind, o->partition)->part;
+        p->next_offset = o->next_offset;
+        p->fenced = false;
+    }
+    /* Swap: the job takes the batch, the worker keeps the job's empty one
+     * (and its allocations) to fill next. */
+    empty = job->batch;
+    job->batch = *batch;
+    *batch = empty;
+    return true;
+}
+
+/* Main thread, after a job ended: stop consuming the partitions it found
+ * fenced, and drop their messages from the open batch. A job given up
+ * (only when stopping) takes the open batch with it: committing that one
+ * would move offsets past the messages that were not stored. */
+static void job_finish(worker_t *w, job_t *job)
+{
+    for (size_t i = 0; i < job->nfenced; i++) {
+        batch_drop_partition(&w->batch, job->fenced[i].kind, job->fenced[i].partition);
+        forget_assigned(w, job->fenced[i].kind, job->fenced[i].partition);
+    }
+    job->nfenced = 0;
+    if (!job->committed && w->batch.count) {
+        log_warn("worker", "dropping the next %zu messages too; they will be consumed again",
+                 w->batch.count);
+        batch_clear(&w->batch);
+        if (run) {
+            /* Not reached (jobs handed off never give up), but the
+             * consumer's position is past messages that were not stored:
+             * only a restart from PostgreSQL's offsets is right. */
+            log_error("worker", "a batch was not stored; stopping");
+            w->fatal = true;
+            run = 0;
+        }
+    }
+}
+
+/* The writer thread: writes each job handed to it while the main thread
+ * consumes and decodes the next batch, so the decoding overlaps
+ * PostgreSQL's work. */
+static void *writer_main(void *arg)
+{
+    worker_t *w = arg;
+
+    pthread_mutex_lock(&w->wr_lock);
+    for (;;) {
+        while (w->wr_state != WR_QUEUED && !w->wr_quit)
+            pthread_cond_wait(&w->wr_cond, &w->wr_lock);
+        if (w->wr_state != WR_QUEUED)
+            break;
+        pthread_mutex_unlock(&w->wr_lock);
+        {
+            int64_t t0 = now_us();
+            write_job(w, &w->job, 0);
+            w->writer_busy_us += now_us() - t0;
+        }
+        pthread_mutex_lock(&w->wr_lock);
+        w->wr_state = WR_DONE;
+        pthread_cond_broadcast(&w->wr_cond);
+    }
+    pthread_mutex_unlock(&w->wr_lock);
+    return NULL;
+}
+
+/* Main thread: collects a finished job without waiting. Returns true when
+ * the writer is idle (the sink and the job are the main thread's again). */
+static bool writer_idle(worker_t *w)
+{
+    bool done, idle;
+
+    if (!w->wr_started)
+        return true;
+    pthread_mutex_lock(&w->wr_lock);
+    done = w->wr_state == WR_DONE;
+    if (done)
+        w->wr_state = WR_IDLE;
+    idle = w->wr_state == WR_IDLE;
+    pthread_mutex_unlock(&w->wr_lock);
+    if (done)
+        job_finish(w, &w->job);
+    return idle;
+}
+
+static void publish(worker_t *w)
+{
+    if (!w->metrics)
+        return;
+    pthread_mutex_lock(&w->stats_lock);
+    metrics_publish(w->metrics, &w->snap);
+    pthread_mutex_unlock(&w->stats_lock);
+    w->last_publish_ms = now_ms();
+}
+
+/* Main thread: waits until the writer is idle, publishing the metrics
+ * meanwhile (a write may retry for as long as PostgreSQL is away). */
+static void writer_wait(worker_t *w)
+{
+    while (!writer_idle(w)) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 200 * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_mutex_lock(&w->wr_lock);
+        if (w->wr_state == WR_QUEUED)
+            pthread_cond_timedwait(&w->wr_cond, &w->wr_lock, &until);
+        pthread_mutex_unlock(&w->wr_lock);
+        w->snap.loop_ms = now_ms();
+        publish(w);
+    }
+}
+
+/* Main thread, writer idle: hands the open batch to the writer thread. */
+static void hand_off(worker_t *w)
+{
+    if (!job_prepare(w, &w->job))
+        return;
+    pthread_mutex_lock(&w->wr_lock);
+    w->wr_state = WR_QUEUED;
+    pthread_cond_signal(&w->wr_cond);
+    pthread_mutex_unlock(&w->wr_lock);
+}
+
+/* Main thread: writes the open batch now, on this thread, after the writer
+ * finished its job (a rebalance or shutdown needs every batch settled).
+ * Returns true when everything was committed. */
+static bool flush(worker_t *w, int give_up_ms)
+{
+    writer_wait(w);
+    if (!job_prepare(w, &w->job))
+        return w->batch.count == 0;
+    write_job(w, &w->job, give_up_ms);
+    job_finish(w, &w->job);
+    return w->job.committed;
 }
 
 static bool grow_assigned(worker_t *w, size_t extra)
@@ -354,6 +567,9 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 
     w->n.rebalances++;
     w->snap.rebalances++;
+    /* Claims and the revocation's final write use the sink, and the
+     * writer's job must not outlive the assignment it was claimed under. */
+    writer_wait(w);
     switch (err) {
     case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
         on_assign(w, list);
@@ -558,6 +774,7 @@ static void log_stats(worker_t *w, bool final)
     double secs = (double)(t - w->last_stats_ms) / 1000.0;
     double rate = secs > 0 ? (double)(w->n.consumed - w->last_stats_consumed) / secs : 0;
 
+    pthread_mutex_lock(&w->stats_lock);
     log_info("stats",
              "%sconsumed=%" PRIu64 " stored=%" PRIu64 " duplicates=%" PRIu64
              " quarantined=%" PRIu64 " db_rejected=%" PRIu64 " batches=%" PRIu64
@@ -565,6 +782,7 @@ static void log_stats(worker_t *w, bool final)
              final ? "final " : "", w->n.consumed, w->n.stored, w->n.duplicates,
              w->n.quarantined, w->n.db_rejected, w->n.batches, w->n.rebalances,
              w->assigned_count, rate);
+    pthread_mutex_unlock(&w->stats_lock);
     w->last_stats_ms = t;
     w->last_stats_consumed = w->n.consumed;
 }
@@ -620,6 +838,9 @@ int worker_run(const nw_config_t *cfg, const worker_opts_t *opts)
     w.limits.max_bytes = (size_t)cfg->max_message_bytes;
     w.limits.max_depth = cfg->max_depth;
     w.last_stats_ms = now_ms();
+    pthread_mutex_init(&w.stats_lock, NULL);
+    pthread_mutex_init(&w.wr_lock, NULL);
+    pthread_cond_init(&w.wr_cond, NULL);
 
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
@@ -640,9 +861,10 @@ int worker_run(const nw_config_t *cfg, const worker_opts_t *opts)
             log_error("metrics", "%s", errbuf);
             goto out;
         }
-        metrics_publish(w.metrics, &w.snap);
+        publish(&w);
     }
-    if (!batch_init(&w.batch, (size_t)cfg->batch_max_messages)) {
+    if (!batch_init(&w.batch, (size_t)cfg->batch_max_messages) ||
+        !batch_init(&w.job.batch, (size_t)cfg->batch_max_messages)) {
         log_error("worker", "out of memory");
         goto out;
     }
@@ -661,6 +883,11 @@ int worker_run(const nw_config_t *cfg, const worker_opts_t *opts)
     if (!run)
         goto out_ok;
 
+    if (pthread_create(&w.writer, NULL, writer_main, &w) != 0) {
+        log_error("worker", "cannot start the writer thread");
+        goto out;
+    }
+    w.wr_started = true;
     if (!(w.rk = make_consumer(&w)))
         goto out;
     topics = rd_kafka_topic_partition_list_new(2);
@@ -676,34 +903,48 @@ int worker_run(const nw_config_t *cfg, const worker_opts_t *opts)
     while (run) {
         int64_t t = now_ms();
         int timeout = 500;
+        int64_t t_us;
         rd_kafka_message_t *rkm;
 
         if (w.batch.count) {
             int64_t left = w.batch.first_ms + cfg->batch_max_ms - t;
             timeout = left <= 0 ? 0 : (left < timeout ? (int)left : timeout);
+            /* Due but the writer is busy: look again soon. */
+            if (timeout == 0 && !writer_idle(&w))
+                timeout = 5;
         }
         update_today(&w);
+        t_us = now_us();
         rkm = rd_kafka_consumer_poll(w.rk, timeout);
+        w.poll_us += now_us() - t_us;
         if (rkm) {
+            t_us = now_us();
             if (rkm->err)
                 handle_event(&w, rkm);
             else
                 handle_message(&w, rkm);
+            w.decode_us += now_us() - t_us;
         }
         t = now_ms();
-        /* At the end of input, --exit-on-eof need not wait for max_ms. */
+        /* A full batch waits for the writer; one that is only old enough
+         * (or, with --exit-on-eof, at the end of input) keeps filling
+         * until the writer is free. */
+        if (w.batch.count >= (size_t)cfg->batch_max_messages) {
+            t_us = now_us();
+            writer_wait(&w);
+            w.wait_us += now_us() - t_us;
+        }
         if (w.batch.count &&
             (w.batch.count >= (size_t)cfg->batch_max_messages ||
-             t - w.batch.first_ms >= cfg->batch_max_ms || (opts->exit_on_eof && all_eof(&w))))
-            flush(&w, 0);
+             t - w.batch.first_ms >= cfg->batch_max_ms || (opts->exit_on_eof && all_eof(&w))) &&
+            writer_idle(&w))
+            hand_off(&w);
         if (cfg->stats_interval_ms && t - w.last_stats_ms >= cfg->stats_interval_ms)
             log_stats(&w, false);
         w.snap.loop_ms = t;
-        if (w.metrics && t - w.last_publish_ms >= 200) {
-            metrics_publish(w.metrics, &w.snap);
-            w.last_publish_ms = t;
-        }
-        if (opts->exit_on_eof && w.batch.count == 0 && all_eof(&w)) {
+        if (w.metrics && t - w.last_publish_ms >= 200)
+            publish(&w);
+        if (opts->exit_on_eof && writer_idle(&w) && w.batch.count == 0 && all_eof(&w)) {
             log_info("worker", "every assigned partition consumed and committed; exiting");
             break;
         }
@@ -711,11 +952,21 @@ int worker_run(const nw_config_t *cfg, const worker_opts_t *opts)
     /* Finish the open batch if PostgreSQL lets us, else leave it for
      * redelivery; then leave the group (which revokes our partitions). */
     w.snap.stopping = true;
-    metrics_publish(w.metrics, &w.snap);
+    publish(&w);
     flush(&w, 5000);
 out_ok:
     rc = w.fatal ? 1 : 0;
 out:
+    if (w.wr_started) {
+        /* Lets a job in flight finish (or give up: run is 0 on every path
+         * here but --exit-on-eof's, where the writer is idle). */
+        writer_wait(&w);
+        pthread_mutex_lock(&w.wr_lock);
+        w.wr_quit = true;
+        pthread_cond_signal(&w.wr_cond);
+        pthread_mutex_unlock(&w.wr_lock);
+        pthread_join(w.writer, NULL);
+    }
     if (w.rk) {
         log_info("worker", "leaving the consumer group");
         rd_kafka_consumer_close(w.rk);
@@ -724,9 +975,21 @@ out:
     if (topics)
         rd_kafka_topic_partition_list_destroy(topics);
     log_stats(&w, true);
+    /* Where the time went, for tuning (bench/RESULTS.md reads this line). */
+    log_info("stats",
+             "time: main thread polling %.1f s, decoding %.1f s, waiting for the writer "
+             "%.1f s; writer thread writing %.1f s",
+             (double)w.poll_us / 1e6, (double)w.decode_us / 1e6, (double)w.wait_us / 1e6,
+             (double)w.writer_busy_us / 1e6);
     metrics_stop(w.metrics);
     batch_free(&w.batch);
+    batch_free(&w.job.batch);
+    free(w.job.parts);
+    free(w.job.fenced);
     pg_sink_destroy(w.sink);
+    pthread_cond_destroy(&w.wr_cond);
+    pthread_mutex_destroy(&w.wr_lock);
+    pthread_mutex_destroy(&w.stats_lock);
     free(w.assigned);
     return rc;
 }

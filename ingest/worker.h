@@ -6,9 +6,12 @@
  *            partition EOF, a broker error, a rebalance);
  *   decode   report_decode() turns it into a report or an error;
  *   batch    the message joins the open batch (the batch owns it now);
- *   write    when the batch is full or old enough, pg_sink_write() stores the
- *            reports, the quarantined messages and the next offsets of the
- *            batch's partitions in ONE PostgreSQL transaction;
+ *   write    when the batch is full or old enough, it is handed to the
+ *            writer thread, and pg_sink_write() stores the reports, the
+ *            quarantined messages and the next offsets of the batch's
+ *            partitions in ONE PostgreSQL transaction, while the main thread
+ *            consumes and decodes the next batch (at most one batch is
+ *            written at a time, in order; a full batch waits for it);
  *   commit   only after that transaction commits are the messages destroyed
  *            (and the offsets also committed to Kafka, for lag monitoring
  *            only: PostgreSQL's copy is the one the worker trusts).
