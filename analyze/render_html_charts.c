@@ -40,7 +40,7 @@ static const char *setting_title(int setting)
 
 /* The top of a value axis of five equal intervals that holds top: five
  * times the smallest step of 1, 2, 2.5 or 5 times a power of ten that is
- * large enough (for counts: a whole number, no 2.5). */
+ * large enough (for counts: a whole number). */
 static double axis_top(double top, bool counts)
 {
     static const double steps[] = {1, 2, 2.5, 5, 10};
@@ -51,7 +51,7 @@ static double axis_top(double top, bool counts)
     want = top / 5;
     p = pow(10, floor(log10(want)));
     for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
-        if (counts && steps[i] == 2.5)
+        if (counts && steps[i] * p != floor(steps[i] * p))
             continue;
         if (steps[i] * p >= want * (1 - 1e-12)) {
             step = steps[i] * p;
