@@ -2,7 +2,8 @@
  * test_suppress.c - analyze/suppress.c: primary suppression, complementary
  * suppression on a 2x2 table with margins (the classic case where hiding
  * one small cell forces three more), the audit on a system a lone-cell rule
- * misses, fixed cells, and derived counts (a signal row's b, c, d: shown
+ * misses (and completing on one: a bridge between two hidden blocks), fixed
+ * cells, and derived counts (a signal row's b, c, d: shown
  * with a cell, but differences of cells and margins).
  */
 #include <setjmp.h>
@@ -56,6 +57,53 @@ static void test_audit_finds_recovery(void **state)
     assert_true(suppress_audit(&t, &cell) > 0);
     assert_int_equal(suppress_complete(&t), 0);
     assert_int_equal(suppress_audit(&t, NULL), 0);
+}
+
+/* Two hidden 2x2 blocks joined by one hidden cell (a bridge) in a 4x4
+ * table with margins: every line has two or more hidden cells, so the
+ * lone-cell rule does nothing, yet the bridge is the sum of its two rows'
+ * totals minus the first block's two column totals. Only the audit sees
+ * it; completing must hide more until it is protected. */
+static void test_bridge_needs_the_audit(void **state)
+{
+    (void)state;
+    enum { N = 5 }; /* 4 x 4 cells, column 4 and row 4 the margins */
+    int64_t inner[4][4] = {{2, 3, 4, 50}, {3, 2, 60, 70}, {40, 50, 2, 3}, {60, 70, 3, 2}};
+    int64_t value[N * N] = {0};
+    bool hidden[N * N] = {0};
+    size_t cells[2 * N * N], start[2 * N + 1], nc = 0, nl = 0;
+    size_t cell = 99;
+
+    for (int i = 0; i < 4; i++) {
+        for (int j = 0; j < 4; j++) {
+            value[i * N + j] = inner[i][j];
+            value[i * N + 4] += inner[i][j];
+            value[4 * N + j] += inner[i][j];
+            value[4 * N + 4] += inner[i][j];
+        }
+    }
+    for (int i = 0; i < N; i++) { /* rows: total first */
+        start[nl++] = nc;
+        cells[nc++] = (size_t)(i * N + 4);
+        for (int j = 0; j < 4; j++)
+            cells[nc++] = (size_t)(i * N + j);
+    }
+    for (int j = 0; j < N; j++) { /* columns */
+        start[nl++] = nc;
+        cells[nc++] = (size_t)(4 * N + j);
+        for (int i = 0; i < 4; i++)
+            cells[nc++] = (size_t)(i * N + j);
+    }
+    start[nl] = nc;
+    suppress_table_t t = {N * N, value, hidden, NULL, nl, start, cells, 0, NULL};
+
+    suppress_primary(&t, 5);
+    assert_true(hidden[0 * N + 2]); /* the bridge, 4 */
+    assert_true(suppress_audit(&t, &cell) > 0);
+    assert_int_equal(cell, 0 * N + 2);
+    assert_int_equal(suppress_complete(&t), 0);
+    assert_int_equal(suppress_audit(&t, NULL), 0);
+    assert_false(hidden[4 * N + 4]);
 }
 
 static void test_fixed_cells(void **state)
@@ -144,6 +192,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_primary_and_complementary),
         cmocka_unit_test(test_audit_finds_recovery),
+        cmocka_unit_test(test_bridge_needs_the_audit),
         cmocka_unit_test(test_fixed_cells),
         cmocka_unit_test(test_derived_primary),
         cmocka_unit_test(test_derived_audit),
