@@ -36,7 +36,7 @@ CREATE OR REPLACE FUNCTION needlewatch.kept_surveillance(from_date date, to_date
                                                          types text[])
 RETURNS TABLE (kind text, monday integer, device_type text, setting text, manufacturer text,
                model text, ordinal integer, n bigint)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET jit = off AS $$
     WITH w AS (
         SELECT (k.treated_on - date '1970-01-01')
                    - (extract(isodow FROM k.treated_on)::integer - 1) AS monday,
@@ -70,17 +70,28 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     UNION ALL
     SELECT 'report', NULL, ts.device_type::text, NULL, t.manufacturer, t.model,
            coalesce(array_position(types, cs.type::text), 0), count(*)
-    FROM needlewatch.complication_state cs
-    JOIN needlewatch.treatment_state ts ON ts.report_id = cs.treatment_id
+    -- Both lookups are index probes per complication (LIMIT 1 keeps the
+    -- planner from turning the first into a join that scans every
+    -- treatment's state); the state tables compare in COLLATE "C", the
+    -- report tables' keys in the default collation.
+    -- Probing in key order keeps the index pages each probe reads warm.
+    FROM (SELECT c.treatment_id, c.type FROM needlewatch.complication_state c
+          WHERE c.treatment_id IS NOT NULL
+          ORDER BY c.treatment_id COLLATE "default") cs
+    CROSS JOIN LATERAL (
+        SELECT s.device_type, s.treated_on
+        FROM needlewatch.treatment_state s
+        WHERE s.report_id = cs.treatment_id
+        LIMIT 1
+    ) ts
     CROSS JOIN LATERAL (
         SELECT v.manufacturer, v.model
         FROM needlewatch.treatment_versions v
-        WHERE v.report_id = ts.report_id
+        WHERE v.report_id = (cs.treatment_id COLLATE "default")
         ORDER BY v.version DESC
         LIMIT 1
     ) t
-    WHERE cs.treatment_id IS NOT NULL
-      AND ts.treated_on BETWEEN coalesce(from_date, '-infinity'::date)
+    WHERE ts.treated_on BETWEEN coalesce(from_date, '-infinity'::date)
                             AND coalesce(to_date, 'infinity'::date)
     GROUP BY 3, 5, 6, 7
 $$;
