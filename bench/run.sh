@@ -55,6 +55,9 @@
 #   --workdir DIR            scratch space [build-bench/bench-work]
 #   --results FILE           [bench/RESULTS.md]; --no-results to skip
 #   --no-build               use the existing build-bench binaries
+#   --bin DIR                use the binaries in DIR (implies --no-build); the
+#                            CI smoke test (ctest bench.smoke) runs a tiny
+#                            version this way, with no timing asserted
 set -euo pipefail
 
 BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -78,6 +81,7 @@ PROFILE=0
 RSS_PROBE=""
 COMPARE=""
 WORKER_X=()
+BIN_DIR=""
 WORK=$ROOT/build-bench/bench-work
 RESULTS=$BENCH/RESULTS.md
 BUILD=1
@@ -107,12 +111,13 @@ while [ $# -gt 0 ]; do
     --results) RESULTS=$2; shift 2 ;;
     --no-results) RESULTS=""; shift ;;
     --no-build) BUILD=0; shift ;;
+    --bin) BIN_DIR=$2; BUILD=0; shift 2 ;;
     -h|--help) usage 0 ;;
     *) echo "run.sh: unknown argument $1 (try --help)" >&2; exit 2 ;;
     esac
 done
 
-BIN=$ROOT/build-bench/bin
+BIN=${BIN_DIR:-$ROOT/build-bench/bin}
 T0=$(date +%s)
 log() { printf '[bench %4ds] %s\n' $(($(date +%s) - T0)) "$*" >&2; }
 die() {

@@ -14,6 +14,7 @@ PACKAGES=(
   chromium fonts-dejavu-core                # renders the HTML report headless in tests
   clang libclang-rt-14-dev                  # libFuzzer and LeakSanitizer runtimes
   procps psmisc util-linux                  # ps, kill, runuser in scripts
+  time                                      # /usr/bin/time -v: peak RSS in bench/run.sh
 )
 
 missing=()
