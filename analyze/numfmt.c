@@ -85,3 +85,11 @@ char *numfmt_ratio(char *buf, size_t len, double ratio)
 {
     return fixed_readable(buf, len, ratio);
 }
+
+char *numfmt_ratio_ci(char *buf, size_t len, double est, double lo, double hi)
+{
+    char e[NUMFMT_LEN], l[NUMFMT_LEN], h[NUMFMT_LEN];
+    snprintf(buf, len, "%s (%s\xE2\x80\x93%s)", numfmt_ratio(e, sizeof(e), est),
+             numfmt_ratio(l, sizeof(l), lo), numfmt_ratio(h, sizeof(h), hi));
+    return buf;
+}

@@ -34,4 +34,9 @@ char *numfmt_percent(char *buf, size_t len, double fraction);
 /* A ratio: 1.2345 -> "1.23", 0.0123 -> "0.012". */
 char *numfmt_ratio(char *buf, size_t len, double ratio);
 
+/* A ratio with its interval, for people: "2.49 (2.17–2.85)" (en dash).
+ * Needs up to 3 * NUMFMT_LEN + 8 bytes; NUMFMT_CI_LEN is enough. */
+#define NUMFMT_CI_LEN (3 * NUMFMT_LEN + 8)
+char *numfmt_ratio_ci(char *buf, size_t len, double est, double lo, double hi);
+
 #endif

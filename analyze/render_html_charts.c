@@ -77,14 +77,6 @@ static char *per_1000(char *buf, size_t len, double rate)
     return buf;
 }
 
-/* "2.49 (2.17–2.85)" */
-static char *ratio_ci(char *buf, size_t len, double est, double lo, double hi)
-{
-    char a[NUMFMT_LEN], b[NUMFMT_LEN], c[NUMFMT_LEN];
-    snprintf(buf, len, "%s (%s" DASH "%s)", numfmt_ratio(a, sizeof(a), est),
-             numfmt_ratio(b, sizeof(b), lo), numfmt_ratio(c, sizeof(c), hi));
-    return buf;
-}
 
 /* A legend entry: a swatch drawn by the caller's markup at (x, y), then
  * the label; returns the x of the next entry. */
@@ -232,7 +224,7 @@ static void forest_row(FILE *out, const forest_row_t *row, int c, double y, doub
                     "height=\"9\" fill=\"%s\"/>\n",
                     xp, xp - 4.5, y - 4.5, colour);
         fprintf(out, "<text x=\"%d\" y=\"%.1f\" class=\"row-value\">%s</text>\n", F_TEXT_X, y + 4,
-                ratio_ci(text, sizeof(text), row->rr, row->lo, row->hi));
+                numfmt_ratio_ci(text, sizeof(text), row->rr, row->lo, row->hi));
     }
     fputs("</g>\n", out);
 }

@@ -74,14 +74,6 @@ static char *rate_ci(char *buf, size_t len, double rate, double lo, double hi)
     return buf;
 }
 
-/* "1.23 (0.45–3.40)" */
-static char *ratio_ci(char *buf, size_t len, double rr, double lo, double hi)
-{
-    char r[NUMFMT_LEN], l[NUMFMT_LEN], h[NUMFMT_LEN];
-    snprintf(buf, len, "%s (%s" DASH "%s)", numfmt_ratio(r, sizeof(r), rr),
-             numfmt_ratio(l, sizeof(l), lo), numfmt_ratio(h, sizeof(h), hi));
-    return buf;
-}
 
 /* What a ratio and its interval say, in words. */
 static const char *verdict(bool defined, double lo, double hi)
@@ -241,7 +233,7 @@ static void print_device(report_t *rep, size_t d)
         if (cmp != NULL && cmp->suppressed) {
             ratio = "not shown (few cases)";
         } else if (cmp != NULL && cmp->defined) {
-            ratio = ratio_ci(rr, sizeof(rr), cmp->rate_ratio, cmp->ci_low, cmp->ci_high);
+            ratio = numfmt_ratio_ci(rr, sizeof(rr), cmp->rate_ratio, cmp->ci_low, cmp->ci_high);
             word = verdict(true, cmp->ci_low, cmp->ci_high);
         } else {
             ratio = why_no_ratio(home->treatments, home->cases[c], clinic->treatments, clinic->cases[c]);
@@ -401,13 +393,13 @@ static void print_adjusted(report_t *rep)
         if (adj->suppressed)
             adjusted = "not shown (few cases)";
         else if (adj->defined)
-            adjusted = ratio_ci(ar, sizeof(ar), adj->mh_rate_ratio, adj->ci_low, adj->ci_high);
+            adjusted = numfmt_ratio_ci(ar, sizeof(ar), adj->mh_rate_ratio, adj->ci_low, adj->ci_high);
         else
             adjusted = why_no_adjusted(rep->cube, c);
         if (cmp != NULL && cmp->suppressed) {
             crude = "not shown (few cases)";
         } else if (cmp != NULL && cmp->defined) {
-            crude = ratio_ci(cr, sizeof(cr), cmp->rate_ratio, cmp->ci_low, cmp->ci_high);
+            crude = numfmt_ratio_ci(cr, sizeof(cr), cmp->rate_ratio, cmp->ci_low, cmp->ci_high);
         } else {
             const cube_cell_t *h = cube_cell_const(rep->cube, CUBE_DEVICE_ALL, CUBE_SETTING_HOME, CUBE_SKIN_ALL);
             const cube_cell_t *k = cube_cell_const(rep->cube, CUBE_DEVICE_ALL, CUBE_SETTING_CLINIC, CUBE_SKIN_ALL);

@@ -25,12 +25,9 @@ static void heading(FILE *out, const char *title)
 
 static char *ratio_ci(char *buf, size_t len, nw_ratio_t r)
 {
-    char a[NUMFMT_LEN], b[NUMFMT_LEN], c[NUMFMT_LEN];
     if (!r.defined)
         return strcpy(buf, "n/a");
-    snprintf(buf, len, "%s (%s" DASH "%s)", numfmt_ratio(a, sizeof(a), r.est),
-             numfmt_ratio(b, sizeof(b), r.lo), numfmt_ratio(c, sizeof(c), r.hi));
-    return buf;
+    return numfmt_ratio_ci(buf, len, r.est, r.lo, r.hi);
 }
 
 static bool print_signals(FILE *out, const cube_t *cube, const signal_row_t *rows, size_t n,

@@ -106,6 +106,13 @@ static void test_readable(void **state)
     for (size_t i = 0; i < ARRAY_LEN(ratios); i++)
         assert_string_equal(numfmt_ratio(buf, sizeof(buf), ratios[i].ratio), ratios[i].want);
     assert_string_equal(numfmt_ratio(buf, sizeof(buf), NAN), "n/a");
+    {
+        char ci[NUMFMT_CI_LEN];
+        assert_string_equal(numfmt_ratio_ci(ci, sizeof(ci), 2.4913, 2.1702, 2.8549),
+                            "2.49 (2.17\xE2\x80\x93" "2.85)");
+        assert_string_equal(numfmt_ratio_ci(ci, sizeof(ci), 0.0123, 0.004, 0.05),
+                            "0.012 (0.0040\xE2\x80\x93" "0.050)");
+    }
 }
 
 int main(void)
