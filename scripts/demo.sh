@@ -98,10 +98,12 @@ psql -X -P pager=off -c "SELECT topic, partition, kafka_offset, left(error, 90) 
 if [ -x "$BIN/needlewatch-analyze" ]; then
   say "The rate report"
   "$BIN/needlewatch-analyze" --format text
+  "$BIN/needlewatch-analyze" --format html --output "$RUN/report.html"
 fi
 
 say "Done"
 cat <<EOF2
+The same report with charts, one self-contained page: $RUN/report.html
 The data stays in .run/pg. To explore it with psql:
   bash scripts/pg.sh start .run/pg && eval "\$(bash scripts/pg.sh env .run/pg)" && psql
   ... then: bash scripts/pg.sh stop .run/pg
