@@ -12,7 +12,13 @@ per cell of needlewatch.kept_cells,
         infection|scarring|...|other|unknown_type
 
 (fitzpatrick empty when unknown; one column per type below: the treatments
-with a current report of that type), sorted as text, then
+with a current report of that type), sorted as text, then one line per key
+of needlewatch.kept_model_shards (sql/008_kept_models.sql), sorted as text,
+
+    model|treated_on|device_type|manufacturer|model|type|reports
+
+(manufacturer and model empty when the treatment names none; the current
+complication reports of that type whose treatment is current), then
 "total|complication_reports|N" (every current complication report, orphans
 included). The test prints the database's side the same way and compares
 the two texts.
@@ -67,8 +73,20 @@ def main(path, t_topic="treatments", c_topic="complications"):
         for i, name in enumerate(TYPES + ["unknown"]):
             counts[3 + i] += 1 if name in types else 0
 
+    models = {}  # (treated_on, device_type, manufacturer, model, type) -> reports
+    for c in complications.values():
+        t = treatments.get(c["treatment_id"])
+        if t is None:
+            continue
+        device = t["device"]
+        key = (t["treated_on"], device["type"], device.get("manufacturer") or "",
+               device.get("model") or "", c["type"])
+        models[key] = models.get(key, 0) + 1
+
     # Sorted as text, like LC_ALL=C sort sorts the database's lines.
     for line in sorted("|".join(key + tuple(str(x) for x in cells[key])) for key in cells):
+        print(line)
+    for line in sorted("|".join(("model",) + key + (str(n),)) for key, n in models.items()):
         print(line)
     print(f"total|complication_reports|{len(complications)}")
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The kept analysis counts (sql/005_kept_counts.sql) stay exact whatever the
+# The kept analysis counts (sql/005_kept_counts.sql, and the per-model
+# report counts of sql/008_kept_models.sql) stay exact whatever the
 # stream does: duplicates, follow-ups that move a treatment to another cell
 # (some arriving before version 1), withdrawals, complications before their
 # treatment, orphans, workers killed with SIGKILL and PostgreSQL crashing,
@@ -28,6 +29,11 @@ kept_lines() {
                              burn, nerve_damage, fat_loss, granuloma, dryness_peeling, acne_flare,
                              other, unknown_type)
             FROM needlewatch.kept_cells" | LC_ALL=C sort
+    nw_sql "SELECT concat_ws('|', 'model', treated_on, device_type, coalesce(manufacturer, ''),
+                             coalesce(model, ''), type, sum(reports))
+            FROM needlewatch.kept_model_shards
+            GROUP BY treated_on, device_type, manufacturer, model, type
+            HAVING sum(reports) <> 0" | LC_ALL=C sort
     echo "total|complication_reports|$(nw_sql "SELECT complication_reports FROM needlewatch.kept_totals")"
 }
 
@@ -127,9 +133,9 @@ kept_exact "4" dump
 # --- 5. By hand, through the worker: complication follow-ups that change
 # the type, move to another treatment, are withdrawn and restored, arrive
 # before their version 1, and several versions of one report in one batch.
-t() { # ID VERSION SETTING FITZPATRICK [nullified]
-    printf '{"schema_version":1,"report_id":"%s","version":%s,"treated_on":"2024-06-01","setting":"%s","device":{"type":"derma_roller"},"skin":{"fitzpatrick":%s}%s}\n' \
-        "$1" "$2" "$3" "$4" "${5:+,\"nullified\":true}"
+t() { # ID VERSION SETTING FITZPATRICK [nullified]; the model is $T_MODEL (default A)
+    printf '{"schema_version":1,"report_id":"%s","version":%s,"treated_on":"2024-06-01","setting":"%s","device":{"type":"derma_roller","manufacturer":"Maker","model":"%s"},"skin":{"fitzpatrick":%s}%s}\n' \
+        "$1" "$2" "$3" "${T_MODEL:-A}" "$4" "${5:+,\"nullified\":true}"
 }
 c() { # ID VERSION TREATMENT TYPE [nullified]
     printf '{"schema_version":1,"report_id":"%s","version":%s,"treatment_id":"%s","type":"%s"%s}\n' \
@@ -148,10 +154,19 @@ cell() {
               AND fitzpatrick = $4), 'none')"
 }
 hcell() { cell 2024-06-01 derma_roller "$@"; }
+# mcount MODEL -> "type=reports,..." kept for Maker's MODEL on 2024-06-01, or "none".
+mcount() {
+    nw_sql "SELECT coalesce(string_agg(type || '=' || n, ',' ORDER BY type), 'none')
+            FROM (SELECT type, sum(reports) AS n FROM needlewatch.kept_model_shards
+                  WHERE treated_on = '2024-06-01' AND device_type = 'derma_roller'
+                    AND manufacturer = 'Maker' AND model = '$1'
+                  GROUP BY type HAVING sum(reports) <> 0) x"
+}
 { t H1 1 home 2; t H2 1 clinic 3; } | nw_produce treatments
 { c HC1 1 H1 burn; c HC2 1 H1 infection; c HC3 1 H2 infection; } | nw_produce complications
 nw_ingest h1 --config "$WORK/w.properties"
 nw_check "5a: H1 has burn + infection" "1 1 2 burn=1,infection=1" "$(hcell home 2)"
+nw_check "5a: model A has their three reports" "burn=1,infection=2" "$(mcount A)"
 c HC1 2 H1 scarring | nw_produce complications                       # type changes
 c HC2 2 H2 infection | nw_produce complications                      # moves to H2
 nw_ingest h2 --config "$WORK/w.properties"
@@ -159,21 +174,25 @@ nw_check "5b: H1 now scarring only" "1 1 1 scarring=1" "$(hcell home 2)"
 nw_check "5b: H2 has two infection reports, one case" "1 1 2 infection=1" "$(hcell clinic 3)"
 kept_exact "5b"
 { c HC3 3 H1 other; c HC3 2 H2 infection yes; c HC1 4 H2 fat_loss; } | nw_produce complications
-t H1 2 clinic 3 | nw_produce treatments                              # H1 joins H2's cell
+T_MODEL=B t H1 2 clinic 3 | nw_produce treatments                    # H1 joins H2's cell, model B
 nw_ingest h3 --config "$WORK/w.properties"
 nw_check "5c: H1 joined H2's cell with other, H2 has infection and fat_loss" \
     "2 2 3 fat_loss=1,infection=1,other=1" "$(hcell clinic 3)"
 nw_check "5c: H1's old cell is gone" "none" "$(hcell home 2)"
+nw_check "5c: H1's report moved with it to model B" "other=1|fat_loss=1,infection=1" \
+    "$(mcount B)|$(mcount A)"
 kept_exact "5c"
 { c HC4 2 H9 burn; c HC4 1 H1 burn; c HC5 1 H1 burn; c HC5 2 H1 burn yes; c HC5 3 H2 burn; } |
     nw_produce complications                                         # v2 first; three versions at once
-{ t H2 2 clinic 3 yes; t H2 3 home 5; } | nw_produce treatments
+{ t H2 2 clinic 3 yes; t H2 3 home 5; T_MODEL=C t H1 3 clinic 3; } | nw_produce treatments
 nw_ingest h4 --config "$WORK/w.properties"
 nw_check "5d: HC4's version 2 wins: H9 is unknown, an orphan" "HC4" \
     "$(nw_sql "SELECT report_id FROM needlewatch.orphan_complications WHERE treatment_id = 'H9'")"
 nw_check "5d: H2 withdrawn then restored in one batch, in home V" "1 1 3 burn=1,fat_loss=1,infection=1" \
     "$(hcell home 5)"
 nw_check "5d: H1 alone in clinic III" "1 1 1 other=1" "$(hcell clinic 3)"
+nw_check "5d: models: H1 now C (same cell), H2 restored as A with HC5" \
+    "none|other=1|burn=1,fat_loss=1,infection=1" "$(mcount B)|$(mcount C)|$(mcount A)"
 kept_exact "5d"
 
 # --- 6. Two transactions on the same treatment at once, by hand: the second
@@ -229,21 +248,36 @@ rc=0
 nw_check "8: --verify exits 1" 1 "$rc"
 nw_check "8: --verify names the cell, kept and actual" 1 \
     "$(grep -c '^cell [0-9-]* [a-z_]* home [IVunknow]*: kept treatments=[0-9]* any=[0-9]* reports=[0-9]* by type {[-0-9,]*}, actual treatments=[0-9]* ' "$WORK/verify-bad.out" || true)"
+nw_sql "UPDATE needlewatch.kept_model_shards SET reports = reports - 1
+        WHERE ctid = (SELECT ctid FROM needlewatch.kept_model_shards LIMIT 1)" >/dev/null
+nw_sql "UPDATE needlewatch.treatment_state SET model = 'X'
+        WHERE report_id = (SELECT report_id FROM needlewatch.treatment_state
+                           WHERE model IS NOT NULL LIMIT 1)" >/dev/null
+nw_sql "UPDATE needlewatch.kept_model_total_shards SET reports = reports + 2
+        WHERE ctid = (SELECT ctid FROM needlewatch.kept_model_total_shards LIMIT 1)" >/dev/null
+nw_check "8: kept_cells_check() reports the corrupted model counts and treatment model" \
+    "cell,model,model_total,treatment_model" \
+    "$(nw_sql "SELECT string_agg(kind, ',' ORDER BY kind) FROM needlewatch.kept_cells_check()")"
 nw_sql "SELECT needlewatch_kept.rebuild()" >/dev/null
 kept_exact "8: after needlewatch_kept.rebuild()"
 
 # --- 9. The report from the kept counts is the report from a full scan
-# (the analyzer scans when needlewatch.kept_cube() does not exist), with and
-# without a window.
+# (the analyzer scans when needlewatch.kept_cube() and kept_surveillance()
+# do not exist), with and without a window: rates and every surveillance
+# table, signals by model included.
 window=$(nw_sql "SELECT '--from ' || (min(treated_on) + 90) || ' --to ' || (min(treated_on) + 200)
                  FROM needlewatch.treatments WHERE report_id NOT LIKE 'H%' AND report_id NOT LIKE 'R%'")
 for w in "" "$window"; do
     # shellcheck disable=SC2086
     "$AN" --format json $w >"$WORK/kept.json"
-    nw_sql "ALTER FUNCTION needlewatch.kept_cube(date, date) RENAME TO kept_cube_away" >/dev/null
+    nw_sql "ALTER FUNCTION needlewatch.kept_cube(date, date) RENAME TO kept_cube_away;
+            ALTER FUNCTION needlewatch.kept_surveillance(date, date, text[])
+                RENAME TO kept_surveillance_away" >/dev/null
     # shellcheck disable=SC2086
     "$AN" --format json $w >"$WORK/scan.json"
-    nw_sql "ALTER FUNCTION needlewatch.kept_cube_away(date, date) RENAME TO kept_cube" >/dev/null
+    nw_sql "ALTER FUNCTION needlewatch.kept_cube_away(date, date) RENAME TO kept_cube;
+            ALTER FUNCTION needlewatch.kept_surveillance_away(date, date, text[])
+                RENAME TO kept_surveillance" >/dev/null
     nw_check "9: kept and scanned reports are identical (${w:-no window})" "same" \
         "$(python3 -c 'import json, sys
 a, b = (json.load(open(p)) for p in sys.argv[1:])
