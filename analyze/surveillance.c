@@ -2,10 +2,10 @@
  * surveillance.c - weekly and per-model counts for signal detection (see
  * surveillance.h).
  *
- * One statement. Where the schema keeps counts (sql/007_kept_surveillance.sql)
- * it is needlewatch.kept_surveillance(), which reads the kept day-cells and
- * the complications' kept state, so the report does not scan the
- * treatments: "weekt" rows give a week's treatments, "weekc" rows its cases
+ * One statement. Where the schema keeps counts (sql/007_kept_surveillance.sql,
+ * sql/008_kept_models.sql) it is needlewatch.kept_surveillance(), which reads
+ * the kept day-cells and the kept per-model report counts, so the report
+ * does not scan the reports: "weekt" rows give a week's treatments, "weekc" rows its cases
  * of any type (ordinal 0) or of one type. Otherwise (an older schema, or a
  * role without EXECUTE on it) the scan below: complications are folded per
  * treatment into a bit mask of their types, as in query.c; current

@@ -6,10 +6,11 @@
 # Runs `needlewatch-analyze --format json` K times (default 7) against DBNAME
 # (the PG* variables say where; the role must be able to read the views) and
 # prints each wall time and the median, with the kept counts' size. With
-# --scan it then times the full-scan query too (--scan-runs times, default
-# 3): the analyzer falls back to it when needlewatch.kept_cube() does not
-# exist, so the function is renamed for the duration (as the schema owner;
-# put back on exit) - a benchmark database only. Finally
+# --scan it then times the full-scan queries too (--scan-runs times, default
+# 3): the analyzer falls back to them when needlewatch.kept_cube() and
+# needlewatch.kept_surveillance() do not exist, so the functions are renamed
+# for the duration (as the schema owner; put back on exit) - a benchmark
+# database only. Finally
 # `needlewatch-analyze --verify` must exit 0 (also timed).
 set -euo pipefail
 
@@ -49,15 +50,23 @@ time_runs() {
 echo "database $DB: $(sql "SELECT count(*) FROM needlewatch.treatments") current treatments," \
      "$(sql "SELECT count(*) FROM needlewatch.complications") current complications;" \
      "kept: $(sql "SELECT count(*) FROM needlewatch.kept_cells") cells," \
-     "$(sql "SELECT count(*) FROM needlewatch.kept_cell_shards") shard rows"
+     "$(sql "SELECT count(*) FROM needlewatch.kept_cell_shards") shard rows," \
+     "$(sql "SELECT count(*) FROM needlewatch.kept_model_shards") per-model rows by day," \
+     "$(sql "SELECT count(*) FROM needlewatch.kept_model_total_shards") in total"
 "$AN" --pg "dbname=$DB" --format json >/dev/null   # warm the cache
 time_runs kept "$RUNS"
 if [ "$SCAN" = 1 ]; then
-    sql "ALTER FUNCTION needlewatch.kept_cube(date, date) RENAME TO kept_cube_bench_away"
-    trap 'sql "ALTER FUNCTION needlewatch.kept_cube_bench_away(date, date) RENAME TO kept_cube"' EXIT
+    away="ALTER FUNCTION needlewatch.kept_cube(date, date) RENAME TO kept_cube_bench_away;
+          ALTER FUNCTION needlewatch.kept_surveillance(date, date, text[])
+              RENAME TO kept_surveillance_bench_away"
+    back="ALTER FUNCTION needlewatch.kept_cube_bench_away(date, date) RENAME TO kept_cube;
+          ALTER FUNCTION needlewatch.kept_surveillance_bench_away(date, date, text[])
+              RENAME TO kept_surveillance"
+    sql "$away"
+    trap 'sql "$back"' EXIT
     "$AN" --pg "dbname=$DB" --format json >/dev/null
     time_runs scan "$SCAN_RUNS"
-    sql "ALTER FUNCTION needlewatch.kept_cube_bench_away(date, date) RENAME TO kept_cube"
+    sql "$back"
     trap - EXIT
 fi
 t1=$(date +%s%N)

