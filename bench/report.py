@@ -335,7 +335,7 @@ def render(rows, meta, workdir):
     if probe:
         L.append("### Worker RSS against librdkafka's prefetch limit (main topics, one run each)")
         L.append("")
-        L.append("| kafka.queued.max.messages.kbytes | time | reports/s | peak RSS |")
+        L.append("| kafka.queued.min.messages | time | reports/s | peak RSS |")
         L.append("|---:|---:|---:|---:|")
         if ing:
             L.append(f"| the worker's default (the main runs, median) | {fmt_s(ing['secs'])} | "

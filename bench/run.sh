@@ -46,9 +46,10 @@
 #   --breakdown / --no-breakdown   per-statement PostgreSQL time [on]
 #   --profile                with the breakdown run, perf profiles of the
 #                            worker and its PostgreSQL backend (linux-perf) [off]
-#   --rss-probe "K1 K2"      extra 1M-style runs of the main topics with
-#                            kafka.queued.max.messages.kbytes=K, to show what
-#                            the worker's RSS is made of, "" = skip [""]
+#   --rss-probe "M1 M2"      extra 1M-style runs of the main topics with
+#                            kafka.queued.min.messages=M (the prefetch queue's
+#                            length), to show what the worker's RSS is made of
+#                            and what a shorter queue costs, "" = skip [""]
 #   --compare "REV..."       also time, in every run, the worker built from each
 #                            git revision REV (git archive, its own migrations) [off]
 #   -X key=value             extra worker setting for every ingest (repeatable)
@@ -613,7 +614,7 @@ drop_db nwb_ingest
 # ---- what the worker's RSS is made of: librdkafka's prefetch queue -----------------
 for q in $RSS_PROBE; do
     WORKER_X_SAVED=("${WORKER_X[@]}")
-    WORKER_X+=(-X "kafka.queued.max.messages.kbytes=$q")
+    WORKER_X+=(-X "kafka.queued.min.messages=$q")
     run_ingest rssprobe "q$q" 1 "" main 1
     WORKER_X=("${WORKER_X_SAVED[@]}")
 done
