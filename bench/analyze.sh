@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # analyze.sh - times needlewatch-analyze's JSON report on a database (bench/ANALYZE.md).
 #
-#   bash bench/analyze.sh [--runs K] [--scan] [--scan-runs K] [--bin DIR] DBNAME
+#   bash bench/analyze.sh [--runs K] [--scan] [--scan-runs K] [--bin DIR]
+#                         [--from YYYY-MM-DD] [--to YYYY-MM-DD] DBNAME
 #
 # Runs `needlewatch-analyze --format json` K times (default 7) against DBNAME
 # (the PG* variables say where; the role must be able to read the views) and
@@ -10,7 +11,8 @@
 # 3): the analyzer falls back to them when needlewatch.kept_cube() and
 # needlewatch.kept_surveillance() do not exist, so the functions are renamed
 # for the duration (as the schema owner; put back on exit) - a benchmark
-# database only. Finally
+# database only. --from and --to are passed to every report (a window: the
+# per-model counts are then read per day). Finally
 # `needlewatch-analyze --verify` must exit 0 (also timed).
 set -euo pipefail
 
@@ -19,16 +21,18 @@ BIN=$ROOT/build/bin
 RUNS=7
 SCAN=0
 SCAN_RUNS=3
+WINDOW=()
 while [ $# -gt 1 ]; do
     case "$1" in
     --runs) RUNS=$2; shift 2 ;;
     --scan) SCAN=1; shift ;;
     --scan-runs) SCAN_RUNS=$2; shift 2 ;;
     --bin) BIN=$2; shift 2 ;;
+    --from | --to) WINDOW+=("$1" "$2"); shift 2 ;;
     *) echo "analyze.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
-[ $# -eq 1 ] || { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+[ $# -eq 1 ] || { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 DB=$1
 AN=$BIN/needlewatch-analyze
 sql() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" -c "$1"; }
@@ -38,7 +42,7 @@ time_runs() {
     local label=$1 k=$2 i t1 t2 times=()
     for i in $(seq 1 "$k"); do
         t1=$(date +%s%N)
-        "$AN" --pg "dbname=$DB" --format json >"${TMPDIR:-/tmp}/analyze-bench.json"
+        "$AN" --pg "dbname=$DB" --format json "${WINDOW[@]}" >"${TMPDIR:-/tmp}/analyze-bench.json"
         t2=$(date +%s%N)
         times+=("$(((t2 - t1) / 1000000))")
     done
@@ -53,7 +57,8 @@ echo "database $DB: $(sql "SELECT count(*) FROM needlewatch.treatments") current
      "$(sql "SELECT count(*) FROM needlewatch.kept_cell_shards") shard rows," \
      "$(sql "SELECT count(*) FROM needlewatch.kept_model_shards") per-model rows by day," \
      "$(sql "SELECT count(*) FROM needlewatch.kept_model_total_shards") in total"
-"$AN" --pg "dbname=$DB" --format json >/dev/null   # warm the cache
+[ ${#WINDOW[@]} -eq 0 ] || echo "window: ${WINDOW[*]}"
+"$AN" --pg "dbname=$DB" --format json "${WINDOW[@]}" >/dev/null   # warm the cache
 time_runs kept "$RUNS"
 if [ "$SCAN" = 1 ]; then
     away="ALTER FUNCTION needlewatch.kept_cube(date, date) RENAME TO kept_cube_bench_away;
@@ -64,7 +69,7 @@ if [ "$SCAN" = 1 ]; then
               RENAME TO kept_surveillance"
     sql "$away"
     trap 'sql "$back"' EXIT
-    "$AN" --pg "dbname=$DB" --format json >/dev/null
+    "$AN" --pg "dbname=$DB" --format json "${WINDOW[@]}" >/dev/null
     time_runs scan "$SCAN_RUNS"
     sql "$back"
     trap - EXIT

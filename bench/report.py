@@ -17,6 +17,7 @@ background load), and the median of those per-run ratios is quoted, next to
 the medians of the times.
 """
 import collections
+import glob
 import os
 import re
 import statistics
@@ -178,6 +179,29 @@ def worker_cpu(workdir):
     return float(vals.get("User time (seconds)", 0)) + float(vals.get("System time (seconds)", 0)), secs
 
 
+TIME_RE = re.compile(r"time: main thread polling ([0-9.]+) s, decoding ([0-9.]+) s, "
+                     r"waiting for the writer ([0-9.]+) s; writer thread writing ([0-9.]+) s")
+
+
+def worker_times(workdir, prefix):
+    """Medians of the worker's own final time line over runs/PREFIX-N/w1.log:
+    (polling, decoding, waiting, writing) seconds, or None."""
+    runs = []
+    for d in sorted(glob.glob(os.path.join(workdir, "runs", prefix + "-[0-9]*"))):
+        try:
+            with open(os.path.join(d, "w1.log"), encoding="utf-8", errors="replace") as f:
+                m = None
+                for line in f:
+                    m = TIME_RE.search(line) or m
+        except OSError:
+            continue
+        if m:
+            runs.append([float(x) for x in m.groups()])
+    if not runs:
+        return None
+    return [med([r[i] for r in runs]) for i in range(4)]
+
+
 def render(rows, meta, workdir):
     L = []
     ing = summary(rows, ("main", "ingest"))
@@ -246,11 +270,29 @@ def render(rows, meta, workdir):
         r_t, each_t = per_run_ratio(notrig, cpy)
         r_tn, _ = per_run_ratio(notrig, cpy, nojoin=True)
         L.append(f"The worker's migrations put {meta.get('user_triggers')} user trigger(s) on the report tables "
-                 f"(sql/005_kept_counts.sql). With them disabled the worker takes {fmt_s(notrig['secs'])} "
+                 f"(sql/005_kept_counts.sql, sql/008_kept_models.sql). With them disabled the worker takes {fmt_s(notrig['secs'])} "
                  f"({fmt_rate(notrig['rate'])}): ingest without triggers ÷ bare COPY = **{fmt_ratio(r_t)}** "
                  f"({', '.join(f'{x:.2f}' for x in each_t)}), {fmt_ratio(r_tn)} without the group join; "
-                 f"the triggers cost the ingest a factor of {notrig['rate'] / ing['rate']:.2f}"
+                 f"the triggers cost the ingest a factor of {notrig['rate'] / ing['rate']:.2f} in wall time"
                  if ing else "")
+    t_ing = worker_times(workdir, "main-ingest")
+    t_not = worker_times(workdir, "main-ingest-notrig")
+    if t_ing:
+        L.append("")
+        L.append("The worker's own account of its time (its final `stats` line, medians of the main runs): "
+                 "the main thread polls Kafka (the group join included), decodes, and waits for the "
+                 "writer thread, which stores the previous batch in PostgreSQL.")
+        L.append("")
+        L.append("| run | main thread polling | decoding | waiting for the writer | writer thread writing |")
+        L.append("|---|---:|---:|---:|---:|")
+        for name, t in (("needlewatch-ingest", t_ing), ("the same, triggers disabled", t_not)):
+            if t:
+                L.append(f"| {name} | {fmt_s(t[0])} | {fmt_s(t[1])} | {fmt_s(t[2])} | {fmt_s(t[3])} |")
+        if t_not and t_not[3] > 0:
+            L.append("")
+            L.append(f"In PostgreSQL time the triggers cost a factor of {t_ing[3] / t_not[3]:.2f} "
+                     f"({fmt_s(t_ing[3])} against {fmt_s(t_not[3])} of writing).")
+        L.append("")
     if ing and s_rt and s_pl:
         r1 = ing["rate"] / s_rt["rate"]
         r2 = ing["rate"] / s_pl["rate"]
