@@ -17,14 +17,19 @@
 --                       reports of that type whose treatment's current
 --                       version is dated that day, of that device type,
 --                       manufacturer and model. Bounded by days x models x
---                       types, like kept_cell_shards by days x cells;
+--                       types, like kept_cell_shards by days x cells, but
+--                       that bound is large: the table grows with the volume
+--                       until every day of every model has a report of each
+--                       type (at 5M synthesized treatments over 91 models it
+--                       holds about as many rows as there are complication
+--                       reports);
+--   kept_model_month_shards  the same per calendar month (month = its first
+--                       day): a window reads its whole months here and only
+--                       the days of its partial first and last months per
+--                       day;
 --   kept_model_total_shards  the same without treated_on: what a report
 --                       without --from/--to reads, a few thousand rows
---                       however long the history (the per-day table grows
---                       with the volume until every day of every model has
---                       a report of each type: at 5M synthesized treatments
---                       over 91 models it holds about as many rows as there
---                       are complication reports).
+--                       however long the history.
 --
 -- How they are kept. A complication report counts under its treatment's
 -- state (cell, manufacturer, model), and 005's triggers already hold the
@@ -77,6 +82,21 @@ CREATE TABLE IF NOT EXISTS needlewatch.kept_model_shards (
     CONSTRAINT kept_model_shards_key
         UNIQUE NULLS NOT DISTINCT (shard, treated_on, device_type, manufacturer, model, type)
 ) WITH (fillfactor = 50);
+-- A window's partial months are read by day range.
+CREATE INDEX IF NOT EXISTS kept_model_shards_treated_on
+    ON needlewatch.kept_model_shards (treated_on);
+
+CREATE TABLE IF NOT EXISTS needlewatch.kept_model_month_shards (
+    shard         integer NOT NULL,
+    month         date NOT NULL,         -- the first day of the month
+    device_type   text COLLATE "C" NOT NULL,
+    manufacturer  text COLLATE "C",
+    model         text COLLATE "C",
+    type          text COLLATE "C" NOT NULL,
+    reports       integer NOT NULL,
+    CONSTRAINT kept_model_month_shards_key
+        UNIQUE NULLS NOT DISTINCT (shard, month, device_type, manufacturer, model, type)
+) WITH (fillfactor = 50);
 
 CREATE TABLE IF NOT EXISTS needlewatch.kept_model_total_shards (
     shard         integer NOT NULL,
@@ -89,8 +109,8 @@ CREATE TABLE IF NOT EXISTS needlewatch.kept_model_total_shards (
         UNIQUE NULLS NOT DISTINCT (shard, device_type, manufacturer, model, type)
 ) WITH (fillfactor = 50);
 
--- Adds deltas to this session's shard of the per-model counts, per day and
--- in total: each array position is n reports of type d_type under
+-- Adds deltas to this session's shard of the per-model counts, per day, per
+-- month and in total: each array position is n reports of type d_type under
 -- (treated_on, device_type, manufacturer, model). Summed per key, applied in
 -- key order; rows left at 0 are deleted.
 CREATE OR REPLACE FUNCTION needlewatch_kept.add_models(
@@ -100,6 +120,7 @@ RETURNS void LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS 
 DECLARE
     my_shard integer;
     zero tid[];
+    zero_month tid[];
     zero_total tid[];
 BEGIN
     IF d_treated_on IS NULL THEN
@@ -123,6 +144,21 @@ BEGIN
         ON CONFLICT ON CONSTRAINT kept_model_shards_key
         DO UPDATE SET reports = k.reports + EXCLUDED.reports
         RETURNING k.ctid, k.reports = 0 AS empty
+    ), m AS (
+        SELECT date_trunc('month', d.treated_on)::date AS month, d.device_type, d.manufacturer,
+               d.model, d.type, sum(d.n) AS n
+        FROM d
+        GROUP BY 1, 2, 3, 4, 5
+        HAVING sum(d.n) <> 0
+    ), per_month AS (
+        INSERT INTO needlewatch.kept_model_month_shards AS k
+            (shard, month, device_type, manufacturer, model, type, reports)
+        SELECT my_shard, m.month, m.device_type, m.manufacturer, m.model, m.type, m.n
+        FROM m
+        ORDER BY 2, 3, 4, 5, 6
+        ON CONFLICT ON CONSTRAINT kept_model_month_shards_key
+        DO UPDATE SET reports = k.reports + EXCLUDED.reports
+        RETURNING k.ctid, k.reports = 0 AS empty
     ), t AS (
         SELECT d.device_type, d.manufacturer, d.model, d.type, sum(d.n) AS n
         FROM d
@@ -139,10 +175,15 @@ BEGIN
         RETURNING k.ctid, k.reports = 0 AS empty
     )
     SELECT (SELECT array_agg(kept.ctid) FROM kept WHERE kept.empty),
+           (SELECT array_agg(per_month.ctid) FROM per_month WHERE per_month.empty),
            (SELECT array_agg(total.ctid) FROM total WHERE total.empty)
-    INTO zero, zero_total;
+    INTO zero, zero_month, zero_total;
     IF zero IS NOT NULL THEN
         DELETE FROM needlewatch.kept_model_shards k WHERE k.ctid = ANY (zero) AND k.reports = 0;
+    END IF;
+    IF zero_month IS NOT NULL THEN
+        DELETE FROM needlewatch.kept_model_month_shards k
+        WHERE k.ctid = ANY (zero_month) AND k.reports = 0;
     END IF;
     IF zero_total IS NOT NULL THEN
         DELETE FROM needlewatch.kept_model_total_shards k
@@ -536,7 +577,8 @@ END $$;
 CREATE OR REPLACE FUNCTION needlewatch_kept.rebuild_models()
 RETURNS void LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    TRUNCATE needlewatch.kept_model_shards, needlewatch.kept_model_total_shards;
+    TRUNCATE needlewatch.kept_model_shards, needlewatch.kept_model_month_shards,
+             needlewatch.kept_model_total_shards;
     UPDATE needlewatch.treatment_state s
     SET manufacturer = v.manufacturer, model = v.model
     FROM (SELECT DISTINCT ON (report_id) report_id COLLATE "C" AS report_id, nullified,
@@ -552,6 +594,12 @@ BEGIN
     JOIN needlewatch.treatment_state ts
          ON ts.report_id = cs.treatment_id AND ts.treated_on IS NOT NULL
     WHERE cs.type IS NOT NULL
+    GROUP BY 2, 3, 4, 5, 6;
+    INSERT INTO needlewatch.kept_model_month_shards
+        (shard, month, device_type, manufacturer, model, type, reports)
+    SELECT 0, date_trunc('month', treated_on)::date, device_type, manufacturer, model, type,
+           sum(reports)
+    FROM needlewatch.kept_model_shards
     GROUP BY 2, 3, 4, 5, 6;
     INSERT INTO needlewatch.kept_model_total_shards
         (shard, device_type, manufacturer, model, type, reports)
@@ -575,6 +623,7 @@ $$;
 --   kind 'model'            key "treated_on device_type manufacturer model
 --                           type" ("-" for none), values the reports kept
 --                           and recounted
+--   kind 'model_month'      the same per month (key: its first day)
 --   kind 'model_total'      the same without treated_on
 --   kind 'treatment_model'  key report_id, values "manufacturer model" of its
 --                           state and of its current version
@@ -602,6 +651,15 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
         FROM needlewatch.kept_model_shards
         GROUP BY 1, 2, 3, 4, 5
         HAVING sum(reports) <> 0
+    ), am AS (
+        SELECT date_trunc('month', treated_on)::date AS month, device_type, manufacturer, model,
+               type, sum(n) AS n
+        FROM a GROUP BY 1, 2, 3, 4, 5
+    ), km AS (
+        SELECT month, device_type, manufacturer, model, type, sum(reports) AS n
+        FROM needlewatch.kept_model_month_shards
+        GROUP BY 1, 2, 3, 4, 5
+        HAVING sum(reports) <> 0
     ), at AS (
         SELECT device_type, manufacturer, model, type, sum(n) AS n FROM a GROUP BY 1, 2, 3, 4
     ), kt AS (
@@ -621,6 +679,19 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     FROM k
     FULL JOIN a
            ON a.treated_on = k.treated_on AND a.device_type = k.device_type
+          AND a.manufacturer IS NOT DISTINCT FROM k.manufacturer
+          AND a.model IS NOT DISTINCT FROM k.model AND a.type = k.type
+    WHERE k.n IS DISTINCT FROM a.n
+    UNION ALL
+    SELECT 'model_month',
+           format('%s %s %s %s %s', coalesce(k.month, a.month),
+                  coalesce(k.device_type, a.device_type),
+                  coalesce(k.manufacturer, a.manufacturer, '-'),
+                  coalesce(k.model, a.model, '-'), coalesce(k.type, a.type)),
+           coalesce(k.n, 0)::text, coalesce(a.n, 0)::text
+    FROM km k
+    FULL JOIN am a
+           ON a.month = k.month AND a.device_type = k.device_type
           AND a.manufacturer IS NOT DISTINCT FROM k.manufacturer
           AND a.model IS NOT DISTINCT FROM k.model AND a.type = k.type
     WHERE k.n IS DISTINCT FROM a.n
@@ -665,6 +736,21 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET j
         WHERE k.treated_on BETWEEN coalesce(from_date, '-infinity'::date)
                                AND coalesce(to_date, 'infinity'::date)
         GROUP BY 1, 2, 3
+    ), b AS (
+        -- The window [f, t], its first whole month's first day and its last
+        -- whole month's last day (open ends are whole).
+        SELECT x.f, x.t, x.first_month, x.last_month_end,
+               x.first_month <= x.last_month_end AS whole_months
+        FROM (SELECT coalesce(from_date, '-infinity'::date) AS f,
+                     coalesce(to_date, 'infinity'::date) AS t,
+                     CASE WHEN from_date IS NULL THEN '-infinity'::date
+                          WHEN extract(day FROM from_date) = 1 THEN from_date
+                          ELSE (date_trunc('month', from_date) + interval '1 month')::date
+                     END AS first_month,
+                     CASE WHEN to_date IS NULL THEN 'infinity'::date
+                          WHEN extract(day FROM to_date + 1) = 1 THEN to_date
+                          ELSE (date_trunc('month', to_date) - interval '1 day')::date
+                     END AS last_month_end) x
     )
     SELECT 'weekt', w.monday, w.device_type, w.setting, NULL::text, NULL::text, 0,
            w.treatments::bigint
@@ -682,15 +768,29 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET j
     FROM w, unnest(w.cases) WITH ORDINALITY AS c (n, i)
     WHERE c.n <> 0
     UNION ALL
-    -- A window reads the per-day counts; no window, their totals.
-    SELECT 'report', NULL, m.device_type::text, NULL, m.manufacturer::text, m.model::text,
-           coalesce(array_position(types, m.type::text), 0), sum(m.reports)::bigint
-    FROM needlewatch.kept_model_shards m
-    WHERE (from_date IS NOT NULL OR to_date IS NOT NULL)
-      AND m.treated_on BETWEEN coalesce(from_date, '-infinity'::date)
-                           AND coalesce(to_date, 'infinity'::date)
+    -- A window: its whole months from the per-month counts, the days of its
+    -- partial first and last months from the per-day counts (two day
+    -- ranges, or the whole window when it holds no whole month).
+    SELECT 'report', NULL, r.device_type::text, NULL, r.manufacturer::text, r.model::text,
+           coalesce(array_position(types, r.type::text), 0), sum(r.reports)::bigint
+    FROM (
+        SELECT m.device_type, m.manufacturer, m.model, m.type, m.reports
+        FROM b, needlewatch.kept_model_month_shards m
+        WHERE b.whole_months AND m.month BETWEEN b.first_month AND b.last_month_end
+        UNION ALL
+        SELECT m.device_type, m.manufacturer, m.model, m.type, m.reports
+        FROM b, needlewatch.kept_model_shards m
+        WHERE m.treated_on >= b.f AND m.treated_on <= b.t
+          AND m.treated_on < CASE WHEN b.whole_months THEN b.first_month
+                                  ELSE 'infinity'::date END
+        UNION ALL
+        SELECT m.device_type, m.manufacturer, m.model, m.type, m.reports
+        FROM b, needlewatch.kept_model_shards m
+        WHERE b.whole_months AND m.treated_on > b.last_month_end AND m.treated_on <= b.t
+    ) r
+    WHERE from_date IS NOT NULL OR to_date IS NOT NULL
     GROUP BY 3, 5, 6, 7
-    HAVING sum(m.reports) <> 0
+    HAVING sum(r.reports) <> 0
     UNION ALL
     SELECT 'report', NULL, m.device_type::text, NULL, m.manufacturer::text, m.model::text,
            coalesce(array_position(types, m.type::text), 0), sum(m.reports)::bigint
@@ -709,6 +809,7 @@ DECLARE
 BEGIN
     IF owner::text <> quote_ident(current_user) THEN
         EXECUTE format('ALTER TABLE needlewatch.kept_model_shards OWNER TO %s', owner);
+        EXECUTE format('ALTER TABLE needlewatch.kept_model_month_shards OWNER TO %s', owner);
         EXECUTE format('ALTER TABLE needlewatch.kept_model_total_shards OWNER TO %s', owner);
         FOREACH rel IN ARRAY ARRAY['needlewatch_kept.add_models(date[], text[], text[], text[], '
                                    'text[], bigint[])',
@@ -727,8 +828,10 @@ END $$;
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA needlewatch_kept FROM PUBLIC;
 REVOKE ALL ON FUNCTION needlewatch.kept_cells_check() FROM PUBLIC;
 REVOKE ALL ON FUNCTION needlewatch.kept_surveillance(date, date, text[]) FROM PUBLIC;
-REVOKE ALL ON needlewatch.kept_model_shards, needlewatch.kept_model_total_shards FROM PUBLIC;
+REVOKE ALL ON needlewatch.kept_model_shards, needlewatch.kept_model_month_shards,
+              needlewatch.kept_model_total_shards FROM PUBLIC;
 ALTER TABLE needlewatch.kept_model_shards ENABLE ROW LEVEL SECURITY;
+ALTER TABLE needlewatch.kept_model_month_shards ENABLE ROW LEVEL SECURITY;
 ALTER TABLE needlewatch.kept_model_total_shards ENABLE ROW LEVEL SECURITY;
 
 DO $$
@@ -738,6 +841,7 @@ DECLARE
 BEGIN
     IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'needlewatch_authority') THEN
         FOREACH rel IN ARRAY ARRAY['needlewatch.kept_model_shards',
+                                   'needlewatch.kept_model_month_shards',
                                    'needlewatch.kept_model_total_shards']
         LOOP
             EXECUTE format('DROP POLICY IF EXISTS authority_read ON %s', rel);

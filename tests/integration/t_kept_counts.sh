@@ -255,8 +255,10 @@ nw_sql "UPDATE needlewatch.treatment_state SET model = 'X'
                            WHERE model IS NOT NULL LIMIT 1)" >/dev/null
 nw_sql "UPDATE needlewatch.kept_model_total_shards SET reports = reports + 2
         WHERE ctid = (SELECT ctid FROM needlewatch.kept_model_total_shards LIMIT 1)" >/dev/null
+nw_sql "UPDATE needlewatch.kept_model_month_shards SET reports = reports + 3
+        WHERE ctid = (SELECT ctid FROM needlewatch.kept_model_month_shards LIMIT 1)" >/dev/null
 nw_check "8: kept_cells_check() reports the corrupted model counts and treatment model" \
-    "cell,model,model_total,treatment_model" \
+    "cell,model,model_month,model_total,treatment_model" \
     "$(nw_sql "SELECT string_agg(kind, ',' ORDER BY kind) FROM needlewatch.kept_cells_check()")"
 nw_sql "SELECT needlewatch_kept.rebuild()" >/dev/null
 kept_exact "8: after needlewatch_kept.rebuild()"
@@ -264,10 +266,16 @@ kept_exact "8: after needlewatch_kept.rebuild()"
 # --- 9. The report from the kept counts is the report from a full scan
 # (the analyzer scans when needlewatch.kept_cube() and kept_surveillance()
 # do not exist), with and without a window: rates and every surveillance
-# table, signals by model included.
-window=$(nw_sql "SELECT '--from ' || (min(treated_on) + 90) || ' --to ' || (min(treated_on) + 200)
-                 FROM needlewatch.treatments WHERE report_id NOT LIKE 'H%' AND report_id NOT LIKE 'R%'")
-for w in "" "$window"; do
+# table, signals by model included. The windows start and end inside a
+# month, hold whole months or none, or are open at one end (the per-model
+# counts are then read per month and per day).
+first=$(nw_sql "SELECT min(treated_on) FROM needlewatch.treatments
+                WHERE report_id NOT LIKE 'H%' AND report_id NOT LIKE 'R%'")
+wd() { nw_sql "SELECT ('$first'::date + $1)::text"; }
+mstart() { nw_sql "SELECT date_trunc('month', '$first'::date + $1)::date::text"; }
+mend() { nw_sql "SELECT (date_trunc('month', '$first'::date + $1) - interval '1 day')::date::text"; }
+for w in "" "--from $(wd 90) --to $(wd 200)" "--from $(mstart 60) --to $(mend 200)" \
+         "--from $(wd 100) --to $(wd 115)" "--from $(wd 150)" "--to $(wd 120)"; do
     # shellcheck disable=SC2086
     "$AN" --format json $w >"$WORK/kept.json"
     nw_sql "ALTER FUNCTION needlewatch.kept_cube(date, date) RENAME TO kept_cube_away;
