@@ -111,6 +111,12 @@ WHERE k.shard = 0 AND k.treatments >= :shards;
 VACUUM ANALYZE needlewatch.treatment_versions, needlewatch.complication_versions,
     needlewatch.treatment_state, needlewatch.complication_state, needlewatch.kept_cell_shards,
     needlewatch.kept_total_shards, needlewatch.quarantine;
+-- The per-model counts of 008, when the schema has them.
+SELECT to_regclass('needlewatch.kept_model_month_shards') IS NOT NULL AS has_models \gset
+\if :has_models
+VACUUM ANALYZE needlewatch.kept_model_shards, needlewatch.kept_model_month_shards,
+    needlewatch.kept_model_total_shards;
+\endif
 SELECT (SELECT count(*) FROM needlewatch.treatment_versions) AS treatment_versions,
        (SELECT count(*) FROM needlewatch.complication_versions) AS complication_versions,
        (SELECT count(*) FROM needlewatch.kept_cell_shards) AS kept_rows,
