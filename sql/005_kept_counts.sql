@@ -120,6 +120,10 @@
 -- pg_restore --disable-triggers) bypasses them: run
 -- SELECT needlewatch_kept.rebuild() afterwards, as the owner.
 --
+-- sql/008_kept_models.sql replaces the two trigger functions of this file
+-- (the same steps, plus manufacturer, model and per-model report counts)
+-- and wraps its rebuild() and kept_cells_check(); read the bodies there.
+--
 -- Applying this file recounts everything from the report tables (the
 -- backfill at its end), so applying it to a populated database, or again,
 -- leaves exact counts. The recount locks the report tables against writes

@@ -54,8 +54,9 @@
 -- key holds its state's lock and counts the complications committed before
 -- it; whoever changes a complication locks its treatments afterwards, so it
 -- reads the key left by every transaction that could not see its change.
--- needlewatch.kept_cells_check() checks the result (kinds 'model' and
--- 'treatment_model' below); tests/integration/t_kept_counts.sh attacks it.
+-- needlewatch.kept_cells_check() checks the result (kinds 'model',
+-- 'model_month', 'model_total' and 'treatment_model' below);
+-- tests/integration/t_kept_counts.sh attacks it.
 --
 -- 005's rebuild() and kept_cells_check() are kept under other names
 -- (needlewatch_kept.rebuild_cells(), needlewatch_kept.cells_check()) and
