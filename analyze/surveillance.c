@@ -5,8 +5,8 @@
  * One statement. Where the schema keeps counts (sql/007_kept_surveillance.sql,
  * sql/008_kept_models.sql) it is needlewatch.kept_surveillance(), which reads
  * the kept day-cells and the kept per-model report counts, so the report
- * does not scan the reports: "weekt" rows give a week's treatments, "weekc" rows its cases
- * of any type (ordinal 0) or of one type. Otherwise (an older schema, or a
+ * does not scan the reports: "weekt" rows give a week's treatments, "weekc"
+ * rows its cases of any type (ordinal 0) or of one type. Otherwise (an older schema, or a
  * role without EXECUTE on it) the scan below: complications are folded per
  * treatment into a bit mask of their types, as in query.c; current
  * treatments in the window are grouped by (Monday of treated_on,

@@ -12,7 +12,8 @@
 # needlewatch.kept_surveillance() do not exist, so the functions are renamed
 # for the duration (as the schema owner; put back on exit) - a benchmark
 # database only. --from and --to are passed to every report (a window: the
-# per-model counts are then read per day). Finally
+# per-model counts of its whole months are then read per month, those of
+# its partial first and last months per day). Finally
 # `needlewatch-analyze --verify` must exit 0 (also timed).
 set -euo pipefail
 
