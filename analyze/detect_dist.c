@@ -251,7 +251,7 @@ double detect_digamma(double x)
     double r = 0.0;
     if (!(x > 0.0))
         return NAN;
-    while (x < 6.0) {
+    while (x < 10.0) {
         r -= 1.0 / x;
         x += 1.0;
     }
@@ -265,7 +265,7 @@ double detect_trigamma(double x)
     double r = 0.0;
     if (!(x > 0.0))
         return NAN;
-    while (x < 6.0) {
+    while (x < 10.0) {
         r += 1.0 / (x * x);
         x += 1.0;
     }

@@ -23,6 +23,8 @@ typedef struct {
     size_t n, p;
     double *x, *y, *offset, *prior, *mu, *hat, *s;
     double max_response;
+    double phi;              /* max(dispersion, 1), as fitGLM.flexible returns it */
+    double later_dispersion; /* what summary() of R's returned model says */
     int levels[16];          /* factor levels present, ascending */
     int n_levels;
 } design_t;
@@ -87,6 +89,21 @@ static int fit_flexible(design_t *d, const int *rowlevel, const double *wtime, b
         int rc = detect_glm_quasipoisson(&data, fit, d->mu, d->hat);
         if (rc != 0)
             return rc;
+    }
+    d->phi = fmax(fit->dispersion, 1.0);
+    /* R's fitGLM.flexible then overwrites model$weights (the working
+     * weights) with the prior weights omega, so every later summary() of
+     * the model -- the trend's p-value, predict()'s standard error --
+     * estimates the dispersion as sum(omega r^2) / df with r the working
+     * residual (y - mu) / mu. Copied, since the thresholds depend on it. */
+    d->later_dispersion = fit->dispersion;
+    if (pr->reweight) {
+        double s = 0.0;
+        for (size_t i = 0; i < d->n; i++) {
+            double r = (d->y[i] - d->mu[i]) / d->mu[i];
+            s += d->prior[i] * r * r;
+        }
+        d->later_dispersion = s / fit->df_residual;
     }
     return 0;
 }
@@ -195,7 +212,7 @@ detect_farrington_t detect_farrington(const int64_t *cases, const int64_t *treat
         double eta = log(pop_now) * pr.population_offset;
         for (size_t j = 0; j < d.p; j++)
             eta += xnow[j] * fit.coef[j];
-        double se = sqrt(fit.dispersion * fit.cov[1 * d.p + 1]);
+        double se = sqrt(d.later_dispersion * fit.cov[1 * d.p + 1]);
         double tval = fit.coef[1] / se;
         double pval = 2.0 * detect_pt(-fabs(tval), fit.df_residual);
         bool keep = pr.b >= 3 && pval < pr.p_threshold_trend && exp(eta) <= d.max_response;
@@ -209,8 +226,8 @@ detect_farrington_t detect_farrington(const int64_t *cases, const int64_t *treat
     double eta = pr.population_offset ? log(pop_now) : 0.0;
     for (size_t j = 0; j < d.p; j++)
         eta += xnow[j] * fit.coef[j];
-    double se_link = sqrt(fit.dispersion * detect_glm_quad(&fit, d.p, xnow));
-    double phi = fmax(fit.dispersion, 1.0), y = out.observed;
+    double se_link = sqrt(d.later_dispersion * detect_glm_quad(&fit, d.p, xnow));
+    double phi = d.phi, y = out.observed;
     double upper, prob, pred;
     if (pr.threshold == DETECT_THRESHOLD_DELTA) {
         double mu0 = exp(eta), se_fit = se_link * mu0, e = pr.powertrans;
