@@ -47,6 +47,7 @@ for (f in files) {
     todo <- sort(unique(d$series))
     if (nzchar(only)) todo <- intersect(todo, as.integer(strsplit(only, ",")[[1]]))
     for (s in todo) {
+        emit("done", scen, seed, s, -2, NA, NA)   # this series was judged
         x <- d[d$series == s, ]
         y <- x$cases
         n <- x$treatments

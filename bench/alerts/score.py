@@ -170,128 +170,203 @@ def power_rows(obs, label):
     return rows
 
 
+LABELS = {
+    "ears_c2": "EARS C2 on counts (alpha 0.001, >= 3 cases)",
+    "farrington_counts": "farringtonFlexible on counts (Noufaily, alpha 0.001)",
+    "farrington_offset": "farringtonFlexible, treatments as offset (Noufaily, alpha 0.001)",
+    "glrpois_5": "glrpois, treatments as offset (c.ARL 5)",
+}
+
+
+def label(m):
+    src = "R" if not m.startswith("c:") else "C mirror"
+    base = m[2:] if m.startswith("c:") else m
+    return "%s [%s]" % (LABELS.get(base, base), src)
+
+
+def read_peers(paths):
+    """-> alarms {method: {(scen, seed): set}}, stats {method: {key: [(s, w, v)]}},
+    runs {method: set(keys)}, done {key: set(series)} (R only), failed."""
+    alarms, stats, runs, done = {}, {}, {}, {}
+    for p in paths:
+        for r in read_tsv(p):
+            key = (r["scenario"], int(r["seed"]))
+            m, week = r["method"], int(r["week"])
+            if m == "done":
+                done.setdefault(key, set()).add(int(r["series"]))
+                continue
+            runs.setdefault(m, set()).add(key)
+            alarms.setdefault(m, {}).setdefault(key, set())
+            if week < 0:
+                continue
+            if r["alarm"] == "1":
+                alarms[m][key].add((int(r["series"]), week))
+            if r["stat"] not in ("NA", ""):
+                stats.setdefault(m, {}).setdefault(key, []).append(
+                    (int(r["series"]), week, float(r["stat"])))
+    # A method with nothing to say about a population still judged it.
+    c_keys = set().union(*(v for m, v in runs.items() if m.startswith("c:"))) if runs else set()
+    for m in alarms:
+        keys = c_keys if m.startswith("c:") else set(done)
+        runs[m] = set(runs[m]) | keys
+        for k in keys:
+            alarms[m].setdefault(k, set())
+    return alarms, stats, runs, done
+
+
+def agreement(alarms, stats, done):
+    """R against its C mirror on the populations and series R ran: the same
+    alarms, and statistics within 1e-6 (R writes 15 digits). Returns a list
+    of problems."""
+    problems = []
+    for m in [m for m in alarms if not m.startswith("c:")]:
+        c = "c:" + m
+        if c not in alarms:
+            continue
+        for key, series in done.items():
+            ra = {x for x in alarms[m].get(key, set()) if x[0] in series}
+            ca = {x for x in alarms[c].get(key, set()) if x[0] in series}
+            if ra != ca:
+                problems.append("%s %s: alarms differ at %s" % (m, key, sorted(ra ^ ca)[:5]))
+            rs = {(s, w): v for (s, w, v) in stats.get(m, {}).get(key, []) if s in series}
+            cs = {(s, w): v for (s, w, v) in stats.get(c, {}).get(key, []) if s in series}
+            for sw in set(rs) & set(cs):
+                a, b = rs[sw], cs[sw]
+                if math.isfinite(a) and math.isfinite(b) and abs(a - b) > 1e-6 * max(abs(a), 1e-12):
+                    problems.append("%s %s %s: R %.10g, C %.10g" % (m, key, sw, a, b))
+                    break
+    return problems
+
+
+def calibrate(data, runs, outbreaks, small_is_extreme):
+    """The loosest threshold on the statistic with at most BUDGET false
+    alerts per 1,000 on the const null."""
+    const_keys = [k for k in runs if k[0] == "const"]
+    if not const_keys:
+        return None
+    cand = sorted({x[2] for k in const_keys for x in data.get(k, [])},
+                  reverse=not small_is_extreme)
+    best = None
+    lo, hi = 0, len(cand) - 1
+    ok = lambda thr: _rate(thr, data, const_keys, outbreaks, small_is_extreme) <= BUDGET
+    # the false-alert rate is monotone in the threshold: bisection
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        if ok(cand[mid]):
+            best = cand[mid]
+            lo = mid + 1
+        else:
+            hi = mid - 1
+    return best
+
+
+def _apply(thr, data, keys, small_is_extreme):
+    return {k: {(s, w) for (s, w, v) in data.get(k, [])
+                if (v <= thr if small_is_extreme else v >= thr)} for k in keys}
+
+
+def _rate(thr, data, keys, outbreaks, small_is_extreme):
+    ev = evaluate(_apply(thr, data, keys, small_is_extreme), outbreaks)["const"]
+    return 1000 * ev["fa_alerts"] / ev["sw"] if ev["sw"] else float("inf")
+
+
+def pvalue_table(work):
+    import os
+    rows = []
+    for scen in SCENARIOS:
+        p = os.path.join(work, "nw-%s.pvals.tsv" % scen)
+        if not os.path.exists(p):
+            continue
+        for cls in ("cell", "margin"):
+            counts = [(float(r["upper"]), int(r["count"])) for r in read_tsv(p) if r["class"] == cls]
+            total = sum(c for _, c in counts)
+            if not total:
+                continue
+            cum, acc = {}, 0
+            for u, c in counts:
+                acc += c
+                cum[u] = acc / total
+            rows.append((scen, cls, total, cum))
+    return rows
+
+
 def main():
-    work = sys.argv[1]
-    md_out = None
-    if "--markdown" in sys.argv:
-        md_out = sys.argv[sys.argv.index("--markdown") + 1]
     import glob
     import os
-    methods = {}   # name -> alarms dict
-    stats = {}     # name -> {(scen, seed): [(series, week, stat)]}
+    work = sys.argv[1]
+    md_out = sys.argv[sys.argv.index("--markdown") + 1] if "--markdown" in sys.argv else None
     outbreaks = {}
-    # needlewatch
-    nw = {}
-    nw_p = {}
+    methods = {}
+    nw, nw_runs = {}, set()
     for scen in SCENARIOS:
         p = os.path.join(work, "nw-%s.alarms.tsv" % scen)
         if not os.path.exists(p):
             continue
-        for r in read_tsv(os.path.join(work, "nw-%s.outbreaks.tsv" % scen)):
-            pass
-        outbreaks.update(read_outbreaks(read_tsv(os.path.join(work, "nw-%s.outbreaks.tsv" % scen))))
-        seeds = set()
+        obf = os.path.join(work, "nw-%s.outbreaks.tsv" % scen)
+        outbreaks.update(read_outbreaks(read_tsv(obf)))
         for r in read_tsv(p):
             key = (r["scenario"], int(r["seed"]))
-            seeds.add(key)
+            nw_runs.add(key)
+            nw.setdefault(key, set())
             if r["alarm"] == "1":
-                nw.setdefault(key, set()).add((int(r["series"]), int(r["week"])))
-            nw_p.setdefault(key, []).append((int(r["series"]), int(r["week"]), float(r["p"])))
-        # runs with no alarm at all still count: take the seeds from the outbreak file
-        # or from the pvals: nwalerts writes every seed's rows; seeds without any
-        # p <= 0.01 row are impossible in practice, but be safe:
-    nw_runs = set(nw_p) | set(nw)
-    for k in nw_runs:
-        nw.setdefault(k, set())
-    methods["needlewatch (default)"] = nw
-    # R peers
-    peer_runs = set()
-    for p in glob.glob(os.path.join(work, "peers-*.tsv")):
-        for r in read_tsv(p):
-            key = (r["scenario"], int(r["seed"]))
-            peer_runs.add(key)
-            m = r["method"]
-            methods.setdefault(m, {})
-            if int(r["week"]) < 0:
-                continue
-            if r["alarm"] == "1":
-                methods[m].setdefault(key, set()).add((int(r["series"]), int(r["week"])))
-            if r["stat"] not in ("NA", ""):
-                stats.setdefault(m, {}).setdefault(key, []).append(
-                    (int(r["series"]), int(r["week"]), float(r["stat"])))
+                nw[key].add((int(r["series"]), int(r["week"])))
     for p in glob.glob(os.path.join(work, "pop", "*.outbreaks.tsv")):
         outbreaks.update(read_outbreaks(read_tsv(p)))
-    for m in methods:
-        if m != "needlewatch (default)":
-            for k in peer_runs:
-                methods[m].setdefault(k, set())
-    # needlewatch on the peers' seeds only, for the side-by-side table
-    methods["needlewatch (default), R seeds"] = {k: v for k, v in nw.items() if k in peer_runs}
+    alarms, stats, runs, done = read_peers(glob.glob(os.path.join(work, "peers-*.tsv")))
+    # the C mirrors' power populations: the outbreaks are those of nwalerts run
+    problems = agreement(alarms, stats, done)
 
-    # Calibrated variants: thresholds on the statistic (p: small is extreme;
-    # z: large is extreme) chosen on the const null of the same method.
-    def calibrated(name, data, runs, small_is_extreme):
-        const_keys = [k for k in runs if k[0] == "const"]
-        if not const_keys:
-            return None
-        cand = sorted({x[2] for k in const_keys for x in data.get(k, [])},
-                      reverse=not small_is_extreme)
-        best = None
-        for thr in cand:
-            al = {k: {(s, w) for (s, w, v) in data.get(k, [])
-                      if (v <= thr if small_is_extreme else v >= thr)} for k in const_keys}
-            ev = evaluate(al, outbreaks)["const"]
-            if ev["sw"] and 1000 * ev["fa_alerts"] / ev["sw"] <= BUDGET:
-                best = thr
-            else:
-                break
-        if best is None:
-            return None
-        return {k: {(s, w) for (s, w, v) in data.get(k, [])
-                    if (v <= best if small_is_extreme else v >= best)} for k in runs}, best
-
-    cal = {}
-    for m, small in (("farrington_offset", True), ("farrington_counts", True), ("ears_c2", False)):
+    r_keys = set(done)
+    rows = []  # (label, alarms)
+    rows.append(("needlewatch default (rate scan, q <= 0.05) [C]", nw))
+    if r_keys:
+        rows.append(("needlewatch default, on R's populations [C]",
+                     {k: v for k, v in nw.items() if k in r_keys}))
+    for m in ("ears_c2", "farrington_counts", "farrington_offset", "glrpois_5"):
+        for mm in ("c:" + m, m):
+            if mm in alarms:
+                rows.append((label(mm), alarms[mm]))
+    # calibrated to the budget on the const null (C mirrors: many seeds)
+    for m, small in (("c:farrington_offset", True), ("c:farrington_counts", True),
+                     ("c:ears_c2", False)):
         if m in stats:
-            r = calibrated(m, stats[m], peer_runs, small)
-            if r:
-                cal["%s, calibrated (%s %.3g)" % (m, "p <=" if small else "z >=", r[1])] = r[0]
-    # glrpois: the smallest c.ARL of the grid within the budget on const
-    glr = sorted((m for m in methods if m.startswith("glrpois_")), key=lambda m: float(m[8:]))
+            thr = calibrate(stats[m], runs[m], outbreaks, small)
+            if thr is not None:
+                rows.append(("%s, calibrated: %s %.3g" % (label(m), "p <=" if small else "z >=", thr),
+                             _apply(thr, stats[m], runs[m], small)))
+    glr = sorted((m for m in alarms if m.startswith("c:glrpois_")), key=lambda m: float(m[10:]))
     for m in glr:
-        ev = evaluate({k: v for k, v in methods[m].items() if k[0] == "const"}, outbreaks)
+        ev = evaluate({k: v for k, v in alarms[m].items() if k[0] == "const"}, outbreaks)
         if "const" in ev and ev["const"]["sw"] and 1000 * ev["const"]["fa_alerts"] / ev["const"]["sw"] <= BUDGET:
-            cal["glrpois with offset, calibrated (c.ARL %s)" % m[8:]] = methods[m]
+            rows.append(("glrpois, treatments as offset, calibrated: c.ARL %s [C mirror]" % m[10:],
+                         alarms[m]))
             break
-    nominal = {m: v for m, v in methods.items() if not m.startswith("glrpois_") or m == "glrpois_5"}
-    if "glrpois_5" in nominal:
-        nominal["glrpois with offset (c.ARL 5, default)"] = nominal.pop("glrpois_5")
-    allm = dict(nominal)
-    allm.update(cal)
 
     out = []
-    out.append("### False alerts under the null (per 1,000 judged series-weeks; 95% interval)\n")
-    out.append("| method | runs | " + " | ".join("%s: alerts / alarm-weeks" % s for s in NULLS + ["power"]) + " |")
+    out.append("### False alerts with no outbreak (per 1,000 judged series-weeks)\n")
+    out.append("Alerts (consecutive alarming weeks of a series = one) with their exact 95% "
+               "interval, then alarm-weeks; `power` counts the series-weeks outside the planted "
+               "outbreaks of the power scenario.\n")
+    out.append("| method | runs | " + " | ".join(NULLS + ["power"]) + " |")
     out.append("|---|---|" + "---|" * (len(NULLS) + 1))
-    evals = {}
-    for m, al in allm.items():
+    evals = []
+    for name, al in rows:
         ev = evaluate(al, outbreaks)
-        evals[m] = ev
+        evals.append((name, ev))
         cells = []
         for s in NULLS + ["power"]:
             e = ev.get(s)
             if not e or not e["runs"]:
                 cells.append("–")
             else:
-                cells.append("%s / %s" % (fmt_rate(e["fa_alerts"], e["sw"]),
-                                          "%.2f" % (1000 * e["fa_weeks"] / e["sw"])))
-        runs = sum(e["runs"] for e in ev.values())
-        out.append("| %s | %d | %s |" % (m, runs, " | ".join(cells)))
+                cells.append("%s / %.2f" % (fmt_rate(e["fa_alerts"], e["sw"]),
+                                            1000 * e["fa_weeks"] / e["sw"]))
+        out.append("| %s | %d | %s |" % (name, sum(e["runs"] for e in ev.values()), " | ".join(cells)))
     out.append("")
     out.append("### Outbreaks caught (power scenario), by size; median delay in weeks\n")
-    out.append("| method | outbreaks | x1.5 | x2 | x3 | x4 | x2, 2 weeks, >= 10 expected/week: caught within 2 weeks |")
+    out.append("| method | outbreaks | x1.5 | x2 | x3 | x4 | target: x2 for 2 weeks, >= 10 expected a week, caught by onset + 1 |")
     out.append("|---|---|---|---|---|---|---|")
-    for m, ev in evals.items():
+    for name, ev in evals:
         e = ev.get("power")
         if not e or not e["obs"]:
             continue
@@ -304,12 +379,12 @@ def main():
             cells.append("%d/%d (%s)" % (len(caught), len(sel), d[len(d) // 2] if d else "–"))
         tgt = [o for o in obs if o["size"] == 2.0 and o["duration"] == 2 and o["expected"] >= 10]
         tc = [o for o in tgt if o["caught"] and o["delay"] <= 1]
-        out.append("| %s | %d | %s | %d/%d |" % (m, len(obs), " | ".join(cells), len(tc), len(tgt)))
+        out.append("| %s | %d | %s | %d/%d |" % (name, len(obs), " | ".join(cells), len(tc), len(tgt)))
     out.append("")
-    out.append("### Power by expected cases a week in the cell and duration (caught / planted)\n")
-    out.append("| method | " + " | ".join("%s, %dw" % (c, d) for c in ("1-3", "3-10", ">=10") for d in (1, 2, 3, 4)) + " |")
+    out.append("### Outbreaks caught by expected cases a week in the cell x duration\n")
+    out.append("| method | " + " | ".join("%s/wk, %dw" % (c, d) for c in ("1-3", "3-10", ">=10") for d in (1, 2, 3, 4)) + " |")
     out.append("|---|" + "---|" * 12)
-    for m, ev in evals.items():
+    for name, ev in evals:
         e = ev.get("power")
         if not e or not e["obs"]:
             continue
@@ -318,13 +393,33 @@ def main():
             for dur in (1, 2, 3, 4):
                 sel = [o for o in e["obs"] if o["category"] == cat and o["duration"] == dur]
                 cells.append("%d/%d" % (sum(o["caught"] for o in sel), len(sel)))
-        out.append("| %s | %s |" % (m, " | ".join(cells)))
+        out.append("| %s | %s |" % (name, " | ".join(cells)))
+    out.append("")
+    pt = pvalue_table(work)
+    if pt:
+        out.append("### Calibration of needlewatch's p-values (all judged series-weeks)\n")
+        out.append("Fraction of p-values at or below each level (uniform: the level itself; below it: "
+                   "conservative). p is the Bonferroni of the 1- and 2-week windows.\n")
+        levels = [1e-4, 1e-3, 0.01, 0.05, 0.1, 0.5]
+        out.append("| scenario | series | series-weeks | " + " | ".join("p <= %g" % l for l in levels) + " |")
+        out.append("|---|---|---|" + "---|" * len(levels))
+        for scen, cls, total, cum in pt:
+            out.append("| %s | %s | %d | %s |" % (scen, cls, total, " | ".join(
+                "%.2g" % cum.get(l, float("nan")) for l in levels)))
+        out.append("")
+    if r_keys:
+        out.append("R against its C mirrors on %d population(s): %s.\n" % (
+            len(r_keys), "identical alarms and statistics" if not problems else
+            "%d DIFFERENCES" % len(problems)))
     text = "\n".join(out) + "\n"
     print(text)
+    for p in problems[:20]:
+        print("MISMATCH:", p, file=sys.stderr)
     if md_out:
         with open(md_out, "w", encoding="utf-8") as f:
             f.write(text)
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "detect_alerts.h"
+#include "detect_delay.h"
 #include "detect_dist.h"
 #include "detect_farrington.h"
 #include "detect_glr.h"
@@ -345,6 +346,44 @@ static void test_consolidate(void **state)
     assert_false(detect_series_covers(2, detect_series_index(0, 2, 0), detect_series_index(1, 0, 4)));
 }
 
+/* ---- complete and mature weeks ------------------------------------------ */
+
+static void test_judgeable(void **state)
+{
+    (void)state;
+    const int32_t monday = 19422; /* 2023-03-06 */
+    bool j[12];
+    /* The window starts on a Wednesday and ends on the Wednesday of week 9
+     * (the current week); D = 14 days, as of that Wednesday. */
+    detect_judgeable(monday, 12, monday + 2, monday + 7 * 9 + 2, monday + 7 * 9 + 2, 14, j);
+    for (int w = 0; w < 12; w++)
+        assert_int_equal(j[w], w >= 1 && w <= 6);
+    /* A week whose Sunday is exactly D days before as_of is mature. */
+    detect_judgeable(monday, 2, INT32_MIN, INT32_MAX, monday + 6 + 14, 14, j);
+    assert_true(j[0]);
+    assert_false(j[1]);
+    detect_judgeable(monday, 1, INT32_MIN, INT32_MAX, monday + 6 + 13, 14, j);
+    assert_false(j[0]);
+}
+
+static void test_report_days(void **state)
+{
+    (void)state;
+    int64_t h[100] = {0};
+    /* No report: the longest. */
+    assert_int_equal(detect_report_days(h, 100, 0.75, 14, 56), 56);
+    /* Half at 3 days, half at 20: 75% needs 20 days, rounded to 21. */
+    h[3] = 100;
+    h[20] = 100;
+    assert_int_equal(detect_report_days(h, 100, 0.75, 14, 56), 21);
+    /* Fast reports: the floor. */
+    h[20] = 0;
+    assert_int_equal(detect_report_days(h, 100, 0.75, 14, 56), 14);
+    /* Slow ones (the last bin holds the longer delays): the ceiling. */
+    h[99] = 1000;
+    assert_int_equal(detect_report_days(h, 100, 0.75, 14, 56), 56);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -357,6 +396,8 @@ int main(void)
         cmocka_unit_test(test_rate_scan_outbreak),
         cmocka_unit_test(test_rate_scan_models),
         cmocka_unit_test(test_consolidate),
+        cmocka_unit_test(test_judgeable),
+        cmocka_unit_test(test_report_days),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
