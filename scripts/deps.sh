@@ -15,6 +15,7 @@ PACKAGES=(
   clang libclang-rt-14-dev                  # libFuzzer and LeakSanitizer runtimes
   procps psmisc util-linux                  # ps, kill, runuser in scripts
   time                                      # /usr/bin/time -v: peak RSS in bench/run.sh
+  r-base-core r-cran-surveillance           # R's reference methods: alert tests and benchmark
 )
 
 missing=()

@@ -19,8 +19,10 @@
 set -euo pipefail
 
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
-SEEDS=100
-POWER_SEEDS=200
+SEEDS=60
+POWER_SEEDS=150
+PEER_SEEDS=20
+PEER_POWER_SEEDS=40
 R_SEEDS=1
 R_POWER_SEEDS=2
 WORK=""
@@ -33,8 +35,10 @@ usage() {
     sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
     cat <<'EOF'
 Options:
-  --seeds N          needlewatch and the C mirrors: seeds per null scenario (100)
-  --power-seeds N    ... and of the power scenario (200; 6 outbreaks each)
+  --seeds N          needlewatch: seeds per null scenario (60)
+  --power-seeds N    ... and of the power scenario (150; 6 outbreaks each)
+  --peer-seeds N     the C mirrors of the R peers: seeds per null scenario (20)
+  --peer-power-seeds N  ... and of the power scenario (40)
   --r-seeds N        R's peers: seeds per null scenario (1)
   --r-power-seeds N  R's peers: seeds of the power scenario (2)
   --workdir DIR      where the files go (build-bench-alerts/work)
@@ -49,6 +53,8 @@ while [ $# -gt 0 ]; do
     case "$1" in
     --seeds) SEEDS=$2; shift 2 ;;
     --power-seeds) POWER_SEEDS=$2; shift 2 ;;
+    --peer-seeds) PEER_SEEDS=$2; shift 2 ;;
+    --peer-power-seeds) PEER_POWER_SEEDS=$2; shift 2 ;;
     --r-seeds) R_SEEDS=$2; shift 2 ;;
     --r-power-seeds) R_POWER_SEEDS=$2; shift 2 ;;
     --workdir) WORK=$2; shift 2 ;;
@@ -61,7 +67,8 @@ while [ $# -gt 0 ]; do
     esac
 done
 if [ "$QUICK" = 1 ]; then
-    SEEDS=2; POWER_SEEDS=2; R_SEEDS=1; R_POWER_SEEDS=0; RESULTS=0
+    SEEDS=2; POWER_SEEDS=2; PEER_SEEDS=1; PEER_POWER_SEEDS=1; R_SEEDS=1; R_POWER_SEEDS=0
+    RESULTS=0
     export NW_PEERS_SERIES=0,1,197
 fi
 
@@ -96,14 +103,12 @@ log "R peers started on ${#files[@]} populations (${JOBS} processes)"
 
 for s in const seasonal drift mixed; do
     "$NW" run "$s" 1 "$SEEDS" "$WORK/nw-$s"
-    "$NW" peers "$s" 1 "$SEEDS" "$WORK/peers-c-$s.tsv"
-    log "$s: needlewatch and the C mirrors on $SEEDS seeds"
+    "$NW" peers "$s" 1 "$PEER_SEEDS" "$WORK/peers-c-$s.tsv"
+    log "$s: needlewatch on $SEEDS seeds, the C mirrors on $PEER_SEEDS"
 done
-if [ "$POWER_SEEDS" -gt 0 ]; then
-    "$NW" run power 1 "$POWER_SEEDS" "$WORK/nw-power"
-    "$NW" peers power 1 "$POWER_SEEDS" "$WORK/peers-c-power.tsv"
-    log "power: needlewatch and the C mirrors on $POWER_SEEDS seeds"
-fi
+"$NW" run power 1 "$POWER_SEEDS" "$WORK/nw-power"
+"$NW" peers power 1 "$PEER_POWER_SEEDS" "$WORK/peers-c-power.tsv"
+log "power: needlewatch on $POWER_SEEDS seeds, the C mirrors on $PEER_POWER_SEEDS"
 for p in "${pids[@]}"; do
     wait "$p" || { echo "run.sh: an R peers process failed (see $WORK/peers-r-*.log)" >&2; exit 1; }
 done
@@ -113,17 +118,18 @@ args=("$WORK" --markdown "$WORK/tables.md")
 python3 "$SRC/bench/alerts/score.py" "${args[@]}"
 log "scored"
 if [ "$RESULTS" = 1 ]; then
-    python3 - "$SRC/bench/ALERTS.md" "$WORK/tables.md" "$SEEDS" "$POWER_SEEDS" "$R_SEEDS" \
+    python3 - "$SRC/bench/ALERTS.md" "$WORK/tables.md" "$SEEDS" "$POWER_SEEDS" "$PEER_SEEDS" \
+        "$PEER_POWER_SEEDS" "$R_SEEDS" \
         "$R_POWER_SEEDS" "$(($(date +%s) - start))" "$(git -C "$SRC" rev-parse --short HEAD)" <<'PY'
 import sys
-md, tables, seeds, pseeds, rseeds, rpseeds, secs, commit = sys.argv[1:]
+md, tables, seeds, pseeds, pseeds2, ppseeds2, rseeds, rpseeds, secs, commit = sys.argv[1:]
 text = open(md, encoding="utf-8").read()
 a, b = "<!-- GENERATED BEGIN -->", "<!-- GENERATED END -->"
 head, rest = text.split(a, 1)
 _, tail = rest.split(b, 1)
-gen = ("Run of commit %s: `bash bench/alerts/run.sh` (needlewatch and the C mirrors: %s seeds per "
-       "null scenario, %s power seeds; R: %s seed(s) per null scenario, %s power seed(s)); %s s.\n\n"
-       % (commit, seeds, pseeds, rseeds, rpseeds, secs)) + open(tables, encoding="utf-8").read()
+gen = ("Run of commit %s: `bash bench/alerts/run.sh` (needlewatch: %s seeds per null scenario, "
+       "%s power seeds; C mirrors: %s and %s; R: %s seed(s) per null scenario, %s power seed(s)); "
+       "%s s.\n\n" % (commit, seeds, pseeds, pseeds2, ppseeds2, rseeds, rpseeds, secs)) + open(tables, encoding="utf-8").read()
 open(md, "w", encoding="utf-8").write(head + a + "\n" + gen + b + tail)
 PY
     log "bench/ALERTS.md updated"
