@@ -5,6 +5,7 @@
 #include "detect_alerts.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -279,4 +280,24 @@ out:
     detect_alerts_free(alerts, na);
     free(runs);
     return rc;
+}
+
+int detect_explain(char *buf, size_t len, const detect_explain_t *e)
+{
+    char who[160];
+    const char *setting = strcmp(e->setting, "home") == 0     ? "at home"
+                          : strcmp(e->setting, "clinic") == 0 ? "in clinics"
+                                                              : "at home and in clinics";
+    double t = e->treatments > 0 ? (double)e->treatments : NAN;
+    snprintf(who, sizeof(who), "%s %s, %s",
+             strcmp(e->device, "all") == 0 ? "all device types" : e->device, setting,
+             strcmp(e->complication, "any") == 0 ? "any complication" : e->complication);
+    return snprintf(buf, len,
+                    "%s: %lld cases in %lld treatments in the %d week%s to %s (%.3g per 100), "
+                    "where the rate of %s to %s predicts %.3g (%.3g per 100); p = %.2g, "
+                    "q = %.2g (an alert needs q <= %g).",
+                    who, (long long)e->observed, (long long)e->treatments, e->window,
+                    e->window == 1 ? "" : "s", e->window_last, 100.0 * (double)e->observed / t,
+                    e->base_first, e->base_last, e->expected, 100.0 * e->expected / t, e->p_value,
+                    e->q_value, e->q_level);
 }

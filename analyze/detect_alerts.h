@@ -88,6 +88,27 @@ int detect_consolidate(const detect_panel_t *panel, const bool *alarm, const boo
 
 void detect_alerts_free(detect_alert_t *alerts, size_t n);
 
+/* What an alert's sentence says. Names as the report spells them; the
+ * dates "YYYY-MM-DD". */
+typedef struct {
+    const char *device;       /* "all" for every device type */
+    const char *setting;      /* "home", "clinic" or "all" */
+    const char *complication; /* "any" for any complication */
+    int64_t observed, treatments;
+    double expected;          /* cases the baseline rate predicts for those treatments */
+    int window;               /* weeks */
+    const char *window_last;  /* the last day (Sunday) of the window */
+    const char *base_first, *base_last; /* the baseline's first Monday and last Sunday */
+    double p_value, q_value, q_level;
+} detect_explain_t;
+
+/* One plain-words sentence into buf (always terminated), e.g.
+ * "derma_roller at home, infection: 24 cases in 812 treatments in the 2
+ * weeks to 2024-04-21 (2.96 per 100), where the rate of 2023-04-17 to
+ * 2024-03-31 predicts 11.2 (1.38 per 100); p = 2.1e-06, q = 0.00041
+ * (an alert needs q <= 0.05)." Returns the length it needed (snprintf's). */
+int detect_explain(char *buf, size_t len, const detect_explain_t *e);
+
 /* Is series a a margin of (or equal to) series b: every dimension of a is
  * b's or "all"/"any"? */
 bool detect_series_covers(size_t n_devices, size_t a, size_t b);

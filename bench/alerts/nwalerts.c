@@ -202,7 +202,7 @@ out:
 }
 
 /* peers.R's methods, with the analyzer's C mirrors. */
-static const double glr_grid[] = {4, 5, 6, 7, 8, 9, 10, 12, 14};
+static const double glr_grid[] = {4, 5, 6, 7, 8, 10, 12, 15, 20, 25, 30};
 #define NGLR (sizeof(glr_grid) / sizeof(glr_grid[0]))
 
 static void emit(FILE *fp, const char *method, int scenario, unsigned long long seed,
@@ -255,7 +255,7 @@ static int cmd_peers(int scenario, unsigned long long first, unsigned long long 
                         double z = e.sigma > 0.0 ? e.statistic
                                                  : (e.observed > e.mean ? INFINITY : -INFINITY);
                         bool al = e.alarm && y[t] >= 3;
-                        if (al || z > 2.0)
+                        if (al || (z > 2.0 && y[t] >= 3))
                             emit(fo, "ears_c2", scenario, seed, si, (long)t, al, z);
                     }
                     for (int f = 0; f < 2; f++) {

@@ -20,7 +20,7 @@ args <- commandArgs(trailingOnly = TRUE)
 out <- args[1]
 files <- args[-1]
 judged <- 61:104                       # 1-based: weeks 60..103
-glr_grid <- c(4, 5, 6, 7, 8, 9, 10, 12, 14)
+glr_grid <- c(4, 5, 6, 7, 8, 10, 12, 15, 20, 25, 30)
 alpha <- 0.001
 
 # b = 1 (two years of data, the judged weeks need one year back): R keeps a
@@ -60,7 +60,7 @@ for (f in files) {
             ref <- y[(t - 9):(t - 3)]
             if (sd(ref) > 0) (y[t] - mean(ref)) / sd(ref) else if (y[t] > mean(ref)) Inf else -Inf
         })
-        keep <- al | z > 2
+        keep <- al | (z > 2 & y[judged] >= 3)
         if (any(keep)) emit("ears_c2", scen, seed, s, wk[keep], al[keep], z[keep])
         # farringtonFlexible, counts and offset.
         for (off in c(FALSE, TRUE)) {

@@ -346,6 +346,24 @@ static void test_consolidate(void **state)
     assert_false(detect_series_covers(2, detect_series_index(0, 2, 0), detect_series_index(1, 0, 4)));
 }
 
+static void test_explain(void **state)
+{
+    (void)state;
+    char buf[512];
+    detect_explain_t e = {"derma_roller", "home", "infection", 24, 812, 11.2, 2, "2024-04-21",
+                          "2023-04-17", "2024-03-31", 2.1e-6, 0.00041, 0.05};
+    assert_true(detect_explain(buf, sizeof(buf), &e) > 0);
+    assert_string_equal(buf, "derma_roller at home, infection: 24 cases in 812 treatments in the "
+                             "2 weeks to 2024-04-21 (2.96 per 100), where the rate of 2023-04-17 "
+                             "to 2024-03-31 predicts 11.2 (1.38 per 100); p = 2.1e-06, "
+                             "q = 0.00041 (an alert needs q <= 0.05).");
+    e = (detect_explain_t){"all", "all", "any", 5, 100, 1.5, 1, "2024-04-21", "2023-04-17",
+                           "2024-03-31", 0.001, 0.04, 0.05};
+    assert_true(detect_explain(buf, sizeof(buf), &e) > 0);
+    assert_non_null(strstr(buf, "all device types at home and in clinics, any complication: 5 "
+                                "cases in 100 treatments in the 1 week to"));
+}
+
 /* ---- complete and mature weeks ------------------------------------------ */
 
 static void test_judgeable(void **state)
@@ -396,6 +414,7 @@ int main(void)
         cmocka_unit_test(test_rate_scan_outbreak),
         cmocka_unit_test(test_rate_scan_models),
         cmocka_unit_test(test_consolidate),
+        cmocka_unit_test(test_explain),
         cmocka_unit_test(test_judgeable),
         cmocka_unit_test(test_report_days),
     };
