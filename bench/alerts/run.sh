@@ -3,7 +3,7 @@
 # under the null and power on planted outbreaks, needlewatch's default
 # detection beside R's surveillance package on the same series.
 #
-#   bash bench/alerts/run.sh            # the recorded run (~20 min on 2 cores)
+#   bash bench/alerts/run.sh            # the recorded run (see bench/ALERTS.md for its time)
 #   bash bench/alerts/run.sh --quick    # a smoke run: the pipeline, no numbers
 #
 # Steps: build nwalerts (bench/alerts/nwalerts.c, linking the analyzer's
@@ -24,7 +24,8 @@ POWER_SEEDS=150
 PEER_SEEDS=20
 PEER_POWER_SEEDS=40
 R_SEEDS=1
-R_POWER_SEEDS=2
+R_POWER_SEEDS=1
+R_SCENARIOS="mixed"
 WORK=""
 BIN=""
 RESULTS=1
@@ -39,8 +40,10 @@ Options:
   --power-seeds N    ... and of the power scenario (150; 6 outbreaks each)
   --peer-seeds N     the C mirrors of the R peers: seeds per null scenario (20)
   --peer-power-seeds N  ... and of the power scenario (40)
-  --r-seeds N        R's peers: seeds per null scenario (1)
-  --r-power-seeds N  R's peers: seeds of the power scenario (2)
+  --r-seeds N        R's peers: seeds per null scenario in --r-scenarios (1)
+  --r-scenarios "S.."  the null scenarios R runs ("mixed"; R's glm needs ~5 CPU-minutes
+                     a population, so R checks the C mirrors and the mirrors give the numbers)
+  --r-power-seeds N  R's peers: seeds of the power scenario (1)
   --workdir DIR      where the files go (build-bench-alerts/work)
   --bin DIR          use this nwalerts folder instead of building
   --jobs N           R processes in parallel (2)
@@ -57,6 +60,7 @@ while [ $# -gt 0 ]; do
     --peer-power-seeds) PEER_POWER_SEEDS=$2; shift 2 ;;
     --r-seeds) R_SEEDS=$2; shift 2 ;;
     --r-power-seeds) R_POWER_SEEDS=$2; shift 2 ;;
+    --r-scenarios) R_SCENARIOS=$2; shift 2 ;;
     --workdir) WORK=$2; shift 2 ;;
     --bin) BIN=$2; shift 2 ;;
     --jobs) JOBS=$2; shift 2 ;;
@@ -68,7 +72,7 @@ while [ $# -gt 0 ]; do
 done
 if [ "$QUICK" = 1 ]; then
     SEEDS=2; POWER_SEEDS=2; PEER_SEEDS=1; PEER_POWER_SEEDS=1; R_SEEDS=1; R_POWER_SEEDS=0
-    RESULTS=0
+    R_SCENARIOS="const mixed"; RESULTS=0
     export NW_PEERS_SERIES=0,1,197
 fi
 
@@ -85,7 +89,7 @@ start=$(date +%s)
 log() { echo "[alerts $(($(date +%s) - start))s] $*" >&2; }
 
 # R's peers first, in the background: they take the longest.
-for s in const seasonal drift mixed; do
+for s in $R_SCENARIOS; do
     for ((i = 1; i <= R_SEEDS; i++)); do "$NW" gen "$s" "$i" "$WORK/pop"; done
 done
 for ((i = 1; i <= R_POWER_SEEDS; i++)); do "$NW" gen power "$i" "$WORK/pop"; done
@@ -119,17 +123,18 @@ python3 "$SRC/bench/alerts/score.py" "${args[@]}"
 log "scored"
 if [ "$RESULTS" = 1 ]; then
     python3 - "$SRC/bench/ALERTS.md" "$WORK/tables.md" "$SEEDS" "$POWER_SEEDS" "$PEER_SEEDS" \
-        "$PEER_POWER_SEEDS" "$R_SEEDS" \
+        "$PEER_POWER_SEEDS" "$R_SCENARIOS" "$R_SEEDS" \
         "$R_POWER_SEEDS" "$(($(date +%s) - start))" "$(git -C "$SRC" rev-parse --short HEAD)" <<'PY'
 import sys
-md, tables, seeds, pseeds, pseeds2, ppseeds2, rseeds, rpseeds, secs, commit = sys.argv[1:]
+md, tables, seeds, pseeds, pseeds2, ppseeds2, rscen, rseeds, rpseeds, secs, commit = sys.argv[1:]
 text = open(md, encoding="utf-8").read()
 a, b = "<!-- GENERATED BEGIN -->", "<!-- GENERATED END -->"
 head, rest = text.split(a, 1)
 _, tail = rest.split(b, 1)
-gen = ("Run of commit %s: `bash bench/alerts/run.sh` (needlewatch: %s seeds per null scenario, "
-       "%s power seeds; C mirrors: %s and %s; R: %s seed(s) per null scenario, %s power seed(s)); "
-       "%s s.\n\n" % (commit, seeds, pseeds, pseeds2, ppseeds2, rseeds, rpseeds, secs)) + open(tables, encoding="utf-8").read()
+gen = ("Run of commit %s: `bash bench/alerts/run.sh --seeds %s --power-seeds %s --peer-seeds %s "
+       "--peer-power-seeds %s --r-scenarios \"%s\" --r-seeds %s --r-power-seeds %s`, %s s on 2 "
+       "cores shared with other work.\n\n" % (commit, seeds, pseeds, pseeds2, ppseeds2, rscen,
+                                               rseeds, rpseeds, secs)) + open(tables, encoding="utf-8").read()
 open(md, "w", encoding="utf-8").write(head + a + "\n" + gen + b + tail)
 PY
     log "bench/ALERTS.md updated"
