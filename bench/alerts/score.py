@@ -11,9 +11,10 @@ Definitions (the same for every method):
                   (device in {D, all}, setting in {S, all}, complication in
                   {C, any}) and whose week is in onset .. onset+duration-1+2
                   (two weeks of tail: a window statistic still sees it);
-  alarm-week      a judged series-week where the method alarms (for every
-                  method: and at least 3 cases in that week's window, which
-                  the methods enforce themselves: min_cases, limit54);
+  alarm-week      a judged series-week where the method alarms (each with
+                  its own small-count rule: needlewatch 3 cases in the
+                  window, EARS C2 3 in the week, Farrington limit54 (5 in 4
+                  weeks), glrpois none);
   false alarm     an alarm-week not in an outbreak; rates are per 1,000
                   judged series-weeks not in an outbreak;
   alert           consecutive alarm-weeks of one series (one event); a
@@ -338,8 +339,8 @@ def main():
 
     out = []
     out.append("### False alerts with no outbreak (per 1,000 judged series-weeks)\n")
-    out.append("Alerts (consecutive alarming weeks of a series = one) with their exact 95% "
-               "interval, then alarm-weeks; `power` counts the series-weeks outside the planted "
+    out.append("Alerts (consecutive alarming weeks of a series = one) with their 95% "
+               "interval (Byar), then alarm-weeks; `power` counts the series-weeks outside the planted "
                "outbreaks of the power scenario.\n")
     out.append("| method | runs | " + " | ".join(NULLS + ["power"]) + " |")
     out.append("|---|---|" + "---|" * (len(NULLS) + 1))
