@@ -17,6 +17,9 @@
  */
 #include "report.h"
 
+#include "catalogue.h"
+#include "civil.h"
+
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdarg.h>
@@ -24,32 +27,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---- Enumerations ------------------------------------------------------ */
-
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
-const char *const report_settings[] = {"home", "clinic"};
-const size_t report_settings_count = COUNT(report_settings);
-
-const char *const report_device_types[] = {
-    "derma_roller", "derma_stamp", "microneedling_pen", "rf_microneedling", "other"};
-const size_t report_device_types_count = COUNT(report_device_types);
-
-const char *const report_operator_roles[] = {
-    "self", "physician", "nurse", "aesthetician", "other"};
-const size_t report_operator_roles_count = COUNT(report_operator_roles);
-
-const char *const report_complication_types[] = {
-    "infection", "scarring",  "hyperpigmentation", "burn",       "nerve_damage",
-    "fat_loss",  "granuloma", "dryness_peeling",   "acne_flare", "other"};
-const size_t report_complication_types_count = COUNT(report_complication_types);
-
-const char *const report_severities[] = {"mild", "moderate", "severe"};
-const size_t report_severities_count = COUNT(report_severities);
-
-const char *const report_outcomes[] = {"resolved", "ongoing", "permanent", "unknown"};
-const size_t report_outcomes_count = COUNT(report_outcomes);
 
 /* Longest rendering of a value taken from a message, in output characters
  * (quotes and the trailing "..." excluded). Keeps errors to one short line. */
@@ -233,7 +210,7 @@ static bool fail_got(ctx_t *c, const char *name, const char *rule, const cJSON *
 }
 
 /* "name: must be one of a, b, c, got X". */
-static bool fail_enum(ctx_t *c, const char *name, const char *const *list, size_t count,
+static bool fail_enum(ctx_t *c, const char *name, const catalogue_list_t *list,
                       const cJSON *item)
 {
     char rule[256];
@@ -241,10 +218,11 @@ static bool fail_enum(ctx_t *c, const char *name, const char *const *list, size_
 
     rule[0] = '\0';
     append(rule, sizeof rule, &pos, "must be one of ", 15);
-    for (size_t i = 0; i < count; i++) {
+    for (size_t i = 0; i < list->count; i++) {
+        const char *value = list->entries[i].name;
         if (i > 0)
             append(rule, sizeof rule, &pos, ", ", 2);
-        append(rule, sizeof rule, &pos, list[i], strlen(list[i]));
+        append(rule, sizeof rule, &pos, value, strlen(value));
     }
     return fail_got(c, name, rule, item);
 }
@@ -584,16 +562,6 @@ static size_t utf8_chars(const char *s)
     return n;
 }
 
-static bool days_ok(int y, int m, int d)
-{
-    static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-
-    if (m < 1 || m > 12 || d < 1)
-        return false;
-    return d <= mdays[m - 1] + (m == 2 && leap);
-}
-
 /* Reads n digits at s into *v; false unless all n are digits. */
 static bool digits(const char *s, int n, int *v)
 {
@@ -616,7 +584,7 @@ static bool parse_date(const char *s, int *year)
         !digits(s + 8, 2, &d))
         return false;
     *year = y;
-    return days_ok(y, m, d);
+    return civil_valid(y, m, d);
 }
 
 /* RFC 3339 date-time, as restricted in report.h. Sets *year. The two limits
@@ -654,7 +622,7 @@ static bool parse_timestamp(const char *s, int *year)
 
 /* An enumerated string field; *out points into list, or NULL when absent. */
 static bool get_enum(ctx_t *c, const cJSON *obj, const char *key, const char *name, bool required,
-                     const char *const *list, size_t count, const char **out)
+                     const catalogue_list_t *list, const char **out)
 {
     const cJSON *item = member(obj, key);
 
@@ -662,14 +630,13 @@ static bool get_enum(ctx_t *c, const cJSON *obj, const char *key, const char *na
     if (item == NULL)
         return required ? fail(c, "%s: required", name) : true;
     if (cJSON_IsString(item)) {
-        for (size_t i = 0; i < count; i++) {
-            if (strcmp(item->valuestring, list[i]) == 0) {
-                *out = list[i];
-                return true;
-            }
+        int i = catalogue_find(list, item->valuestring);
+        if (i >= 0) {
+            *out = list->entries[i].name;
+            return true;
         }
     }
-    return fail_enum(c, name, list, count, item);
+    return fail_enum(c, name, list, item);
 }
 
 /* An optional integer in lo..hi; *present tells whether it was there. */
@@ -811,8 +778,7 @@ static bool decode_treatment(ctx_t *c, const cJSON *root, report_t *out)
     }
     memcpy(out->treated_on, item->valuestring, 11);
 
-    if (!get_enum(c, root, "setting", "setting", true, report_settings, report_settings_count,
-                  &out->setting))
+    if (!get_enum(c, root, "setting", "setting", true, &catalogue_settings, &out->setting))
         return false;
 
     device = member(root, "device");
@@ -820,8 +786,8 @@ static bool decode_treatment(ctx_t *c, const cJSON *root, report_t *out)
         return fail(c, "device: required");
     if (!cJSON_IsObject(device))
         return fail_got(c, "device", "must be an object", device);
-    if (!get_enum(c, device, "type", "device.type", true, report_device_types,
-                  report_device_types_count, &out->device_type) ||
+    if (!get_enum(c, device, "type", "device.type", true, &catalogue_device_types,
+                  &out->device_type) ||
         !get_text(c, device, "manufacturer", "device.manufacturer", REPORT_DEVICE_TEXT_MAX,
                   &out->manufacturer) ||
         !get_text(c, device, "model", "device.model", REPORT_DEVICE_TEXT_MAX, &out->model))
@@ -835,8 +801,8 @@ static bool decode_treatment(ctx_t *c, const cJSON *root, report_t *out)
         out->needle_depth_mm = item->valuedouble;
     }
 
-    if (!get_enum(c, root, "operator", "operator", false, report_operator_roles,
-                  report_operator_roles_count, &out->operator_role))
+    if (!get_enum(c, root, "operator", "operator", false, &catalogue_operator_roles,
+                  &out->operator_role))
         return false;
 
     skin = member(root, "skin");
@@ -860,14 +826,14 @@ static bool decode_complication(ctx_t *c, const cJSON *root, report_t *out)
     bool present;
 
     if (!get_id(c, root, "treatment_id", out->treatment_id) ||
-        !get_enum(c, root, "type", "type", true, report_complication_types,
-                  report_complication_types_count, &out->type) ||
-        !get_enum(c, root, "severity", "severity", false, report_severities,
-                  report_severities_count, &out->severity) ||
+        !get_enum(c, root, "type", "type", true, &catalogue_complication_types,
+                  &out->type) ||
+        !get_enum(c, root, "severity", "severity", false, &catalogue_severities,
+                  &out->severity) ||
         !get_int(c, root, "onset_days", "onset_days", 0, 365, &present, &v))
         return false;
     out->onset_days = present ? (int)v : -1;
-    return get_enum(c, root, "outcome", "outcome", false, report_outcomes, report_outcomes_count,
+    return get_enum(c, root, "outcome", "outcome", false, &catalogue_outcomes,
                     &out->outcome) &&
            get_bool(c, root, "medical_attention", "medical_attention", &out->medical_attention);
 }
