@@ -1,12 +1,13 @@
 /*
- * config.c - the ingest worker's configuration table and its sources
- * (see config.h).
+ * config.c - the configuration table of needlewatch's programs and its
+ * sources (see config.h).
  */
 #include "config.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -16,48 +17,66 @@
 
 #include "props.h"
 
-typedef enum { OPT_STR, OPT_INT, OPT_LOGLEVEL } opt_type_t;
+typedef enum { OPT_STR, OPT_INT, OPT_DOUBLE, OPT_LOGLEVEL } opt_type_t;
 
 typedef struct opt {
     const char *name;
+    unsigned programs; /* config_program_t bits: who reads it */
     opt_type_t type;
     size_t offset;
     const char *def;
-    long min, max;
+    double min, max;   /* OPT_INT, OPT_DOUBLE: the allowed range */
+    bool open;         /* OPT_DOUBLE: min and max themselves excluded */
     bool secret;
     const char *help;
 } opt_t;
 
 #define OFF(field) offsetof(nw_config_t, field)
+#define BOTH (CONFIG_INGEST | CONFIG_ANALYZE)
+#define INGEST CONFIG_INGEST
+#define ANALYZE CONFIG_ANALYZE
 
 static const opt_t opts[] = {
-    {"pg.conninfo", OPT_STR, OFF(pg_conninfo), "", 0, 0, true,
+    {"pg.conninfo", BOTH, OPT_STR, OFF(pg_conninfo), "", 0, 0, false, true,
      "libpq conninfo string or URI; empty = PG* environment variables and .pgpass"},
-    {"topic.treatments", OPT_STR, OFF(topic_treatments), "treatments", 0, 0, false,
-     "topic of treatment reports"},
-    {"topic.complications", OPT_STR, OFF(topic_complications), "complications", 0, 0, false,
-     "topic of complication reports"},
-    {"ingest.batch.max_messages", OPT_INT, OFF(batch_max_messages), "5000", 1, 1000000, false,
-     "a batch is written when it holds this many messages..."},
-    {"ingest.batch.max_ms", OPT_INT, OFF(batch_max_ms), "500", 1, 600000, false,
+    {"topic.treatments", INGEST, OPT_STR, OFF(topic_treatments), "treatments", 0, 0, false,
+     false, "topic of treatment reports"},
+    {"topic.complications", INGEST, OPT_STR, OFF(topic_complications), "complications", 0, 0,
+     false, false, "topic of complication reports"},
+    {"ingest.batch.max_messages", INGEST, OPT_INT, OFF(batch_max_messages), "5000", 1, 1000000,
+     false, false, "a batch is written when it holds this many messages..."},
+    {"ingest.batch.max_ms", INGEST, OPT_INT, OFF(batch_max_ms), "500", 1, 600000, false, false,
      "...or when its first message is this old (milliseconds)"},
-    {"ingest.max_message_bytes", OPT_INT, OFF(max_message_bytes), "1048576", 16, 64 << 20,
-     false, "larger messages are quarantined unread"},
-    {"ingest.max_depth", OPT_INT, OFF(max_depth), "16", 2, 1000, false,
+    {"ingest.max_message_bytes", INGEST, OPT_INT, OFF(max_message_bytes), "1048576", 16,
+     64 << 20, false, false, "larger messages are quarantined unread"},
+    {"ingest.max_depth", INGEST, OPT_INT, OFF(max_depth), "16", 2, 1000, false, false,
      "deeper JSON nesting is quarantined before parsing"},
-    {"stats.interval_ms", OPT_INT, OFF(stats_interval_ms), "10000", 0, 86400000, false,
-     "period of the stats log line (0 = off)"},
-    {"pg.retry.max_ms", OPT_INT, OFF(pg_retry_max_ms), "5000", 10, 600000, false,
+    {"stats.interval_ms", INGEST, OPT_INT, OFF(stats_interval_ms), "10000", 0, 86400000, false,
+     false, "period of the stats log line (0 = off)"},
+    {"pg.retry.max_ms", INGEST, OPT_INT, OFF(pg_retry_max_ms), "5000", 10, 600000, false, false,
      "longest wait between PostgreSQL reconnect attempts"},
-    {"log.level", OPT_LOGLEVEL, OFF(log_level), "info", 0, 0, false,
+    {"log.level", BOTH, OPT_LOGLEVEL, OFF(log_level), "info", 0, 0, false, false,
      "error, warn, info or debug"},
-    {"metrics.listen", OPT_STR, OFF(metrics_listen), "", 0, 0, false,
+    {"metrics.listen", INGEST, OPT_STR, OFF(metrics_listen), "", 0, 0, false, false,
      "HOST:PORT for /metrics, /healthz, /readyz (e.g. 127.0.0.1:9187; empty = off)"},
+    {"topic.signals", ANALYZE, OPT_STR, OFF(topic_signals), "signals", 0, 0, false, false,
+     "topic of --publish-signals"},
+    {"analyze.suppress_below", ANALYZE, OPT_INT, OFF(suppress_below), "0", 0, 1000000, false,
+     false, "default of --suppress-below (0 = off)"},
+    {"analyze.ears.baseline", ANALYZE, OPT_INT, OFF(ears_baseline), "7", 3, 520, false, false,
+     "default of --ears-baseline"},
+    {"analyze.ears.alpha", ANALYZE, OPT_DOUBLE, OFF(ears_alpha), "0.001", 0, 1, true, false,
+     "default of --ears-alpha"},
+    {"analyze.ears.min_sigma", ANALYZE, OPT_DOUBLE, OFF(ears_min_sigma), "0", 0, 1e308, false,
+     false, "default of --ears-min-sigma"},
+    {"analyze.alert.min_cases", ANALYZE, OPT_INT, OFF(alert_min_cases), "3", 1, 1000000, false,
+     false, "default of --alert-min-cases"},
 };
 #define OPT_COUNT (sizeof(opts) / sizeof(opts[0]))
 
 /* Defaults the worker needs from librdkafka, applied before any kafka.* key
- * so a user may still override them. Offsets live in PostgreSQL, so Kafka's
+ * so a user may still override them (the analyzer's producer sets its own,
+ * in analyze/export/publish.c). Offsets live in PostgreSQL, so Kafka's
  * auto-commit and auto offset store are off. */
 static const char *const kafka_defaults[][2] = {
     {"bootstrap.servers", "localhost:9092"},
@@ -127,12 +146,26 @@ static bool set_opt(nw_config_t *cfg, const opt_t *opt, const char *value, char 
         long v;
         errno = 0;
         v = strtol(value, &end, 10);
-        if (errno || end == value || *end != '\0' || v < opt->min || v > opt->max) {
+        if (errno || end == value || *end != '\0' || v < (long)opt->min || v > (long)opt->max) {
             snprintf(errbuf, errsize, "%s: must be an integer %ld..%ld, got \"%.40s\"",
-                     opt->name, opt->min, opt->max, value);
+                     opt->name, (long)opt->min, (long)opt->max, value);
             return false;
         }
         *(int *)field = (int)v;
+        return true;
+    }
+    case OPT_DOUBLE: {
+        char *end;
+        double v;
+        errno = 0;
+        v = strtod(value, &end);
+        if (errno || end == value || *end != '\0' || !isfinite(v) ||
+            (opt->open ? !(v > opt->min && v < opt->max) : !(v >= opt->min && v <= opt->max))) {
+            snprintf(errbuf, errsize, "%s: must be a number %s %g and %g, got \"%.40s\"",
+                     opt->name, opt->open ? "between" : "from", opt->min, opt->max, value);
+            return false;
+        }
+        *(double *)field = v;
         return true;
     }
     case OPT_LOGLEVEL:
@@ -204,18 +237,19 @@ bool config_set(nw_config_t *cfg, const char *key, const char *value, char *errb
     return set_opt(cfg, opt, value, errbuf, errsize);
 }
 
-bool config_init(nw_config_t *cfg)
+bool config_init(nw_config_t *cfg, config_program_t program)
 {
     char errbuf[256];
 
     memset(cfg, 0, sizeof(*cfg));
+    cfg->program = program;
     cfg->kconf = rd_kafka_conf_new();
     if (!cfg->kconf)
         return false;
     for (size_t i = 0; i < OPT_COUNT; i++)
         if (!set_opt(cfg, &opts[i], opts[i].def, errbuf, sizeof(errbuf)))
             return false;
-    for (size_t i = 0; i < sizeof(kafka_defaults) / sizeof(kafka_defaults[0]); i++) {
+    for (size_t i = 0; program == CONFIG_INGEST && i < sizeof(kafka_defaults) / sizeof(kafka_defaults[0]); i++) {
         char key[128];
         snprintf(key, sizeof(key), "kafka.%s", kafka_defaults[i][0]);
         if (!set_kafka(cfg, key, kafka_defaults[i][1], errbuf, sizeof(errbuf)))
@@ -344,6 +378,25 @@ static bool looks_like_conninfo(const char *value)
            strchr(value, '=') != NULL;
 }
 
+bool config_load_arg(nw_config_t *cfg, const char *arg, char *errbuf, size_t errsize)
+{
+    char *copy = strdup(arg), *key, *value;
+    char detail[900];
+    bool ok;
+
+    if (copy == NULL) {
+        snprintf(errbuf, errsize, "-X: out of memory");
+        return false;
+    }
+    ok = props_split_arg(copy, &key, &value);
+    if (!ok)
+        snprintf(errbuf, errsize, "-X %s: expected key=value", arg);
+    else if (!(ok = config_set(cfg, key, value, detail, sizeof(detail))))
+        snprintf(errbuf, errsize, "-X %s", detail);
+    free(copy);
+    return ok;
+}
+
 bool config_validate(const nw_config_t *cfg, char *errbuf, size_t errsize)
 {
     if (looks_like_conninfo(cfg->pg_conninfo)) {
@@ -359,6 +412,13 @@ bool config_validate(const nw_config_t *cfg, char *errbuf, size_t errsize)
             return false;
         }
         PQconninfoFree(options);
+    }
+    if (cfg->program == CONFIG_ANALYZE) {
+        if (!*cfg->topic_signals) {
+            snprintf(errbuf, errsize, "topic.signals must not be empty");
+            return false;
+        }
+        return true;
     }
     if (!*cfg->topic_treatments || !*cfg->topic_complications) {
         snprintf(errbuf, errsize, "topic.treatments and topic.complications must not be empty");
@@ -428,16 +488,23 @@ void config_dump(const nw_config_t *cfg, FILE *out)
 {
     static const char *const level_names[] = {"error", "warn", "info", "debug"};
 
-    fprintf(out, "# effective needlewatch-ingest configuration (secrets masked)\n");
+    fprintf(out, "# effective %s configuration (secrets masked)\n",
+            cfg->program == CONFIG_ANALYZE ? "needlewatch-analyze" : "needlewatch-ingest");
     for (size_t i = 0; i < OPT_COUNT; i++) {
         const void *field = (const char *)cfg + opts[i].offset;
         char num[32];
+        if (!(opts[i].programs & cfg->program))
+            continue;
         switch (opts[i].type) {
         case OPT_STR:
             dump_value(out, opts[i].name, *(char *const *)field);
             break;
         case OPT_INT:
             snprintf(num, sizeof(num), "%d", *(const int *)field);
+            dump_value(out, opts[i].name, num);
+            break;
+        case OPT_DOUBLE:
+            snprintf(num, sizeof(num), "%g", *(const double *)field);
             dump_value(out, opts[i].name, num);
             break;
         case OPT_LOGLEVEL:
@@ -452,10 +519,12 @@ void config_dump(const nw_config_t *cfg, FILE *out)
     }
 }
 
-void config_print_keys(FILE *out)
+void config_print_keys(FILE *out, config_program_t program)
 {
     for (size_t i = 0; i < OPT_COUNT; i++)
-        fprintf(out, "  %-28s %s (default \"%s\")\n", opts[i].name, opts[i].help, opts[i].def);
+        if (opts[i].programs & program)
+            fprintf(out, "  %-28s %s (default \"%s\")\n", opts[i].name, opts[i].help,
+                    opts[i].def);
     fprintf(out, "  %-28s %s\n", "kafka.<property>",
             "any librdkafka property, passed as is (e.g. kafka.bootstrap.servers)");
 }
