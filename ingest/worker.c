@@ -805,8 +805,13 @@ static rd_kafka_t *make_consumer(worker_t *w)
     if (w->metrics) {
         size = sizeof(value);
         if (rd_kafka_conf_get(conf, "statistics.interval.ms", value, &size) == RD_KAFKA_CONF_OK &&
-            strcmp(value, "0") == 0)
-            rd_kafka_conf_set(conf, "statistics.interval.ms", "5000", errbuf, sizeof(errbuf));
+            strcmp(value, "0") == 0 &&
+            rd_kafka_conf_set(conf, "statistics.interval.ms", "5000", errbuf, sizeof(errbuf)) !=
+                RD_KAFKA_CONF_OK) {
+            log_error("kafka", "statistics.interval.ms: %s", errbuf);
+            rd_kafka_conf_destroy(conf);
+            return NULL;
+        }
         rd_kafka_conf_set_stats_cb(conf, stats_cb);
     }
 
