@@ -8,9 +8,9 @@
  * measures against the truth.
  *
  * The shape of the model follows the domain notes (shared/domain): home use
- * is riskier, above all for infection and scarring; non-sterile tips drive
- * infection; deeper needles drive scarring; post-inflammatory
- * hyperpigmentation rises with the Fitzpatrick type; radiofrequency devices
+ * is riskier, above all for infections and scars; non-sterile tips drive
+ * infections; deeper needles drive scars; post-inflammatory pigment
+ * changes rise with the Fitzpatrick type; radiofrequency devices
  * add burns, nerve damage and fat loss; some serums cause granulomas;
  * rolling over active acne spreads it. The numbers are invented but keep the
  * any-complication rate near 3 % in clinics and near 8 % at home.
@@ -106,8 +106,8 @@ static const double mult_depth[LG_NDEPTH][LG_NCOMP] = {
     {1.40, 3.5, 1.3, 1.7, 2.5, 2.2, 1.6, 1.0, 1.0, 1.0}, /* 2.0 */
     {1.60, 5.0, 1.5, 2.2, 3.5, 3.0, 2.0, 1.0, 1.0, 1.0}, /* 2.5 */
 };
-/* Fitzpatrick I..VI: only hyperpigmentation depends on it. */
-static const double mult_fitz_hyperpigmentation[LG_NFITZ] = {0.4, 0.6, 1.0, 1.8, 2.8, 3.8};
+/* Fitzpatrick I..VI: only the pigment changes (type LG_PIGMENT) depend on it. */
+static const double mult_fitz_pigment[LG_NFITZ] = {0.4, 0.6, 1.0, 1.8, 2.8, 3.8};
 static const double mult_serum[LG_NSERUM][LG_NCOMP] = {
     {1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0},  /* none */
     {1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.5, 0.8, 1.0, 1.0},  /* hyaluronic_acid */
@@ -241,8 +241,8 @@ static void probs_for(int setting, int device, int depth, int fitz, int serum,
     for (int c = 0; c < LG_NCOMP; c++) {
         double v = base_p[c] * mult_setting[setting][c] * mult_device[device][c] *
                    mult_depth[depth][c] * mult_serum[serum][c];
-        if (c == 2)
-            v *= mult_fitz_hyperpigmentation[fitz - 1];
+        if (c == LG_PIGMENT)
+            v *= mult_fitz_pigment[fitz - 1];
         if (!sterile)
             v *= mult_nonsterile[c];
         if (acne)
@@ -400,6 +400,7 @@ static cJSON *parameters_object(void)
     static const char *const depth_names[LG_NDEPTH] = {"0.25", "0.5", "1.0", "1.5", "2.0", "2.5"};
     static const char *const fitz_names[LG_NFITZ] = {"I", "II", "III", "IV", "V", "VI"};
     static const char *const maker_ix[LG_NMAKER] = {"0", "1", "2"};
+    char fitz_key[64];
     cJSON *par = cJSON_CreateObject();
     cJSON *dist = cJSON_CreateObject();
     cJSON *mult = cJSON_CreateObject();
@@ -443,8 +444,9 @@ static cJSON *parameters_object(void)
     cJSON_AddItemToObject(mult, "setting", list_comp_table(&catalogue_settings, mult_setting));
     cJSON_AddItemToObject(mult, "device_type", list_comp_table(&catalogue_device_types, mult_device));
     cJSON_AddItemToObject(mult, "needle_depth_mm", comp_table(depth_names, LG_NDEPTH, mult_depth));
-    cJSON_AddItemToObject(mult, "fitzpatrick (hyperpigmentation only)",
-                          table_object(fitz_names, LG_NFITZ, mult_fitz_hyperpigmentation));
+    snprintf(fitz_key, sizeof(fitz_key), "fitzpatrick (%s only)",
+             catalogue_name(&catalogue_complication_types, LG_PIGMENT));
+    cJSON_AddItemToObject(mult, fitz_key, table_object(fitz_names, LG_NFITZ, mult_fitz_pigment));
     cJSON_AddItemToObject(mult, "serum", comp_table(lg_serum_names, LG_NSERUM, mult_serum));
     cJSON_AddItemToObject(mult, "sterile_tip=false",
                           list_object(&catalogue_complication_types, mult_nonsterile));

@@ -30,7 +30,8 @@
 #define LG_P_CAP 0.5
 
 enum { LG_HOME = 0, LG_CLINIC = 1 };
-enum { LG_RF_MICRONEEDLING = 3 };
+enum { LG_RF_MICRONEEDLING = 3 }; /* index in catalogue_device_types */
+enum { LG_PIGMENT = 2 };          /* index in catalogue_complication_types */
 
 extern const double lg_depth_mm[LG_NDEPTH];
 extern const char *const lg_serum_names[LG_NSERUM];
