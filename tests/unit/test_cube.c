@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "cube.h"
+#include "model/cube.h"
 
 #define ARRAY_LEN(x) (sizeof(x) / sizeof((x)[0]))
 

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "numfmt.h"
+#include "render/numfmt.h"
 
 #define ARRAY_LEN(x) (sizeof(x) / sizeof((x)[0]))
 

@@ -22,7 +22,7 @@
 
 #include <cmocka.h>
 
-#include "stats.h"
+#include "model/stats.h"
 
 #define RTOL 1e-9
 #define ARRAY_LEN(x) (sizeof(x) / sizeof((x)[0]))

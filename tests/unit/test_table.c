@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "table.h"
+#include "render/table.h"
 
 static char *render(const table_t *table, const char *indent)
 {
