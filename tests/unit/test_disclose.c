@@ -42,6 +42,7 @@ static const struct {
     {1, CUBE_SETTING_HOME, 1, 90, 20, 15},
     {1, CUBE_SETTING_CLINIC, 2, 80, 9, 6},
     {2, CUBE_SETTING_CLINIC, 3, 4, 0, 0},    /* 4 treatments, no case */
+    {4, CUBE_SETTING_HOME, 4, 60, 3, 3},     /* 3 reports of type 1, none other */
 };
 
 static int setup(void **state)
@@ -70,7 +71,7 @@ static int setup(void **state)
             return -1;
     }
     cube_fill_margins(f->cube);
-    f->cube->totals.treatments = 647;
+    f->cube->totals.treatments = 707;
     tally_sort(&f->tally);
     *state = f;
     return 0;
@@ -214,14 +215,28 @@ static void test_marks(void **state)
     assert_true(rates_find(&rates, 0, CUBE_SETTING_HOME, 2, CUBE_ANY)->suppressed);
     /* ...and every adjusted ratio, which reads every stratum. */
     assert_true(rates.adjusted[CUBE_ANY].suppressed);
-    /* A signal row shows a, and b, c, d: none of them may be small. */
+    /* A signal row shows a, and b, c, d: it is marked when its report
+     * count or a margin it adds up to is hidden, or one of them is small. */
     for (size_t i = 0; i < signals.n_devices; i++) {
         const signal_row_t *r = &signals.devices[i];
-        if (!r->suppressed) {
-            assert_false(disclose_small(&f->d, r->table.a) || disclose_small(&f->d, r->table.b) ||
-                         disclose_small(&f->d, r->table.c) || disclose_small(&f->d, r->table.d));
-            assert_false(disclose_report(&f->d, r->device, r->complication));
-        }
+        int c = r->complication;
+        bool want = disclose_report(&f->d, r->device, c) ||
+                    disclose_report(&f->d, r->device, CUBE_ANY) ||
+                    disclose_report(&f->d, CUBE_DEVICE_ALL, c) ||
+                    disclose_report(&f->d, CUBE_DEVICE_ALL, CUBE_ANY) ||
+                    disclose_small(&f->d, r->table.a) || disclose_small(&f->d, r->table.b) ||
+                    disclose_small(&f->d, r->table.c) || disclose_small(&f->d, r->table.d);
+        assert_int_equal(r->suppressed, want);
+    }
+    /* The other device's 3 reports of type 1 are hidden, and so is a
+     * partner of theirs in the column of type 1, which shows no small
+     * count itself. */
+    assert_true(disclose_report(&f->d, 4, 1));
+    {
+        bool partner = false;
+        for (size_t dev = 0; dev < 2; dev++)
+            partner |= disclose_report(&f->d, dev, 1) && !disclose_small(&f->d, f->tally.devices[dev][1]);
+        assert_true(partner);
     }
     /* An alert is hidden when its week or a reference week is. */
     for (size_t i = 0; i < 2; i++) {
