@@ -28,7 +28,6 @@ nw_check "analyzer: counts the worker's treatments" "$EXP_treatments" \
     "$(an_py "$WORK/a.json" 'd["totals"]["treatments"]')"
 nw_check "analyzer: analyze.* keys are its defaults" "3 5" \
     "$(an_py "$WORK/a.json" '"%d %d" % (d["suppression"]["suppress_below"], d["alert_method"]["baseline"])')"
-nw_check "analyzer: no warning about the worker's keys" 0 "$(grep -c -e WARN -e CONFWARN "$WORK/stderr" || true)"
 
 # Sources in order: file < environment < -X < options.
 NEEDLEWATCH_ANALYZE_EARS_BASELINE=6 an_run "$WORK/b.json" --config "$WORK/w.properties" \
@@ -75,6 +74,8 @@ nw_check "dump: the worker's keys, not the analyzer's" "1 0" \
 # --publish-signals from the file's kafka.bootstrap.servers and topic.signals.
 nw_check "publish: exit 0" 0 \
     "$(an_run "$WORK/p.json" --config "$WORK/w.properties" --ears-baseline 3 --ears-alpha 0.2 --alert-min-cases 1 --publish-signals)"
+nw_check "publish: no warning about the worker's consumer keys" 0 \
+    "$(grep -c -e WARN -e CONFWARN "$WORK/stderr" || true)"
 expected=$(an_py "$WORK/p.json" 'sum(1 for r in d["signals"] + d["signals_by_model"] if r["signal"] and not r["suppressed"]) + len(d["alerts"])')
 timeout 60 kcat -b "$BOOT" -C -t sig -o beginning -e -q -f '%k\n' >"$WORK/sig.txt" 2>>"$WORK/kcat.log" || true
 nw_check "publish: every message on the file's topic" "$expected" "$(wc -l <"$WORK/sig.txt")"
