@@ -358,9 +358,17 @@ int main(int argc, char **argv)
         log_error("analyze", "%s", errbuf);
         goto out;
     }
-    findings = (findings_t){cli.from,      cli.to,         time(NULL),   NEEDLEWATCH_VERSION,
-                            run.cube,      &run.rates,     &run.weekly,  &run.signals,
-                            &run.alerts,   &run.trends,    &run.disclosure};
+    findings = (findings_t){.from = cli.from,
+                            .to = cli.to,
+                            .generated_at = time(NULL),
+                            .version = NEEDLEWATCH_VERSION,
+                            .cube = run.cube,
+                            .rates = &run.rates,
+                            .weekly = &run.weekly,
+                            .signals = &run.signals,
+                            .alerts = &run.alerts,
+                            .trends = &run.trends,
+                            .disclosure = &run.disclosure};
 
     /* Render. */
     if ((cli.output ? render_to_file(cli.output, render, &findings, errbuf, sizeof(errbuf))

@@ -56,11 +56,11 @@ typedef struct {
      * or a complication; read through disclose_cell(). */
     bool cube[CUBE_MAX_DEVICES + 1][CUBE_SETTINGS][CUBE_SKINS][1 + CUBE_COMPLICATIONS];
     size_t n_weeks;
-    bool *weeks;                /* owned: laid out as weekly_at() says */
+    bool *weeks;                /* owned: laid out as weekly_at() says; disclose_week() */
     /* Report counts per device slot and type ([slot][CUBE_ANY] = all types). */
     bool reports[CUBE_MAX_DEVICES + 1][CUBE_COMPLICATIONS];
     size_t n_models;
-    bool *models;               /* owned: [model * CUBE_COMPLICATIONS + type] */
+    bool *models;               /* owned: n_models x types; read through disclose_model() */
 } disclosure_t;
 
 /* Decides what K = below hides (0: nothing) for the counts of cube, weekly

@@ -133,6 +133,12 @@ static size_t report_at(size_t row, int type)
     return row * NC + (size_t)type;
 }
 
+/* Where a model pair's count of a type sits in disclosure_t.models. */
+static size_t model_at(size_t model, int type)
+{
+    return model * NC + (size_t)type;
+}
+
 /* Hides every signal row that would publish a hidden margin; returns
  * whether it hid anything. */
 static bool couple_margins(const report_shape_t *shape, const work_t *w)
@@ -484,7 +490,7 @@ static int report_models(const tally_t *tally, disclosure_t *d, work_t *w, bool 
         return -1;
     for (size_t m = 0; m < nm; m++) {
         for (int c = 0; c < NC; c++)
-            d->models[m * NC + (size_t)c] = w->hidden[report_at(m + 2, c)];
+            d->models[model_at(m, c)] = w->hidden[report_at(m + 2, c)];
     }
     return 0;
 }
@@ -559,5 +565,5 @@ bool disclose_report(const disclosure_t *d, size_t slot, int type)
 
 bool disclose_model(const disclosure_t *d, size_t model, int type)
 {
-    return d->below > 0 && d->models != NULL && d->models[model * NC + (size_t)type];
+    return d->below > 0 && d->models != NULL && d->models[model_at(model, type)];
 }
