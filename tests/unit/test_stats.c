@@ -1,5 +1,5 @@
 /*
- * test_stats.c - table-driven tests of analyze/stats.c.
+ * test_stats.c - table-driven tests of analyze/model/stats.c.
  *
  * Every expected value names its source beside it: a published table, or an
  * independent computation whose exact command is quoted. The independent

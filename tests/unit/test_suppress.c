@@ -1,5 +1,5 @@
 /*
- * test_suppress.c - analyze/suppress.c: primary suppression, complementary
+ * test_suppress.c - analyze/disclose/suppress.c: primary suppression, complementary
  * suppression on a 2x2 table with margins (the classic case where hiding
  * one small cell forces three more), the audit on a system a lone-cell rule
  * misses (and completing on one: a bridge between two hidden blocks), fixed

@@ -1,5 +1,5 @@
 /*
- * test_table.c - tests of analyze/table.c: alignment, UTF-8 widths, rules,
+ * test_table.c - tests of analyze/render/table.c: alignment, UTF-8 widths, rules,
  * no trailing blanks.
  */
 #include <setjmp.h>
