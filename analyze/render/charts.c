@@ -30,9 +30,8 @@ static const char *setting_colour(int setting)
 
 static const char *setting_title(int setting)
 {
-    return setting == CUBE_SETTING_HOME     ? "Home"
-           : setting == CUBE_SETTING_CLINIC ? "Clinic"
-                                            : "Home and clinic";
+    return setting == CUBE_SETTING_ALL ? "Home and clinic"
+                                       : catalogue_settings.entries[setting].title;
 }
 
 /* The top of a value axis of five equal intervals that holds top: five

@@ -189,8 +189,8 @@ static void print_device_one_side(report_t *rep, size_t d, int setting)
     table_t *table = table_new(3);
 
     fprintf(rep->out, "  No %s treatments: no comparison. %s use only:\n",
-            setting == CUBE_SETTING_HOME ? "clinic" : "home",
-            setting == CUBE_SETTING_HOME ? "Home" : "Clinic");
+            cube_setting_name(CUBE_SETTING_CLINIC - setting),
+            catalogue_settings.entries[setting].title);
     if (table != NULL)
         table_align(table, 1, TABLE_RIGHT);
     add_row(rep, table, (const char *[]){"Complication", "Cases", "Rate (95% CI)"}, true);
