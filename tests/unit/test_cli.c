@@ -18,7 +18,7 @@
 #include "cli.h"
 
 #define ARRAY_LEN(x) (sizeof(x) / sizeof((x)[0]))
-#define MAX_ARGS 12
+#define MAX_ARGS 20
 
 static int parse(const char *const *args, cli_t *cli, char *err, size_t errlen)
 {
