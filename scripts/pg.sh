@@ -84,11 +84,11 @@ while [ $# -gt 0 ]; do
     esac
 done
 if [ -n "$ssl_dir" ]; then
-    [ -f "$ssl_dir/server.crt" ] && [ -f "$ssl_dir/server.key" ] ||
+    { [ -f "$ssl_dir/server.crt" ] && [ -f "$ssl_dir/server.key" ]; } ||
         die "--ssl $ssl_dir: server.crt and server.key expected there"
     ssl_dir=$(cd "$ssl_dir" && pwd -P)
 fi
-[ -n "$cmd" ] && [ -n "$dir" ] || usage 2
+{ [ -n "$cmd" ] && [ -n "$dir" ]; } || usage 2
 case "$cmd" in start|stop|status|env|destroy) ;; *) usage 2 ;; esac
 
 find_bindir() {
@@ -101,8 +101,8 @@ find_bindir() {
         if [ -n "$b" ] && [ -x "$b/pg_ctl" ] && [ -x "$b/initdb" ]; then echo "$b"; return; fi
     fi
     local v
-    v=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
-    [ -n "$v" ] && [ -x "$v/pg_ctl" ] || die "PostgreSQL server binaries not found (apt-get install postgresql, or set PG_BINDIR)"
+    v=$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+    [ -x "$v/pg_ctl" ] || die "PostgreSQL server binaries not found (apt-get install postgresql, or set PG_BINDIR)"
     echo "$v"
 }
 
@@ -155,7 +155,10 @@ state_get() { # KEY -> value, empty when unknown
 }
 state_set() { # KEY VALUE
     local tmp="$state.tmp.$$"
-    { [ -f "$state" ] && grep -v "^$1=" "$state" || true; echo "$1=$2"; } >"$tmp"
+    {
+        if [ -f "$state" ]; then grep -v "^$1=" "$state" || true; fi
+        echo "$1=$2"
+    } >"$tmp"
     mv "$tmp" "$state"
 }
 
@@ -268,7 +271,7 @@ is_running() {
 
 psql_admin() { # runs psql as the bootstrap superuser over the socket
     as_run_user "$bindir/psql" -X -q -v ON_ERROR_STOP=1 -h "$(state_get socket)" \
-        -p "$(state_get port)" -U "$run_user" -d postgres "$@"
+        -p "$(state_get port)" -U "$run_user" -d postgres
 }
 
 ensure_roles_and_db() {

@@ -115,7 +115,7 @@ RELS=$(nw_sql "SELECT format('needlewatch.%I', c.relname) FROM pg_class c
                ORDER BY c.relname")
 declare -A OWNER_COUNT
 for rel in $RELS; do OWNER_COUNT[$rel]=$(nw_sql "SELECT count(*) FROM $rel"); done
-nw_log "relations checked: $(echo $RELS)"
+nw_log "relations checked: ${RELS//$'\n'/ }"
 
 # readable ROLE TABLE: the columns of TABLE that ROLE may SELECT.
 readable() {
