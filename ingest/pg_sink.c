@@ -191,15 +191,30 @@ bool pg_sink_connected(const pg_sink_t *sink)
     return sink->conn && PQstatus(sink->conn) == CONNECTION_OK;
 }
 
-/* Copies the server's error into errbuf without a trailing newline. */
+/* Copies the server's error into errbuf on one line: without a trailing
+ * newline, and libpq's inner line breaks ("...failed: Connection
+ * refused\n\tIs the server running...") as "; ". */
 static void set_pg_error(pg_sink_t *sink, const char *what, char *errbuf, size_t errsize)
 {
     const char *msg = sink->conn ? PQerrorMessage(sink->conn) : "not connected";
-    size_t n;
-    snprintf(errbuf, errsize, "%s: %s", what, msg);
-    n = strlen(errbuf);
-    while (n && (errbuf[n - 1] == '\n' || errbuf[n - 1] == ' '))
-        errbuf[--n] = '\0';
+    int head = snprintf(errbuf, errsize, "%s: ", what);
+    size_t len = head < 0 ? 0 : (size_t)head, end = strlen(msg);
+
+    if (len >= errsize)
+        return;
+    while (end && (msg[end - 1] == '\n' || msg[end - 1] == ' '))
+        end--;
+    for (size_t i = 0; i < end && len + 2 < errsize; i++) {
+        if (msg[i] == '\n') {
+            while (i + 1 < end && (msg[i + 1] == '\t' || msg[i + 1] == ' '))
+                i++;
+            errbuf[len++] = ';';
+            errbuf[len++] = ' ';
+        } else {
+            errbuf[len++] = msg[i];
+        }
+    }
+    errbuf[len] = '\0';
 }
 
 static bool exec_cmd(pg_sink_t *sink, const char *sql, char *errbuf, size_t errsize)
