@@ -173,10 +173,10 @@ for rel in $RELS; do
     esac
     nw_check "analyst: count(*) from $rel -> $want" "$want" "$(q analyst_login "SELECT count(*) FROM $rel")"
 done
-nw_check "analyst: readable columns of quarantine" "topic,partition,kafka_offset,received_at" \
+nw_check "analyst: readable columns of quarantine" "topic,partition,kafka_offset,received_at,replayed_at,replay_outcome" \
     "$(readable analyst_login needlewatch.quarantine)"
-nw_check "analyst: no payload, key or error" "denied|denied|denied|denied" \
-    "$(q analyst_login "SELECT payload FROM needlewatch.quarantine")|$(q analyst_login "SELECT key FROM needlewatch.quarantine")|$(q analyst_login "SELECT error FROM needlewatch.quarantine")|$(q analyst_login "SELECT * FROM needlewatch.quarantine")"
+nw_check "analyst: no payload, key or error" "denied|denied|denied|denied|denied" \
+    "$(q analyst_login "SELECT payload FROM needlewatch.quarantine")|$(q analyst_login "SELECT key FROM needlewatch.quarantine")|$(q analyst_login "SELECT error FROM needlewatch.quarantine")|$(q analyst_login "SELECT first_error FROM needlewatch.quarantine")|$(q analyst_login "SELECT * FROM needlewatch.quarantine")"
 nw_check "analyst: the analysis functions" "$(nw_sql "SELECT count(*) FROM needlewatch.rate_cells_between('2026-01-01', NULL)")" \
     "$(q analyst_login "SELECT count(*) FROM needlewatch.rate_cells_between('2026-01-01', NULL)")"
 nw_check "analyst: cannot write" "denied|denied|denied" \
