@@ -12,7 +12,8 @@
  *   render    JSON, text, CSV or HTML (render/) to stdout, or to a
  *             temporary file renamed over --output once complete, so a
  *             reader never sees half a report
- *   export    --persist into PostgreSQL, --publish-signals to Kafka (export/)
+ *   export    --persist into PostgreSQL; --publish-signals to Kafka, what it
+ *             published recorded with the run (export/)
  * --verify instead recounts the counts the ingest keeps (load/counts.c) and
  * lists the differences.
  * Exit codes: 0 success, 1 runtime error (or, with --verify, a difference),
@@ -262,27 +263,26 @@ out:
     return rc;
 }
 
-/* The export step. */
+/* The export step: --persist stores the run; --publish-signals publishes
+ * what changed and records it with the run, in the same transaction. */
 static int export_run(PGconn *conn, const cli_t *cli, const nw_config_t *cfg,
-                  const findings_t *findings, char *errbuf, size_t errlen)
+                      const findings_t *findings, char *errbuf, size_t errlen)
 {
-    if (cli->persist) {
-        int64_t run_id;
-        if (persist_run(conn, findings, &run_id, errbuf, errlen) != 0) {
-            log_error("pg", "%s", errbuf);
-            return -1;
-        }
-        log_info("persist", "stored as run %lld", (long long)run_id);
+    publish_opts_t opts = {cfg->topic_signals, cfg->kafka, cfg->kafka_count};
+    publish_ctx_t pub = {&opts, findings, 0, 0, 0};
+    int64_t run_id;
+
+    if (!cli->persist && !cli->publish)
+        return 0;
+    if (persist_run(conn, findings, cli->publish ? publish_signals_in_run : NULL, &pub, &run_id,
+                    errbuf, errlen) != 0) {
+        log_error(cli->publish ? "publish" : "pg", "%s", errbuf);
+        return -1;
     }
-    if (cli->publish) {
-        publish_opts_t opts = {cfg->topic_signals, cfg->kafka, cfg->kafka_count};
-        long n = publish_signals(&opts, findings, errbuf, errlen);
-        if (n < 0) {
-            log_error("kafka", "%s", errbuf);
-            return -1;
-        }
-        log_info("kafka", "published %ld signal and alert messages to %s", n, opts.topic);
-    }
+    log_info("persist", "stored as run %lld", (long long)run_id);
+    if (cli->publish)
+        log_info("publish", "%ld appeared, %ld changed, %ld cleared: published to %s",
+                 pub.appeared, pub.changed, pub.cleared, opts.topic);
     return 0;
 }
 
@@ -348,7 +348,7 @@ int main(int argc, char **argv)
         log_error("pg", "%s", errbuf);
         goto out;
     }
-    if (!cli.persist) {
+    if (!cli.persist && !cli.publish) {
         PQfinish(conn); /* everything needed is in memory */
         conn = NULL;
     }

@@ -72,6 +72,7 @@ typedef struct worker {
     counters_t n;          /* stored, duplicates, quarantined, db_rejected, batches: (W) */
     uint64_t last_stats_consumed;
     int64_t last_stats_ms;
+    int64_t started_ms;
     metrics_t *metrics;       /* NULL when metrics.listen is empty */
     metrics_snapshot_t snap;  /* batches, batch_size, commit_seconds, topic[].stored ..
                                  db_rejected, pg_*: (W); the rest the main thread's */

@@ -194,17 +194,24 @@ static bool all_eof(const worker_t *w)
     return true;
 }
 
+/* The periodic line gives the rate since the line before; the final one the
+ * rate over the worker's life (none when it consumed nothing). */
 static void log_stats(worker_t *w, bool final)
 {
     int64_t t = state_now_ms();
-    double secs = (double)(t - w->last_stats_ms) / 1000.0;
-    double rate = secs > 0 ? (double)(w->n.consumed - w->last_stats_consumed) / secs : 0;
+    int64_t since = final ? w->started_ms : w->last_stats_ms;
+    uint64_t counted = final ? w->n.consumed : w->n.consumed - w->last_stats_consumed;
+    double secs = (double)(t - since) / 1000.0;
+    char rate[64] = "";
 
+    if (secs > 0 && (!final || counted > 0))
+        snprintf(rate, sizeof(rate), " rate=%.0f/s%s", (double)counted / secs,
+                 final ? " over the worker's life" : "");
     pthread_mutex_lock(&w->stats_lock);
     log_info("stats",
              "%sconsumed=%" PRIu64 " stored=%" PRIu64 " duplicates=%" PRIu64
              " quarantined=%" PRIu64 " db_rejected=%" PRIu64 " batches=%" PRIu64
-             " rebalances=%" PRIu64 " partitions=%zu rate=%.0f/s",
+             " rebalances=%" PRIu64 " partitions=%zu%s",
              final ? "final " : "", w->n.consumed, w->n.stored, w->n.duplicates,
              w->n.quarantined, w->n.db_rejected, w->n.batches, w->n.rebalances,
              w->assigned_count, rate);
@@ -253,6 +260,31 @@ static rd_kafka_t *make_consumer(worker_t *w)
     return rk;
 }
 
+/* Connects before anything else, retrying with a doubling wait (up to
+ * pg.retry.max_ms) while PostgreSQL is unreachable. With --exit-on-eof it
+ * gives up after pg.give_up_ms: a backfill should fail, not wait for ever.
+ * Returns false when the worker must exit 1. */
+static bool connect_at_start(worker_t *w)
+{
+    int backoff = 250;
+    int64_t started = state_now_ms();
+
+    while (state_run && !state_ensure_pg(w)) {
+        if (w->fatal)
+            return false;
+        if (w->opts->exit_on_eof && w->cfg->pg_give_up_ms &&
+            state_now_ms() - started + backoff > w->cfg->pg_give_up_ms) {
+            log_error("pg", "unreachable for %.1f s since the start; giving up (pg.give_up_ms=%d)",
+                      (double)(state_now_ms() - started) / 1000.0, w->cfg->pg_give_up_ms);
+            return false;
+        }
+        log_info("pg", "next attempt in %g s", backoff / 1000.0);
+        state_nap(backoff);
+        backoff = backoff * 2 > w->cfg->pg_retry_max_ms ? w->cfg->pg_retry_max_ms : backoff * 2;
+    }
+    return true;
+}
+
 int worker_run(const nw_config_t *cfg, const worker_opts_t *opts)
 {
     worker_t w = {0};
@@ -268,7 +300,7 @@ int worker_run(const nw_config_t *cfg, const worker_opts_t *opts)
     w.opts = opts;
     w.limits.max_bytes = (size_t)cfg->max_message_bytes;
     w.limits.max_depth = cfg->max_depth;
-    w.last_stats_ms = state_now_ms();
+    w.last_stats_ms = w.started_ms = state_now_ms();
     pthread_mutex_init(&w.stats_lock, NULL);
     pthread_mutex_init(&w.wr_lock, NULL);
     pthread_cond_init(&w.wr_cond, NULL);
@@ -309,8 +341,8 @@ int worker_run(const nw_config_t *cfg, const worker_opts_t *opts)
     }
     /* Connect (and migrate) before joining the group, so a misconfigured
      * database is reported at once; keep trying if it is merely down. */
-    while (state_run && !state_ensure_pg(&w))
-        state_nap(1000);
+    if (!connect_at_start(&w))
+        goto out;
     if (!state_run)
         goto out_ok;
 

@@ -1,7 +1,8 @@
 /*
  * persist.c - stores a run, its signals and its alerts (see persist.h).
- * One transaction: a run is stored whole or not at all. Numbers go as text
- * at full precision (numfmt_double), NULL when undefined.
+ * One transaction: a run is stored whole or not at all, together with what
+ * --publish-signals published for it (the hook, publish.c). Numbers go as
+ * text at full precision (numfmt_double), NULL when undefined.
  */
 #include "export/persist.h"
 
@@ -130,8 +131,8 @@ static int put_rate(PGconn *conn, const char *run, const cube_t *cube, const sig
     return exec(conn, rate_sql, 12, p.v, NULL, errbuf, errlen);
 }
 
-int persist_run(PGconn *conn, const findings_t *findings, int64_t *run_id, char *errbuf,
-                size_t errlen)
+int persist_run(PGconn *conn, const findings_t *findings, persist_hook_fn hook, void *arg,
+                int64_t *run_id, char *errbuf, size_t errlen)
 {
     const signals_t *signals = findings->signals;
     const alerts_t *alerts = findings->alerts;
@@ -206,6 +207,8 @@ int persist_run(PGconn *conn, const findings_t *findings, int64_t *run_id, char 
         if (exec(conn, alert_sql, 13, p.v, NULL, errbuf, errlen) != 0)
             goto out;
     }
+    if (hook != NULL && hook(conn, *run_id, arg, errbuf, errlen) != 0)
+        goto out;
     if (exec(conn, "COMMIT", 0, NULL, NULL, errbuf, errlen) != 0)
         goto out;
     rc = 0;

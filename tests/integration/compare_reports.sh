@@ -148,14 +148,26 @@ nw_loadgen -n 30000 --seed 42 --start-date 2024-01-01 --days 182 --dup-rate 0.02
 nw_ingest w1 --config "$WORK/w.properties"
 compare_population gen 2024-02-01 2024-05-31
 persist_both gen
+# --publish-signals from two copies of the database (it may record what it
+# published there: needlewatch.published_signals, sql/009).
 for b in old new; do
+    PGUSER=postgres nw_sql "DROP DATABASE IF EXISTS cmp_$b" >/dev/null 2>&1
+    PGUSER=postgres nw_sql "CREATE DATABASE cmp_$b TEMPLATE \"$PGDATABASE\"" >/dev/null
     bin=$OLD; [ $b = new ] && bin=$NEW
-    "$bin" --format json --publish-signals --kafka-bootstrap "$BOOT" --signals-topic "signals_$b" \
-        >/dev/null 2>"$WORK/cmp/publish.$b.err"
+    "$bin" --pg "dbname=cmp_$b" --format json --publish-signals --kafka-bootstrap "$BOOT" \
+        --signals-topic "signals_$b" >/dev/null 2>"$WORK/cmp/publish.$b.err"
     timeout 60 kcat -b "$BOOT" -C -t "signals_$b" -o beginning -e -q -f '%k\t%s\n' \
         >"$WORK/cmp/publish.$b" 2>>"$WORK/kcat.log" || true
+    PGDATABASE=cmp_$b nw_sql "SELECT CASE WHEN to_regclass('needlewatch.published_signals') IS NULL
+        THEN NULL ELSE 1 END" >"$WORK/cmp/published.$b"
+    if [ "$(cat "$WORK/cmp/published.$b")" = 1 ]; then
+        PGDATABASE=cmp_$b nw_sql "SELECT to_jsonb(p) - 'run_id' - 'published_at' - 'topic'
+            FROM needlewatch.published_signals p ORDER BY key" >>"$WORK/cmp/published.$b"
+    fi
+    PGUSER=postgres nw_sql "DROP DATABASE cmp_$b" >/dev/null
 done
 same "gen-publish-messages" "$WORK/cmp/publish.old" "$WORK/cmp/publish.new"
+same "gen-publish-state" "$WORK/cmp/published.old" "$WORK/cmp/published.new"
 nw_log "published messages compared: $(wc -l <"$WORK/cmp/publish.new")"
 drop_kept
 compare_population gen-scan 2024-02-01 2024-05-31
