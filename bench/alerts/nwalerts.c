@@ -7,7 +7,7 @@
  *       and DIR/SCENARIO-SEED.outbreaks.csv, for the R peers;
  *   nwalerts run SCENARIO FIRST_SEED LAST_SEED OUT_PREFIX
  *       generates the same populations in memory and runs needlewatch's
- *       default detection (analyze/detect_alerts.h, the analyzer's own
+ *       default detection (analyze/model/detect_alerts.h, the analyzer's own
  *       code) on every judged week; writes OUT_PREFIX.alarms.tsv (every
  *       series-week with p <= 0.01, and every alarm), OUT_PREFIX.pvals.tsv
  *       (a histogram of all p-values, for calibration) and
@@ -26,11 +26,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "detect_alerts.h"
-#include "detect_farrington.h"
-#include "detect_glr.h"
+#include "model/detect_alerts.h"
+#include "model/detect_farrington.h"
+#include "model/detect_glr.h"
 #include "simpop.h"
-#include "stats.h"
+#include "model/stats.h"
 
 #define NS ((SP_DEVICES + 1) * DETECT_SETTINGS * DETECT_TYPES)
 

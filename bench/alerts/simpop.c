@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "civil.h"
 #include "loadgen_model.h"
 
 #define BASE_VOLUME 2500.0     /* treatments a week at week 0, both settings */
@@ -53,13 +54,13 @@ static void week_calendar(int w, int *doy, int *month, bool *holiday)
 {
     int32_t monday = SP_FIRST_MONDAY + 7 * w, thursday = monday + 3;
     int y, m, d;
-    lg_civil_from_days(thursday, &y, &m, &d);
-    *doy = (int)(thursday - lg_days_from_civil(y, 1, 1));
+    civil_ymd(thursday, &y, &m, &d);
+    *doy = (int)(thursday - civil_days(y, 1, 1));
     *month = m;
     /* The week holds 25 December or 1 January. */
     *holiday = false;
     for (int i = 0; i < 7; i++) {
-        lg_civil_from_days(monday + i, &y, &m, &d);
+        civil_ymd(monday + i, &y, &m, &d);
         if ((m == 12 && d == 25) || (m == 1 && d == 1))
             *holiday = true;
     }

@@ -52,7 +52,7 @@ nw_check "--no-migrate created nothing" "" "$(nw_sql "SELECT to_regclass('needle
 
 # By hand with psql, in order.
 for f in "$NW_SRC"/sql/[0-9]*.sql; do psql -X -q -v ON_ERROR_STOP=1 -f "$f" >/dev/null; done
-nw_check "hand-applied migrations record themselves" "$(ls "$NW_SRC"/sql/[0-9]*.sql | wc -l)" \
+nw_check "hand-applied migrations record themselves" "$(printf '%s\n' "$NW_SRC"/sql/[0-9]*.sql | wc -l)" \
   "$(nw_sql "SELECT count(*) FROM needlewatch.schema_migrations")"
 nw_ingest nomig2 --config "$WORK/w.properties" --no-migrate
 nw_check "--no-migrate runs once the schema is there" 0 $?
@@ -66,6 +66,6 @@ nw_ingest par2 --config "$WORK/w.properties" & p2=$!
 wait $p1; r1=$?
 wait $p2; r2=$?
 nw_check "two workers migrating at once both succeed" "0|0" "$r1|$r2"
-nw_check "each migration applied once" "$(ls "$NW_SRC"/sql/[0-9]*.sql | wc -l)" \
+nw_check "each migration applied once" "$(printf '%s\n' "$NW_SRC"/sql/[0-9]*.sql | wc -l)" \
   "$(cat "$WORK/par1.log" "$WORK/par2.log" | grep -c 'INFO  \[migrate\] applying')"
 nw_done

@@ -1,5 +1,5 @@
 /*
- * test_detect.c - alert detection (analyze/detect_*.c) against R.
+ * test_detect.c - alert detection (analyze/model/detect_*.c) against R.
  *
  * Every expected number comes from tests/unit/r/detect_reference.R (R 4.2.2,
  * surveillance 1.20.3), written into detect_reference.h: farringtonFlexible
@@ -22,12 +22,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "detect_alerts.h"
-#include "detect_delay.h"
-#include "detect_dist.h"
-#include "detect_farrington.h"
-#include "detect_glr.h"
-#include "detect_rate.h"
+#include "model/detect_alerts.h"
+#include "model/detect_delay.h"
+#include "model/detect_dist.h"
+#include "model/detect_farrington.h"
+#include "model/detect_glr.h"
+#include "model/detect_rate.h"
 #include "detect_reference.h"
 
 #define RTOL 1e-9
