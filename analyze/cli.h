@@ -5,6 +5,7 @@
  *   needlewatch-analyze [--config FILE] [-X KEY=VALUE]... [--pg CONNINFO]
  *                       [--from YYYY-MM-DD] [--to YYYY-MM-DD]
  *                       [--format text|json|csv|html] [--output FILE]
+ *                       [--as-of YYYY-MM-DD]
  *                       [signal, alert and suppression options]
  *                       [--persist] [--publish-signals ...]
  *   needlewatch-analyze --verify [--pg CONNINFO]
@@ -14,7 +15,7 @@
  * (common/config.h): the --config file, then NEEDLEWATCH_* variables, then
  * -X, then the options of the command line that set a key (--pg sets
  * pg.conninfo, --kafka-bootstrap kafka.bootstrap.servers, --signals-topic
- * topic.signals, --suppress-below and the EARS options the analyze.*
+ * topic.signals, --suppress-below and the alert options the analyze.*
  * keys), so an option always wins over the file. Parsing is pure (no I/O
  * besides getopt's state), so the unit tests can drive it; main() turns an
  * error of cli_parse() or cli_configure() into exit code 2.
@@ -48,6 +49,7 @@ typedef struct {
     const char *config_path; /* --config, borrowed from argv; NULL: none */
     char from[11];           /* "YYYY-MM-DD", or "" when open */
     char to[11];
+    char as_of[11];          /* "" = today (the database's date, UTC) */
     format_t format;
     const char *output;      /* borrowed from argv; NULL = stdout */
     bool verify;             /* recount and compare the kept counts instead of reporting */

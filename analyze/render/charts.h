@@ -6,7 +6,8 @@
  *   skin     rates per 1,000 treatments by Fitzpatrick type I..VI, home and
  *            clinic side by side, with Wilson interval bars;
  *   weekly   cases per ISO week of one device type and complication, home,
- *            clinic and both, with the EARS C2 alerts of that series marked.
+ *            clinic and both, with the alerts of that series marked (their
+ *            weeks shaded, a marker at the first).
  *
  * Each chart is an <svg> with a <title>, axis labels with units and a
  * legend, in the Okabe-Ito colours (colour-blind safe). Its elements carry

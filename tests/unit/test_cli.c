@@ -113,6 +113,21 @@ static void test_good(void **state)
                            sizeof(err)), 0);
     assert_true(cli.verify);
 
+    /* The alert options set their analyze.* keys, in order; --as-of is the run's. */
+    assert_int_equal(parse((const char *[]){"--alert-method", "ears-c2", "--alert-q", "0.1",
+                                            "--alert-windows", "3", "--report-days", "21",
+                                            "--as-of", "2024-06-30", "--glr-threshold", "7",
+                                            NULL},
+                           &cli, err, sizeof(err)), 0);
+    assert_int_equal(cli.n_settings, 5);
+    assert_string_equal(cli.settings[0].key, "analyze.alert.method");
+    assert_string_equal(cli.settings[0].value, "ears-c2");
+    assert_string_equal(cli.settings[1].key, "analyze.alert.q_level");
+    assert_string_equal(cli.settings[2].key, "analyze.alert.windows");
+    assert_string_equal(cli.settings[3].key, "analyze.alert.report_days");
+    assert_string_equal(cli.settings[4].key, "analyze.glr.threshold");
+    assert_string_equal(cli.as_of, "2024-06-30");
+
     assert_int_equal(parse((const char *[]){"-c", "w.properties", "-X", "log.level=debug",
                                             "--suppress-below", "5", "--ears-alpha", "0.01",
                                             "--publish-signals", "--kafka-bootstrap", "b:9",
@@ -144,10 +159,10 @@ static void test_usage_errors(void **state)
         {{"--config"}, "--config needs a value"},
         {{"--output", ""}, "--output: empty file name"},
         {{"report.json"}, "unexpected argument \"report.json\""},
-        {{"--verify", "--from", "2024-01-01"}, "--verify takes no --from, --to, --format or --output"},
-        {{"--to", "2024-01-01", "--verify"}, "--verify takes no --from, --to, --format or --output"},
-        {{"--verify", "--format", "json"}, "--verify takes no --from, --to, --format or --output"},
-        {{"--output", "r.json", "--verify"}, "--verify takes no --from, --to, --format or --output"},
+        {{"--verify", "--from", "2024-01-01"}, "--verify takes no --from, --to, --as-of, --format or --output"},
+        {{"--to", "2024-01-01", "--verify"}, "--verify takes no --from, --to, --as-of, --format or --output"},
+        {{"--verify", "--format", "json"}, "--verify takes no --from, --to, --as-of, --format or --output"},
+        {{"--output", "r.json", "--verify"}, "--verify takes no --from, --to, --as-of, --format or --output"},
         {{"--suppress-below", "0"}, "--suppress-below: \"0\" is not a whole number from 1 to 1000000"},
         {{"--ears-baseline", "2"}, "--ears-baseline: \"2\" is not a whole number from 3 to 520"},
         {{"--ears-baseline", "7x"}, "--ears-baseline: \"7x\" is not a whole number from 3 to 520"},
@@ -158,6 +173,17 @@ static void test_usage_errors(void **state)
         {{"--kafka-bootstrap", ""}, "--kafka-bootstrap: empty"},
         {{"--signals-topic", ""}, "--signals-topic: empty"},
         {{"--kafka-bootstrap", "b:9"}, "--kafka-bootstrap only applies with --publish-signals"},
+        {{"--verify", "--as-of", "2024-01-01"}, "--verify takes no --from, --to, --as-of, --format or --output"},
+        {{"--as-of", "2024-13-01"}, "--as-of: \"2024-13-01\" is not a real calendar date"},
+        {{"--alert-method", "cusum"}, "--alert-method: \"cusum\" is not one of rate-scan, ears-c2, farrington, glr"},
+        {{"--alert-q", "0"}, "--alert-q: 0 is not between 0 and 1"},
+        {{"--alert-windows", "5"}, "--alert-windows: \"5\" is not a whole number from 1 to 4"},
+        {{"--alert-history", "7"}, "--alert-history: \"7\" is not a whole number from 8 to 520"},
+        {{"--report-days", "0"}, "--report-days: \"0\" is not a whole number from 1 to 365"},
+        {{"--farrington-alpha", "1.5"}, "--farrington-alpha: 1.5 is not between 0 and 1"},
+        {{"--farrington-years", "0"}, "--farrington-years: \"0\" is not a whole number from 1 to 10"},
+        {{"--glr-threshold", "-1"}, "--glr-threshold: -1 is not positive"},
+        {{"--glr-baseline", "3"}, "--glr-baseline: \"3\" is not a whole number from 4 to 520"},
     };
     (void)state;
     for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
@@ -265,6 +291,10 @@ static void test_config_errors(void **state)
          "-X analyze.alert.min_cases: must be an integer 1..1000000, got \"0\""},
         {"", "nothing", "-X nothing: expected key=value"},
         {"topic.signals=\n", NULL, "topic.signals must not be empty"},
+        {"analyze.alert.method=cusum\n", NULL,
+         "analyze.alert.method: \"cusum\" is not one of rate-scan, ears-c2, farrington, glr"},
+        {"", "analyze.alert.report_days=400",
+         "-X analyze.alert.report_days: must be an integer 0..365, got \"400\""},
     };
     (void)state;
     for (size_t i = 0; i < ARRAY_LEN(cases); i++) {

@@ -65,10 +65,10 @@ static int setup(void **state)
     f->cube->totals.complication_reports_all = 12;
     if (rates_build(f->cube, &f->rates, err, sizeof(err)) != 0)
         return -1;
-    f->alerts.params.ears = NW_EARS_C2_DEFAULTS;
+    f->alerts.params = alert_params_default();
     f->findings = (findings_t){"2024-01-01", "2024-12-31", 1700000000, "9.9.9", f->cube,
                                &f->rates,    NULL,         NULL,       NULL,    NULL,
-                               NULL};
+                               NULL,         NULL};
     *state = f;
     return 0;
 }
@@ -118,6 +118,7 @@ static void test_escape(void **state)
 static void with_surveillance(fixture_t *f)
 {
     f->findings.weekly = &f->weekly;
+    f->findings.counted = &f->weekly;
     f->findings.signals = &f->signals;
     f->findings.alerts = &f->alerts;
     f->findings.trends = &f->trends;
