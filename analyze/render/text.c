@@ -184,8 +184,8 @@ static void print_alerts(report_t *rep, const findings_t *findings)
     heading(out, "Alerts");
     fprintf(out,
         "Weekly complication rates that rose above what their own history predicts\n"
-        "(%s; section 6 says how). Most serious first: the strongest evidence (smallest\n"
-        "q-value) first, then the largest rise over the expected rate.\n\n",
+        "(%s; section 6 says how). Most serious first: the strongest evidence\n"
+        "(smallest q-value) first, then the largest rise over the expected rate.\n\n",
         alert_method_title(alerts->params.method));
     if (alerts->n == 0) {
         fprintf(out, "  No alert.\n");
@@ -205,15 +205,27 @@ static void print_alerts(report_t *rep, const findings_t *findings)
         alertfmt_sentence(sentence, sizeof(sentence), findings, a->device, a->setting,
                           a->complication, &a->evidence, a->suppressed);
         wrap(out, "     ", sentence);
+        if (a->n_also_in > 0)
+            fprintf(out, "     Also alarming:\n");
         for (size_t k = 0; k < a->n_also_in; k++) {
             const alert_margin_t *m = &a->also_in[k];
-            char series[160], line[1200];
+            const alert_evidence_t *e = &m->evidence;
+            char series[160], line[400], obs[NUMFMT_LEN], nt[NUMFMT_LEN];
             alertfmt_series(series, sizeof(series), cube, m->device, m->setting,
                             m->complication);
-            alertfmt_sentence(sentence, sizeof(sentence), findings, m->device, m->setting,
-                              m->complication, &m->evidence, m->suppressed);
-            snprintf(line, sizeof(line), "Also in %s: %s", series, sentence);
-            wrap(out, "     ", line);
+            if (m->suppressed)
+                snprintf(line, sizeof(line), "%s: numbers not shown (too few cases to publish)",
+                         series);
+            else if (isnan(e->q_value))
+                snprintf(line, sizeof(line), "%s: %s cases in %s treatments, %.3g expected",
+                         series, numfmt_count(obs, sizeof(obs), e->observed),
+                         numfmt_count(nt, sizeof(nt), e->treatments), e->expected);
+            else
+                snprintf(line, sizeof(line),
+                         "%s: %s cases in %s treatments, %.3g expected, q = %.2g", series,
+                         numfmt_count(obs, sizeof(obs), e->observed),
+                         numfmt_count(nt, sizeof(nt), e->treatments), e->expected, e->q_value);
+            wrap(out, "       ", line);
         }
     }
 }
@@ -583,67 +595,77 @@ static void print_alert_method(FILE *out, const findings_t *findings)
     const alerts_t *alerts = findings->alerts;
     const alert_params_t *p = &alerts->params;
     const alert_timing_t *tm = &alerts->timing;
-    char as_of[11], first[11], last[11], sw[NUMFMT_LEN];
+    char as_of[11], first[11], last[11], sw[NUMFMT_LEN], para[1600];
+    size_t n = 0;
 
     civil_format(tm->as_of, as_of);
-    fprintf(out,
-        "A case counts for the alerts only when its first report came within %d days\n"
-        "of the treatment (%s), so that every week is counted alike: a\n"
-        "week is judged only once it is complete and all its treatments had those %d\n"
-        "days (as of %s). ",
-        tm->report_days,
-        tm->report_days_observed ? "the whole weeks within which 75% of the cases were reported"
-                                 : "as configured",
-        tm->report_days, as_of);
-    if (!isnan(tm->reported_within))
-        fprintf(out, "%.0f%% of the cases whose delay could be seen were reported\nwithin them. ",
-                100.0 * tm->reported_within);
+    n += (size_t)snprintf(para + n, sizeof(para) - n,
+                          "A case counts for the alerts only when its first report came within "
+                          "%d days of the treatment (%s), so that every week is counted alike; "
+                          "a week is judged only once it is complete and all its treatments "
+                          "had those %d days (as of %s).",
+                          tm->report_days,
+                          tm->report_days_observed
+                              ? "the whole weeks within which 75% of the cases were reported"
+                              : "as configured",
+                          tm->report_days, as_of);
+    if (!isnan(tm->reported_within) && n < sizeof(para))
+        n += (size_t)snprintf(para + n, sizeof(para) - n,
+                              " %.0f%% of the cases whose delay could be seen were reported "
+                              "within them.",
+                              100.0 * tm->reported_within);
     numfmt_count(sw, sizeof(sw), (int64_t)alerts->series_weeks);
-    if (alerts->has_judged) {
-        civil_format(weekly_monday(findings->weekly, alerts->first_judged), first);
-        civil_format(weekly_monday(findings->weekly, alerts->last_judged), last);
-        fprintf(out, "Weeks judged: %s to %s (%s series-weeks).\n\n", first, last, sw);
-    } else {
-        fprintf(out, "No week could be judged yet.\n\n");
+    if (n < sizeof(para)) {
+        if (alerts->has_judged) {
+            civil_format(weekly_monday(findings->weekly, alerts->first_judged), first);
+            civil_format(weekly_monday(findings->weekly, alerts->last_judged), last);
+            snprintf(para + n, sizeof(para) - n, " Weeks judged: %s to %s (%s series-weeks).",
+                     first, last, sw);
+        } else {
+            snprintf(para + n, sizeof(para) - n, " No week could be judged yet.");
+        }
     }
+    wrap(out, "", para);
+    fputc('\n', out);
     switch (p->method) {
     case ALERT_RATE_SCAN:
-        fprintf(out,
-            "Rate scan: each series (device type x setting x complication, and their\n"
-            "totals) gets a model of its weekly rate from its own past (up to %d weeks,\n"
-            "ending %d week%s before the week judged; a trend and the season when the\n"
-            "history allows), with the week's treatments as denominator. The cases of the\n"
-            "last 1 to %d weeks are compared with what that rate predicts; the p-values of\n"
-            "all series of a week are adjusted for their number (Benjamini" DASH "Hochberg\n"
-            "q-values). An alert needs q <= %g and at least %lld cases. Consecutive\n"
-            "alarming weeks of a series are one alert, listed under the most specific\n"
-            "series that alarmed; the totals that alarmed with it are named in it.\n",
-            p->scan.history_max, p->scan.guard + 1, p->scan.guard + 1 == 1 ? "" : "s",
-            p->scan.window_max, p->scan.q_level, (long long)p->min_cases);
+        snprintf(para, sizeof(para),
+                 "Rate scan: each series (device type x setting x complication, and their "
+                 "totals) gets a model of its weekly rate from its own past (up to %d weeks, "
+                 "ending before the last %d; a trend and the season when the history allows), "
+                 "with the week's treatments as denominator. The cases of the last 1 to %d "
+                 "weeks are compared with what that rate predicts; the p-values of all series "
+                 "of a week are adjusted for their number (Benjamini" DASH "Hochberg q-values). "
+                 "An alert needs q <= %g and at least %lld cases. Consecutive alarming weeks of "
+                 "a series are one alert, listed under the most specific series that alarmed; "
+                 "the totals that alarmed with it are named in it.",
+                 p->scan.history_max, p->scan.window_max + p->scan.guard, p->scan.window_max,
+                 p->scan.q_level, (long long)p->min_cases);
         break;
     case ALERT_EARS_C2:
-        fprintf(out,
-            "EARS C2: each week's cases against the mean and sd of the %zu weeks before\n"
-            "it, skipping the two most recent; an alert when the week is above the mean\n"
-            "by more than qnorm(1 - %g) sd, with at least %lld cases.\n",
-            p->ears.baseline, p->ears.alpha, (long long)p->min_cases);
+        snprintf(para, sizeof(para),
+                 "EARS C2: each week's cases against the mean and sd of the %zu weeks before "
+                 "it, skipping the two most recent; an alert when the week is above the mean "
+                 "by more than qnorm(1 - %g) sd, with at least %lld cases.",
+                 p->ears.baseline, p->ears.alpha, (long long)p->min_cases);
         break;
     case ALERT_FARRINGTON:
-        fprintf(out,
-            "Farrington flexible (Noufaily et al.): each week against the same weeks of\n"
-            "the %d previous year%s, with the treatments as population; an alert above\n"
-            "the upper %g bound, with at least %lld cases.\n",
-            p->farrington.b, p->farrington.b == 1 ? "" : "s", p->farrington.alpha,
-            (long long)p->min_cases);
+        snprintf(para, sizeof(para),
+                 "Farrington flexible (Noufaily et al.): each week against the same weeks of "
+                 "the %d previous year%s, with the treatments as population; an alert above the "
+                 "upper %g bound, with at least %lld cases.",
+                 p->farrington.b, p->farrington.b == 1 ? "" : "s", p->farrington.alpha,
+                 (long long)p->min_cases);
         break;
     default:
-        fprintf(out,
-            "GLR CUSUM: the rate of the first %d weeks judged predicts each later week's\n"
-            "cases from its treatments; an alert when the Poisson GLR statistic reaches\n"
-            "%g, with at least %lld cases.\n",
-            p->glr_baseline, p->glr_c_arl, (long long)p->min_cases);
+        snprintf(para, sizeof(para),
+                 "GLR CUSUM: the rate of the first %d weeks judged predicts each later week's "
+                 "cases from its treatments; an alert when the Poisson GLR statistic reaches "
+                 "%g, with at least %lld cases.",
+                 p->glr_baseline, p->glr_c_arl, (long long)p->min_cases);
         break;
     }
+    wrap(out, "", para);
 }
 
 /* Sections 4-7; false when out of memory. */

@@ -8,7 +8,9 @@ the JSON report of the same run (python3 standard library only).
       anywhere; the window and totals; every forest-plot row (crude per
       device type and all, adjusted) and its place on the log axis; every
       skin-type bar and its height; every weekly point of the plotted
-      series; an alert marker on the right week for every alert; the signal
+      series; an alert marker on the first week of every alert; the alerts
+      first on the page, in the JSON's order, each with its sentence and
+      the numbers of its series and of also_in; the signal
       tables, rows highlighted exactly when evans_signal. With --suppressed:
       what the JSON hides is hidden here, and no count 1..N-1 appears.
   html_check.py png SHOT.png
@@ -328,30 +330,74 @@ def check_weekly(root, d):
         if svg is None or (svg.attrs["data-device"], svg.attrs["data-complication"]) != key[::2]:
             problem("alert %s: marker outside its chart" % (key,))
             continue
-        if m.attrs.get("data-week-start") != a["week_start"]:
-            problem("alert %s: week start %s" % (key, m.attrs.get("data-week-start")))
+        if m.attrs.get("data-week-start") != a["week_start"] or \
+                m.attrs.get("data-last-week-start") != a["last_week_start"]:
+            problem("alert %s: weeks %s..%s" % (key, m.attrs.get("data-week-start"),
+                                                 m.attrs.get("data-last-week-start")))
         point = [p for p in svg.find("week-point") if p.attrs["data-setting"] == a["setting"]
                  and p.attrs["data-week"] == a["week"]]
         if len(point) != 1 or abs(float(point[0].attrs["cx"]) - float(m.attrs["data-cx"])) > 0.06:
-            problem("alert %s: marker not at the week's point" % (key,))
+            problem("alert %s: marker not at its first week's point" % (key,))
         if a["suppressed"]:
             if m.attrs.get("data-suppressed") != "true" or "data-observed" in m.attrs:
                 problem("alert %s: suppressed in JSON, not here" % (key,))
         elif m.attrs.get("data-observed") != str(a["observed"]) or \
-                point[0].attrs.get("data-cases") != str(a["observed"]) or \
-                not same(num(m, "data-upperbound"), a["upperbound"]):
-            problem("alert %s: marker %s, JSON observed %s" % (key, m.attrs, a["observed"]))
+                not same(num(m, "data-expected"), a["expected"]) or \
+                not same(num(m, "data-q-value"), a["q_value"]):
+            problem("alert %s: marker %s, JSON %s" % (key, m.attrs, a))
     if markers:
         problem("alert markers not in the JSON: %s" % list(markers)[:3])
+
+
+def evidence_matches(node, a):
+    """A block's data-* attributes against its JSON object."""
+    if a["suppressed"]:
+        return node.attrs.get("data-suppressed") == "true" and "data-observed" not in node.attrs
+    return (node.attrs.get("data-observed") == str(a["observed"]) and
+            node.attrs.get("data-treatments") == str(a["treatments"]) and
+            same(num(node, "data-expected"), a["expected"]) and
+            same(num(node, "data-p-value"), a["p_value"]) and
+            same(num(node, "data-q-value"), a["q_value"]))
+
+
+def check_alerts(root, d):
+    """The alerts come first, in the JSON's order (most serious first), each
+    with its sentence and the numbers of its own series and of also_in."""
+    alerts = d["alerts"]
+    sections = [n for n in root.find(tag="section")]
+    if not sections or sections[0].attrs.get("id") != "alerts":
+        problem("the first section is %s, not the alerts" % (sections[0].attrs if sections else None))
+        return
     rows = root.find("alert-row")
     if len(rows) != len(alerts):
-        problem("alerts table: %d rows, JSON %d alerts" % (len(rows), len(alerts)))
-    for tr, a in zip(rows, alerts):
-        if (tr.attrs.get("data-device"), tr.attrs.get("data-setting"),
-                tr.attrs.get("data-complication"), tr.attrs.get("data-week")) != \
-                (a["device_type"], a["setting"], a["complication"], a["week"]) or \
-                tr.attrs.get("data-observed") != (None if a["observed"] is None else str(a["observed"])):
-            problem("alerts table row %s, JSON %s" % (tr.attrs, a))
+        problem("alerts: %d shown, JSON %d" % (len(rows), len(alerts)))
+    for rank, (li, a) in enumerate(zip(rows, alerts), 1):
+        key = (a["device_type"], a["setting"], a["complication"], a["week_start"])
+        if (li.attrs.get("data-device"), li.attrs.get("data-setting"),
+                li.attrs.get("data-complication"), li.attrs.get("data-week-start")) != key or \
+                li.attrs.get("data-last-week-start") != a["last_week_start"] or \
+                li.attrs.get("data-rank") != str(rank) or not evidence_matches(li, a):
+            problem("alert %d %s: %s" % (rank, key, li.attrs))
+            continue
+        sentence = li.find("alert-sentence")
+        if len(sentence) != 1 or sentence[0].all_text() != a["sentence"]:
+            problem("alert %s: sentence %r, JSON %r" % (key, [x.all_text() for x in sentence],
+                                                         a["sentence"]))
+        own = li.find("alert-own", "tr")
+        also = li.find("also-in", "tr")
+        if len(own) != 1 or len(also) != len(a["also_in"]):
+            problem("alert %s: %d own rows, %d also_in rows (JSON %d)" % (
+                key, len(own), len(also), len(a["also_in"])))
+            continue
+        cells = [c.all_text() for c in own[0].find(tag="td")]
+        if a["suppressed"] and cells[2:9] != ["suppressed"] * 7:
+            problem("alert %s: suppressed in JSON, shown here %s" % (key, cells))
+        for tr, m in zip(also, a["also_in"]):
+            if (tr.attrs.get("data-device"), tr.attrs.get("data-setting"),
+                    tr.attrs.get("data-complication")) != \
+                    (m["device_type"], m["setting"], m["complication"]) or \
+                    not evidence_matches(tr, m):
+                problem("alert %s also_in %s: %s" % (key, m, tr.attrs))
 
 
 def check_signals(root, d):
@@ -402,7 +448,8 @@ COUNT_ATTRS = ("data-cases", "data-treatments", "data-observed", "data-a", "data
                "data-home-treatments", "data-clinic-cases", "data-clinic-treatments")
 NUMBER_ATTRS = COUNT_ATTRS + ("data-rr", "data-lo", "data-hi", "data-rate", "data-prr",
                               "data-prr-lo", "data-prr-hi", "data-chi2", "data-expected",
-                              "data-upperbound", "data-p", "data-evans")
+                              "data-upperbound", "data-p", "data-evans", "data-p-value",
+                              "data-q-value")
 
 
 def check_suppressed(root, d):
@@ -446,6 +493,7 @@ def check_dom(args):
         check_forest(root, d)
         check_skin(root, d)
         check_weekly(root, d)
+        check_alerts(root, d)
         check_signals(root, d)
     if "--suppressed" in args:
         check_suppressed(root, d)

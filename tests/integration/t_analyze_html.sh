@@ -5,8 +5,9 @@
 # are hostile HTML; needlewatch-analyze writes the JSON and the HTML report,
 # plain and with --suppress-below 11. Headless chromium (Debian's package)
 # renders each page: html_check.py compares the DOM it dumps with the JSON
-# (every forest-plot row, skin-type bar, weekly point, alert marker and
-# signal row, and where each is drawn), checks that nothing is fetched or
+# (every forest-plot row, skin-type bar, weekly point, alert marker, alert
+# - first on the page, most serious first, with its sentence, numbers and
+# also_in - and signal row, and where each is drawn), checks that nothing is fetched or
 # run, and that the suppressed report shows no hidden value; a screenshot
 # must not be blank. No chromium is a failure: CI installs it (deps.sh).
 source "$(dirname "$0")/lib.sh"
@@ -81,6 +82,13 @@ nw_check "checker: an unhighlighted signal is caught" caught \
 sed -E '0,/(class="forest-row"[^>]*data-rr=")[0-9]/s//\19/' "$WORK/report.dom" >"$WORK/bad2.dom"
 nw_check "checker: a wrong rate ratio is caught" caught \
     "$(python3 "$CHECK" dom "$J" "$WORK/bad2.dom" "$WORK/report.html" | grep -q '^forest' && echo caught || echo missed)"
+
+sed '0,/data-rank="1"/s//data-rank="2"/' "$WORK/report.dom" >"$WORK/bad3.dom"
+nw_check "checker: an alert out of its place is caught" caught \
+    "$(python3 "$CHECK" dom "$J" "$WORK/bad3.dom" "$WORK/report.html" | grep -q '^alert 1 ' && echo caught || echo missed)"
+sed -E '0,/(class="alert-sentence">[^<]*) cases in/s//\1 cases of/' "$WORK/report.dom" >"$WORK/bad4.dom"
+nw_check "checker: a wrong alert sentence is caught" caught \
+    "$(python3 "$CHECK" dom "$J" "$WORK/bad4.dom" "$WORK/report.html" | grep -q 'sentence' && echo caught || echo missed)"
 
 nw_chromium --screenshot="$WORK/shot.png" --window-size=1280,4000 "file://$WORK/report.html" \
     >>"$WORK/chromium.log" || true
