@@ -17,7 +17,18 @@
  *       test, and by score.py against peers.R on the seeds R ran) on the
  *       same populations, in peers.R's output format with methods named
  *       "c:" + peers.R's name: enough seeds for a false-alert rate with a
- *       useful interval, which R's glm would need hours for.
+ *       useful interval, which R's glm would need hours for;
+ *   nwalerts rows SCENARIO SEED OUT.tsv
+ *       the population's treatments for a database: per week, device,
+ *       setting, Fitzpatrick type and set of complications (a bit mask,
+ *       bit c for type c + 1), how many (tests/integration/bench_rows.py
+ *       turns them into reports);
+ *   nwalerts alerts SCENARIO SEED OUT.tsv
+ *       the analyzer's alerts (analyze/model/alerts.h, its defaults, every
+ *       week judged) on the population: series_weeks, then one line per
+ *       alert, its block and its also_in margins' (it.surveillance_bench
+ *       compares them with the analyzer's report of the same population
+ *       loaded into PostgreSQL).
  * Series numbering: (device * 3 + setting) * 11 + complication with device
  * 5 = all, setting 2 = all, complication 0 = any.
  */
@@ -26,6 +37,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "civil.h"
+#include "model/alerts.h"
 #include "model/detect_alerts.h"
 #include "model/detect_farrington.h"
 #include "model/detect_glr.h"
@@ -313,6 +326,122 @@ out:
     return rc;
 }
 
+/* rows: the population's treatments as rows for a database, per cell
+ * and week the number of treatments with each set of complications. */
+typedef struct {
+    FILE *fp;
+    unsigned long long counts[1u << SP_TYPES];
+    bool failed;
+} rows_t;
+
+static void emit_rows(void *arg, int week, int device, int setting, int skin,
+                      const unsigned short *mark, size_t n)
+{
+    rows_t *r = arg;
+    memset(r->counts, 0, sizeof(r->counts));
+    for (size_t i = 0; i < n; i++)
+        r->counts[mark[i] & ((1u << SP_TYPES) - 1)]++;
+    for (unsigned m = 0; m < (1u << SP_TYPES); m++) {
+        if (r->counts[m] > 0 &&
+            fprintf(r->fp, "%d\t%s\t%s\t%d\t%u\t%llu\n", week, sp_device_names[device],
+                    sp_setting_names[setting], skin + 1, m, r->counts[m]) < 0)
+            r->failed = true;
+    }
+}
+
+static int cmd_rows(int scenario, unsigned long long seed, const char *out)
+{
+    sp_pop_t *pop = malloc(sizeof(*pop));
+    rows_t *r = calloc(1, sizeof(*r));
+    int rc = 1;
+
+    if (pop == NULL || r == NULL || (r->fp = fopen(out, "w")) == NULL)
+        goto out;
+    fprintf(r->fp, "week\tdevice\tsetting\tfitzpatrick\tmask\tcount\n");
+    if (!sp_generate_each(pop, scenario, seed, emit_rows, r) || r->failed)
+        goto out;
+    rc = 0;
+out:
+    if (r != NULL && r->fp != NULL && fclose(r->fp) != 0)
+        rc = 1;
+    free(r);
+    free(pop);
+    return rc;
+}
+
+/* alerts: the analyzer's alerts (model/alerts.h, every week judged) on the
+ * population, one line each, for it.surveillance_bench to compare with the
+ * analyzer's own report of the same population loaded into PostgreSQL. */
+static void write_block(FILE *fp, const cube_t *cube, size_t first_week, size_t last_week,
+                        size_t device, int setting, int complication,
+                        const alert_evidence_t *e)
+{
+    char a[11], b[11], c[11], d[11];
+    civil_format(SP_FIRST_MONDAY + 7 * (int32_t)first_week, a);
+    civil_format(SP_FIRST_MONDAY + 7 * (int32_t)last_week, b);
+    civil_format(SP_FIRST_MONDAY + 7 * (int32_t)e->base_first, c);
+    civil_format(SP_FIRST_MONDAY + 7 * (int32_t)e->base_last + 6, d);
+    fprintf(fp, "%s/%s/%s/%s/%s/%lld/%lld/%.17g/%.17g/%.17g/%d/%s/%s/%lld/%lld",
+            cube_device_name(cube, device), cube_setting_name(setting),
+            cube_complication_name(complication), a, b, (long long)e->observed,
+            (long long)e->treatments, e->expected, e->p_value, e->q_value, e->window, c, d,
+            (long long)e->base_cases, (long long)e->base_treatments);
+}
+
+static int cmd_alerts(int scenario, unsigned long long seed, const char *out)
+{
+    sp_pop_t *pop = malloc(sizeof(*pop));
+    cube_t *cube = cube_new();
+    weekly_t weekly;
+    alerts_t alerts;
+    bool judgeable[SP_WEEKS];
+    FILE *fp = NULL;
+    int rc = 1;
+
+    memset(&alerts, 0, sizeof(alerts));
+    if (pop == NULL || cube == NULL || !sp_generate(pop, scenario, seed) ||
+        !weekly_init(&weekly, SP_FIRST_MONDAY, SP_WEEKS))
+        goto out;
+    for (int d = 0; d < SP_DEVICES; d++) {
+        for (int s = 0; s < SP_SETTINGS; s++) {
+            for (int w = 0; w < SP_WEEKS; w++) {
+                weekly_add(&weekly, (size_t)d, s, WEEKLY_TREATMENTS, (size_t)w,
+                           pop->treatments[d][s][w]);
+                for (int c = 0; c < DETECT_TYPES; c++)
+                    weekly_add(&weekly, (size_t)d, s, c, (size_t)w, pop->cases[d][s][c][w]);
+            }
+        }
+    }
+    for (int w = 0; w < SP_WEEKS; w++)
+        judgeable[w] = true;
+    alert_input_t in = {{0, 14, true, 0, NAN}, cube, &weekly, judgeable};
+    if (alerts_detect(&in, alert_params_default(), &alerts) != 0 || (fp = fopen(out, "w")) == NULL)
+        goto out;
+    fprintf(fp, "series_weeks\t%zu\n", alerts.series_weeks);
+    for (size_t i = 0; i < alerts.n; i++) {
+        const alert_row_t *a = &alerts.rows[i];
+        fprintf(fp, "alert\t%zu\t", a->alarm_weeks);
+        write_block(fp, cube, a->first_week, a->last_week, a->device, a->setting,
+                    a->complication, &a->evidence);
+        for (size_t k = 0; k < a->n_also_in; k++) {
+            const alert_margin_t *m = &a->also_in[k];
+            fputc('\t', fp);
+            write_block(fp, cube, m->first_week, m->last_week, m->device, m->setting,
+                        m->complication, &m->evidence);
+        }
+        fputc('\n', fp);
+    }
+    rc = ferror(fp) ? 1 : 0;
+    weekly_free(&weekly);
+out:
+    if (fp != NULL && fclose(fp) != 0)
+        rc = 1;
+    alerts_free(&alerts);
+    cube_free(cube);
+    free(pop);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 5 && strcmp(argv[1], "gen") == 0 && sp_scenario_index(argv[2]) >= 0)
@@ -323,7 +452,13 @@ int main(int argc, char **argv)
     if (argc == 6 && strcmp(argv[1], "peers") == 0 && sp_scenario_index(argv[2]) >= 0)
         return cmd_peers(sp_scenario_index(argv[2]), strtoull(argv[3], NULL, 10),
                          strtoull(argv[4], NULL, 10), argv[5]);
+    if (argc == 5 && strcmp(argv[1], "rows") == 0 && sp_scenario_index(argv[2]) >= 0)
+        return cmd_rows(sp_scenario_index(argv[2]), strtoull(argv[3], NULL, 10), argv[4]);
+    if (argc == 5 && strcmp(argv[1], "alerts") == 0 && sp_scenario_index(argv[2]) >= 0)
+        return cmd_alerts(sp_scenario_index(argv[2]), strtoull(argv[3], NULL, 10), argv[4]);
     fprintf(stderr, "usage: nwalerts gen SCENARIO SEED DIR\n"
+                    "       nwalerts rows SCENARIO SEED OUT.tsv\n"
+                    "       nwalerts alerts SCENARIO SEED OUT.tsv\n"
                     "       nwalerts peers SCENARIO FIRST_SEED LAST_SEED OUT.tsv\n"
                     "       nwalerts run SCENARIO FIRST_SEED LAST_SEED OUT_PREFIX\n"
                     "scenarios: const seasonal drift mixed power\n");

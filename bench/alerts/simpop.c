@@ -257,6 +257,11 @@ static double outbreak_factor(const sp_pop_t *pop, int d, int s, int c, int w)
 
 bool sp_generate(sp_pop_t *pop, int scenario, uint64_t seed)
 {
+    return sp_generate_each(pop, scenario, seed, NULL, NULL);
+}
+
+bool sp_generate_each(sp_pop_t *pop, int scenario, uint64_t seed, sp_each_fn each, void *arg)
+{
     unsigned short *mark;
     model_t *m;
     lg_rng_t rng, noise_rng;
@@ -309,6 +314,8 @@ bool sp_generate(sp_pop_t *pop, int scenario, uint64_t seed)
                     }
                     for (int64_t i = 0; i < n; i++)
                         pop->cases[d][s][0][w] += mark[i] != 0;
+                    if (each != NULL)
+                        each(arg, w, d, s, k, mark, (size_t)n);
                     pop->treatments[d][s][w] += n;
                 }
             }

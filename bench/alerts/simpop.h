@@ -33,6 +33,7 @@
 #define NW_SIMPOP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define SP_DEVICES 5
@@ -76,6 +77,14 @@ extern const char *const sp_type_names[SP_TYPES + 1]; /* [0] = "any" */
 /* Fills pop (a large struct: allocate it) with scenario's population for
  * seed. Returns false on a bad scenario. */
 bool sp_generate(sp_pop_t *pop, int scenario, uint64_t seed) __attribute__((warn_unused_result));
+
+/* The same, calling each (when not NULL) for every cell device x setting x
+ * skin type (0..5 = Fitzpatrick I..VI) and week with its treatments: n
+ * bit masks, bit c set when the treatment has complication type c + 1. */
+typedef void (*sp_each_fn)(void *arg, int week, int device, int setting, int skin,
+                           const unsigned short *mark, size_t n);
+bool sp_generate_each(sp_pop_t *pop, int scenario, uint64_t seed, sp_each_fn each, void *arg)
+    __attribute__((warn_unused_result));
 
 /* The scenario's index by name, or -1. */
 int sp_scenario_index(const char *name);
