@@ -59,7 +59,15 @@ const char *alertfmt_statistic_name(alert_method_t method)
 
 const char *alertfmt_rule(alert_method_t method)
 {
-    return method == ALERT_RATE_SCAN || method == ALERT_FARRINGTON ? "<=" : ">=";
+    switch (method) {
+    case ALERT_RATE_SCAN:
+    case ALERT_FARRINGTON:
+        return "<=";
+    case ALERT_EARS_C2:
+        return ">"; /* observed > mean + threshold sd */
+    default:
+        return ">=";
+    }
 }
 
 void alertfmt_series(char *buf, size_t len, const cube_t *cube, size_t device, int setting,

@@ -30,10 +30,10 @@ void alertfmt_days(const weekly_t *weekly, const alert_evidence_t *e, alertfmt_d
 const char *alertfmt_model(const alert_evidence_t *e);
 
 /* What the statistic is and how the threshold applies: for the rate scan
- * "q_value" (alarm at statistic <= threshold), EARS "C2" and GLR "GLR"
+ * "q_value" (alarm at statistic <= threshold), EARS "C2" (>), GLR "GLR"
  * (>=), Farrington "p_value" (<=). */
 const char *alertfmt_statistic_name(alert_method_t method);
-const char *alertfmt_rule(alert_method_t method); /* "<=" or ">=" */
+const char *alertfmt_rule(alert_method_t method); /* "<=", ">" or ">=" */
 
 /* The sentence of a block (an alert's own, or one of its margins':
  * device, setting and complication given), into buf (always terminated). */
