@@ -439,14 +439,6 @@ static double key_or_inf(double v)
     return isnan(v) ? INFINITY : v;
 }
 
-static size_t row_series(const alert_row_t *r, const cube_t *cube)
-{
-    size_t d = r->device == CUBE_DEVICE_ALL ? cube->n_devices : r->device;
-    return detect_series_index(d, r->setting, r->complication);
-}
-
-static const cube_t *sort_cube; /* qsort has no context argument */
-
 static int cmp_serious(const void *pa, const void *pb)
 {
     const alert_row_t *a = pa, *b = pb;
@@ -467,9 +459,8 @@ static int cmp_serious(const void *pa, const void *pb)
         return x > y ? -1 : 1;
     if (a->evidence.observed != b->evidence.observed)
         return a->evidence.observed > b->evidence.observed ? -1 : 1;
-    size_t sa = row_series(a, sort_cube), sb = row_series(b, sort_cube);
-    if (sa != sb)
-        return sa < sb ? -1 : 1;
+    if (a->series != b->series)
+        return a->series < b->series ? -1 : 1;
     return a->first_week < b->first_week ? -1 : a->first_week > b->first_week;
 }
 
@@ -510,6 +501,7 @@ static int build_rows(judge_t *j, const cube_t *cube, const detect_alert_t *even
         const detect_alert_t *ev = &events[i];
         alert_row_t *row = &alerts->rows[alerts->n++];
         series_labels(cube, nd, ev->series, &row->device, &row->setting, &row->complication);
+        row->series = ev->series;
         row->first_week = ev->first_week;
         row->last_week = ev->last_week;
         for (size_t w = ev->first_week; w <= ev->last_week; w++)
@@ -530,7 +522,6 @@ static int build_rows(judge_t *j, const cube_t *cube, const detect_alert_t *even
             row->n_also_in++;
         }
     }
-    sort_cube = cube;
     qsort(alerts->rows, alerts->n, sizeof(*alerts->rows), cmp_serious);
     rc = 0;
 out:

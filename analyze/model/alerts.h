@@ -135,6 +135,7 @@ typedef struct {
     size_t device;          /* the carrying series: cube slot, CUBE_DEVICE_ALL for all */
     int setting;            /* CUBE_SETTING_HOME, _CLINIC or _ALL */
     int complication;
+    size_t series;          /* its place in the panel's order (detect_series_index) */
     size_t first_week, last_week; /* the event's first and last alarming weeks */
     size_t alarm_weeks;     /* alarming weeks in it (judged weeks between may be missing) */
     alert_evidence_t evidence;
