@@ -591,7 +591,8 @@ int alerts_detect(const alert_input_t *in, alert_params_t params, alerts_t *aler
         judge_each_series(&j);
     if (j.oom)
         goto out;
-    qsort(j.found, j.n_found, sizeof(*j.found), cmp_found);
+    if (j.n_found > 0)
+        qsort(j.found, j.n_found, sizeof(*j.found), cmp_found);
     if (detect_consolidate(&panel, j.alarm, in->judgeable, &events, &n_events) != 0 ||
         build_rows(&j, in->cube, events, n_events) != 0)
         goto out;
