@@ -289,7 +289,7 @@ static bool add_evidence(cJSON *obj, const findings_t *findings, size_t device, 
                                   cJSON_AddNullToObject(obj, "baseline_end")) &&
            json_count(obj, "baseline_cases", e->base_cases, h || !e->has_baseline) &&
            json_count(obj, "baseline_treatments", e->base_treatments, h || !e->has_baseline) &&
-           (e->model == DETECT_MODEL_NONE ? cJSON_AddNullToObject(obj, "model") != NULL
+           (h || e->model == DETECT_MODEL_NONE ? cJSON_AddNullToObject(obj, "model") != NULL
                                           : cJSON_AddStringToObject(obj, "model",
                                                                     alertfmt_model(e)) != NULL) &&
            json_double(obj, "dispersion", e->phi, h) &&
