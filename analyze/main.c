@@ -219,7 +219,7 @@ static int exec_command(PGconn *conn, const char *sql, char *errbuf, size_t errl
 
 /* The alerts' part of the load step: the day they are as of, D (the
  * configured one, or a quantile of the observed delays), the cases counted
- * within D, and the weeks complete and mature. */
+ * within D, and the weeks complete and mature (detect_judgeable). */
 static int load_alerts(PGconn *conn, const cli_t *cli, const nw_config_t *cfg, run_t *run,
                        char *errbuf, size_t errlen)
 {
@@ -234,10 +234,12 @@ static int load_alerts(PGconn *conn, const cli_t *cli, const nw_config_t *cfg, r
             snprintf(errbuf, errlen, "--as-of: bad date \"%s\"", cli->as_of);
         return -1;
     }
-    if (load_alert_delays(conn, cli->from, cli->to, timing->as_of, &run->delays, errbuf,
-                          errlen) != 0)
-        return -1;
+    /* The delays are read only for D's default (a configured D saves the
+     * statement: half of what the alerts read). */
     timing->report_days_observed = cfg->alert_report_days <= 0;
+    if (timing->report_days_observed &&
+        load_alert_delays(conn, timing->as_of, &run->delays, errbuf, errlen) != 0)
+        return -1;
     timing->report_days = timing->report_days_observed
                               ? detect_report_days(run->delays.hist, LOAD_DELAY_BINS,
                                                    DETECT_REPORT_SHARE, DETECT_REPORT_DAYS_MIN,
@@ -260,8 +262,11 @@ static int load_alerts(PGconn *conn, const cli_t *cli, const nw_config_t *cfg, r
         snprintf(errbuf, errlen, "out of memory");
         return -1;
     }
-    first = cli->from[0] && civil_parse(cli->from, &day) == CIVIL_OK ? day
-                                                                      : run->delays.first_day;
+    /* An open --from: nothing says the first week is complete (the data may
+     * start mid-week), so it is not judged; an open --to: up to as_of. */
+    first = cli->from[0] && civil_parse(cli->from, &day) == CIVIL_OK
+                ? day
+                : run->weekly.first_week + 7;
     last = cli->to[0] && civil_parse(cli->to, &day) == CIVIL_OK ? day : timing->as_of;
     detect_judgeable(run->weekly.first_week, nw, first, last, timing->as_of,
                      timing->report_days, run->judgeable);

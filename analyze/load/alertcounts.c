@@ -2,11 +2,11 @@
  * alertcounts.c - the reporting delays and the weekly cases counted within
  * D days (see alertcounts.h).
  *
- * The statements scan the current complication reports joined to their
- * treatments (PostgreSQL aggregates: a few thousand rows come back). Per
- * treatment and type, "known" is the earliest coalesce(reported_at,
- * ingested_at) of its current reports of that type; "any" is counted per
- * treatment, over every type (as the cube counts it).
+ * The statements read the current complication reports and reach each
+ * one's treatment by its report_id (PostgreSQL aggregates: a few thousand
+ * rows come back). Per treatment and type, "known" is the earliest
+ * coalesce(reported_at, ingested_at) of its current reports of that type;
+ * "any" is counted per treatment, over every type (as the cube counts it).
  */
 #include "load/alertcounts.h"
 
@@ -17,53 +17,46 @@
 #include "civil.h"
 #include "load/pg.h"
 
-/* Columns: kind, a, b, n. kind 'delay': a = the delay in days (capped at
- * $4), n cases; kind 'span': a, b = the window's first and last treated_on
- * (days since 1970-01-01, NULL when empty), n treatments. */
+/* The delays: per delay in days (capped at $2), the cases of treatments
+ * dated $1 - $2 or earlier whose first report was known by $1. Columns:
+ * delay, n. The treatments are reached from the complications, one index
+ * probe each (the view's DISTINCT ON takes the report_id condition), so the
+ * statement reads the complication reports, not every treatment. */
 static const char delays_sql[] =
     "WITH k AS (\n"
-    "    SELECT treatment_id, type, min(coalesce(reported_at, ingested_at)) AS known\n"
-    "    FROM needlewatch.complications GROUP BY 1, 2\n"
-    "), t AS (\n"
-    "    SELECT treated_on FROM needlewatch.treatments\n"
-    "    WHERE treated_on BETWEEN coalesce($1::date, '-infinity')\n"
-    "                         AND coalesce($2::date, 'infinity')\n"
+    "    SELECT treatment_id, (min(coalesce(reported_at, ingested_at)) AT TIME ZONE 'UTC')::date\n"
+    "               AS known_on\n"
+    "    FROM needlewatch.complications GROUP BY treatment_id, type\n"
     ")\n"
-    "SELECT 'delay' AS kind,\n"
-    "       least(greatest((k.known AT TIME ZONE 'UTC')::date - tr.treated_on, 0), $4::int) AS a,\n"
-    "       NULL::integer AS b, count(*) AS n\n"
-    "FROM k JOIN needlewatch.treatments tr ON tr.report_id = k.treatment_id\n"
-    "WHERE tr.treated_on <= $3::date - $4::int AND (k.known AT TIME ZONE 'UTC')::date <= $3::date\n"
-    "GROUP BY 2\n"
-    "UNION ALL\n"
-    "SELECT 'span', min(treated_on) - date '1970-01-01', max(treated_on) - date '1970-01-01',\n"
-    "       count(*)\n"
-    "FROM t\n";
+    "SELECT least(greatest(k.known_on - t.treated_on, 0), $2::int) AS delay, count(*) AS n\n"
+    "FROM k CROSS JOIN LATERAL (SELECT tr.treated_on FROM needlewatch.treatments tr\n"
+    "                           WHERE tr.report_id = k.treatment_id) t\n"
+    "WHERE t.treated_on <= $1::date - $2::int AND k.known_on <= $1::date\n"
+    "GROUP BY 1\n";
 
-/* Columns: monday (days since 1970-01-01), device_type, setting, ordinal
+/* The cases counted within $4 days, of the treatments dated $1..$2.
+ * Columns: monday (days since 1970-01-01), device_type, setting, ordinal
  * (0: any), n. */
 static const char counts_sql[] =
-    "WITH t AS (\n"
-    "    SELECT report_id, device_type, setting, treated_on,\n"
-    "           (treated_on - date '1970-01-01') - (extract(isodow FROM treated_on)::int - 1)\n"
-    "               AS monday\n"
-    "    FROM needlewatch.treatments\n"
-    "    WHERE treated_on BETWEEN coalesce($1::date, '-infinity')\n"
-    "                         AND coalesce($2::date, 'infinity')\n"
-    "), k AS (\n"
+    "WITH k AS (\n"
     "    SELECT treatment_id, coalesce(array_position($3::text[], type), -1) AS ordinal,\n"
-    "           min(coalesce(reported_at, ingested_at)) AS known\n"
+    "           (min(coalesce(reported_at, ingested_at)) AT TIME ZONE 'UTC')::date AS known_on\n"
     "    FROM needlewatch.complications GROUP BY 1, 2\n"
     "), e AS (\n"
-    "    -- the cases counted within D days\n"
-    "    SELECT t.report_id, t.monday, t.device_type, t.setting, k.ordinal\n"
-    "    FROM k JOIN t ON t.report_id = k.treatment_id\n"
-    "    WHERE (k.known AT TIME ZONE 'UTC')::date - t.treated_on <= $4::int\n"
+    "    SELECT k.treatment_id, k.ordinal, t.device_type, t.setting,\n"
+    "           (t.treated_on - date '1970-01-01') - (extract(isodow FROM t.treated_on)::int - 1)\n"
+    "               AS monday\n"
+    "    FROM k CROSS JOIN LATERAL (SELECT tr.treated_on, tr.device_type, tr.setting\n"
+    "                               FROM needlewatch.treatments tr\n"
+    "                               WHERE tr.report_id = k.treatment_id) t\n"
+    "    WHERE t.treated_on BETWEEN coalesce($1::date, '-infinity')\n"
+    "                           AND coalesce($2::date, 'infinity')\n"
+    "      AND k.known_on - t.treated_on <= $4::int\n"
     ")\n"
     "SELECT monday, device_type, setting, ordinal, count(*) AS n\n"
     "FROM e WHERE ordinal > 0 GROUP BY 1, 2, 3, 4\n"
     "UNION ALL\n"
-    "SELECT monday, device_type, setting, 0, count(DISTINCT report_id)\n"
+    "SELECT monday, device_type, setting, 0, count(DISTINCT treatment_id)\n"
     "FROM e GROUP BY 1, 2, 3\n";
 
 static PGresult *run(PGconn *conn, const char *sql, int n, const char *const *params, int cols,
@@ -103,39 +96,27 @@ int load_today(PGconn *conn, int32_t *today, char *errbuf, size_t errlen)
     return rc;
 }
 
-int load_alert_delays(PGconn *conn, const char *from, const char *to, int32_t as_of,
-                      load_delays_t *delays, char *errbuf, size_t errlen)
+int load_alert_delays(PGconn *conn, int32_t as_of, load_delays_t *delays, char *errbuf,
+                      size_t errlen)
 {
     char day[11], cap[16];
-    const char *params[4] = {from && from[0] ? from : NULL, to && to[0] ? to : NULL, day, cap};
+    const char *params[2] = {day, cap};
     PGresult *res;
     int rc = -1;
 
     memset(delays, 0, sizeof(*delays));
     civil_format(as_of, day);
     snprintf(cap, sizeof(cap), "%d", LOAD_DELAY_HORIZON);
-    if ((res = run(conn, delays_sql, 4, params, 4, errbuf, errlen)) == NULL)
+    if ((res = run(conn, delays_sql, 2, params, 2, errbuf, errlen)) == NULL)
         return -1;
     for (int r = 0; r < PQntuples(res); r++) {
-        const char *kind = PQgetvalue(res, r, 0);
-        int64_t a = 0, b = 0, n;
-        if (load_parse_count(PQgetvalue(res, r, 3), &n) != 0 ||
-            (!PQgetisnull(res, r, 1) && load_parse_int(PQgetvalue(res, r, 1), &a) != 0) ||
-            (!PQgetisnull(res, r, 2) && load_parse_int(PQgetvalue(res, r, 2), &b) != 0)) {
-            snprintf(errbuf, errlen, "bad number in delay row %d", r);
+        int64_t a, n;
+        if (load_parse_int(PQgetvalue(res, r, 0), &a) != 0 ||
+            load_parse_count(PQgetvalue(res, r, 1), &n) != 0 || a < 0 || a >= LOAD_DELAY_BINS) {
+            snprintf(errbuf, errlen, "bad delay row %d", r);
             goto out;
         }
-        if (strcmp(kind, "delay") == 0) {
-            if (a < 0 || a >= LOAD_DELAY_BINS) {
-                snprintf(errbuf, errlen, "bad delay in delay row %d", r);
-                goto out;
-            }
-            delays->hist[a] += n;
-        } else if (strcmp(kind, "span") == 0) {
-            delays->treatments = n;
-            delays->first_day = (int32_t)a;
-            delays->last_day = (int32_t)b;
-        }
+        delays->hist[a] += n;
     }
     rc = 0;
 out:

@@ -15,8 +15,7 @@
  *                        treatment at least LOAD_DELAY_HORIZON days old
  *                        (so that delays up to the horizon could be seen),
  *                        reports known by as_of; the default D is a
- *                        quantile of them (detect_report_days); and the
- *                        first and last treated_on of the window;
+ *                        quantile of them (detect_report_days);
  *   load_alert_counts()  the weekly cases of the window counted within D,
  *                        per ISO week, device type, setting and type (and
  *                        "any"), beside the weekly treatments of weekly.
@@ -38,19 +37,17 @@
 
 typedef struct {
     int64_t hist[LOAD_DELAY_BINS]; /* cases by delay in days; the last bin: longer */
-    int64_t treatments;            /* treatments of the window */
-    int32_t first_day, last_day;   /* their first and last treated_on (days since 1970) */
 } load_delays_t;
 
 /* The UTC date of the database's now() (days since 1970-01-01). */
 int load_today(PGconn *conn, int32_t *today, char *errbuf, size_t errlen)
     __attribute__((warn_unused_result));
 
-/* Fills delays (as of the day as_of; the window from..to as for
- * load_cube()). Returns 0, or -1 with the reason in errbuf. */
-int load_alert_delays(PGconn *conn, const char *from, const char *to, int32_t as_of,
-                      load_delays_t *delays, char *errbuf, size_t errlen)
-    __attribute__((warn_unused_result));
+/* Fills delays as of the day as_of (whatever the window: the delays are
+ * the reporting's, not the window's). Returns 0, or -1 with the reason in
+ * errbuf. */
+int load_alert_delays(PGconn *conn, int32_t as_of, load_delays_t *delays, char *errbuf,
+                      size_t errlen) __attribute__((warn_unused_result));
 
 /* Fills counted (zeroed by the call, the shape of weekly, its treatments
  * copied) with the weekly cases counted within report_days days. Device

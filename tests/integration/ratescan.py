@@ -12,7 +12,9 @@ The steps:
              day) at most D days after treated_on; D by default the whole
              weeks within which 75% of the delays seen were (14..56 days),
              delays seen on treatments 112+ days old and reports known by
-             as_of; weeks are judged when complete and as_of >= Sunday + D;
+             as_of; weeks are judged when complete (inside the window; when
+             it opens with the data, from its second week) and as_of >=
+             Sunday + D;
   the scan   per cell series (device, home or clinic, complication) and week
              t: baseline weeks max(0, t-3-103) .. t-3 that are judgeable and
              have treatments (8 at least); fewer than 10 cases: a constant
@@ -629,7 +631,7 @@ def build(treatments, complications, as_of, window=(None, None), days=None):
         for c in types:
             if c in cell["cases"]:
                 cell["cases"][c][w] += 1
-    wfirst = lo if lo else min(t[0] for t in sel.values())
+    wfirst = lo if lo else first + timedelta(days=7)   # an open start: the first week may be partial
     wlast = hi if hi else as_of
     judge = []
     for w in range(nw):
