@@ -1,0 +1,783 @@
+-- 30_kept.sql: the kept analysis counts, and the rollup that keeps them.
+--
+-- The analyzer must not scan every report: it reads counts kept per day and
+-- cell (needlewatch_kept.cells) and per day, month and total per device
+-- model (needlewatch_kept.model_*), tables that grow with days x cells, not
+-- with reports. sql/012_rollups.sql made the tables; this file holds the
+-- code, and is applied again whenever it changes (see sql/README.md).
+--
+-- The ingest transaction stores reports and nothing else. A rollup folds
+-- what has committed since its last run into the counts, in one transaction
+-- that writes the counts and its watermark together, one rollup at a time.
+--
+-- Exactness. Every report version carries xid, the 64-bit id of the
+-- transaction that wrote it (a column default: every way of inserting sets
+-- it). The rollup keeps one number, the watermark w, with this invariant:
+--
+--   the kept counts are exactly the counts of the report versions whose
+--   xid < w (rows stored before 012 have xid NULL and count as below every
+--   watermark).
+--
+-- A rollup, holding an advisory lock so that rollups run one at a time,
+-- reads h = pg_snapshot_xmin(pg_current_snapshot()): every transaction with
+-- an id below h has ended, committed or aborted, so the set of versions with
+-- xid < h is final, and every later snapshot sees all of it. The rollup adds
+-- to the counts the difference between the counts of "xid < h" and those of
+-- "xid < w" (transitions() below), then sets the watermark to h, in the same
+-- transaction: the invariant holds for h. Nothing depends on which snapshot
+-- each statement of the rollup takes, because both sets are final; a rollup
+-- that fails rolls back its counts and its watermark together; the lock makes
+-- the read-modify-write of the counts safe.
+-- Transactions still running at the rollup (ids >= h) are left for a later
+-- rollup; so are those that committed with an id above one that still runs.
+-- A reader that must be exact as of its own snapshot (the analyzer, the
+-- check) adds the same difference between "every version it sees" and
+-- "xid < w" to what it reads (the "fold-in" of kept_cube() and the others):
+-- the rollup's lag never shows in a report.
+--
+-- The difference for a set of new versions. A treatment counts in the cell
+-- of its current version (highest version; a nullified one withdraws it)
+-- with the types of the current complication reports that name it. New
+-- versions change
+--   * the cell of the treatments they are versions of, and
+--   * the complications of the treatments that a new complication version's
+--     report named before (its old current version) and names after (new).
+-- transitions(w, h) finds those treatments ("touched"), computes each one's
+-- cell and complications at both cuts, and returns -1 for the old and +1 for
+-- the new; untouched treatments are the same at both cuts. changes(w, h)
+-- sums them per cell and per model.
+--
+-- Hand-made UPDATE, DELETE or TRUNCATE of a report table breaks the
+-- assumption that versions are only ever added: a statement trigger (not on
+-- INSERT: the ingest's path) then resets the watermark, and the next rollup
+-- recounts everything. A rollup that starts from a NULL watermark recounts
+-- everything too (the upgrade from 011, a rebuild by hand).
+--
+-- Per-type counts are arrays indexed by the type's ordinal in
+-- needlewatch.complication_catalogue. Summing arrays element by element over
+-- many rows is slow in SQL (unnest), so the functions that do it are
+-- generated from the catalogue when this file is applied: a template's %1$s
+-- receives one expression per type (needlewatch_kept.per_type()). A new type
+-- is a new catalogue row; applying the repeatable files again regenerates
+-- these functions.
+BEGIN;
+
+SET LOCAL client_min_messages = warning;
+
+-- Every expression of fmt, once per complication type in ordinal order
+-- (%1$s: the ordinal), joined by sep.
+CREATE OR REPLACE FUNCTION needlewatch_kept.per_type(fmt text, sep text DEFAULT ', ')
+RETURNS text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT string_agg(format(fmt, i), sep ORDER BY i)
+    FROM generate_series(1, (SELECT max(ordinal) FROM needlewatch.complication_catalogue)) AS i
+$$;
+
+-- a + b element by element (a missing element is 0).
+CREATE OR REPLACE FUNCTION needlewatch_kept.add(a integer[], b integer[])
+RETURNS integer[] LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT coalesce(array_agg(coalesce(x, 0) + coalesce(y, 0) ORDER BY i), '{}')
+    FROM unnest(a, b) WITH ORDINALITY AS u (x, y, i)
+$$;
+
+-- The watermark, as every reader sees it in its snapshot.
+CREATE OR REPLACE FUNCTION needlewatch_kept.watermark()
+RETURNS bigint LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT coalesce(horizon, 0) FROM needlewatch_kept.rollup_state
+$$;
+
+-- How the counts change from the versions with xid < w to those with
+-- xid < h (h NULL: every version the caller's snapshot sees). One row per
+-- touched treatment and side (sign -1: before, +1: after) that has a cell
+-- at that side, with ordinal 0 and its number of complication reports; one
+-- more row per type of its reports (ordinal, reports of that type); and one
+-- row per complication report with a version in [w, h) and side at which it
+-- is current (ordinal -1, reports 1), for the total, orphans included.
+CREATE OR REPLACE FUNCTION needlewatch_kept.transitions(w bigint, h bigint)
+RETURNS TABLE (sign integer, treated_on date, device_type text, setting text,
+               fitzpatrick smallint, manufacturer text, model text, ordinal integer,
+               reports bigint)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    WITH new_c AS MATERIALIZED (      -- complication reports with a new version
+        SELECT DISTINCT v.report_id
+        FROM needlewatch.complication_versions v
+        WHERE (v.xid >= w OR (v.xid IS NULL AND w <= 0)) AND (h IS NULL OR coalesce(v.xid, 0) < h)
+    ), cv AS (
+        SELECT v.report_id, v.version, v.treatment_id, v.nullified, coalesce(v.xid, 0) AS xid
+        FROM needlewatch.complication_versions v
+        JOIN new_c USING (report_id)
+    ), c_before AS (
+        SELECT DISTINCT ON (cv.report_id) cv.report_id, cv.treatment_id, cv.nullified
+        FROM cv WHERE cv.xid < w
+        ORDER BY cv.report_id, cv.version DESC
+    ), c_after AS (
+        SELECT DISTINCT ON (cv.report_id) cv.report_id, cv.treatment_id, cv.nullified
+        FROM cv WHERE h IS NULL OR cv.xid < h
+        ORDER BY cv.report_id, cv.version DESC
+    ), touched AS MATERIALIZED (      -- treatments whose count may change
+        SELECT v.report_id
+        FROM needlewatch.treatment_versions v
+        WHERE (v.xid >= w OR (v.xid IS NULL AND w <= 0)) AND (h IS NULL OR coalesce(v.xid, 0) < h)
+        UNION
+        SELECT c.treatment_id FROM c_before c WHERE NOT c.nullified
+        UNION
+        SELECT c.treatment_id FROM c_after c WHERE NOT c.nullified
+    ), tv AS (
+        SELECT v.report_id, v.version, v.nullified, v.treated_on, v.device_type, v.setting,
+               v.fitzpatrick, v.manufacturer, v.model, coalesce(v.xid, 0) AS xid
+        FROM needlewatch.treatment_versions v
+        JOIN touched USING (report_id)
+    ), t_sides AS (                   -- their current versions at each cut
+        SELECT -1 AS sign, b.*
+        FROM (SELECT DISTINCT ON (tv.report_id) tv.*
+              FROM tv WHERE tv.xid < w
+              ORDER BY tv.report_id, tv.version DESC) b
+        WHERE NOT b.nullified
+        UNION ALL
+        SELECT 1, a.*
+        FROM (SELECT DISTINCT ON (tv.report_id) tv.*
+              FROM tv WHERE h IS NULL OR tv.xid < h
+              ORDER BY tv.report_id, tv.version DESC) a
+        WHERE NOT a.nullified
+    ), kv AS (                        -- every version of every complication
+        SELECT v.report_id, v.version, v.treatment_id, v.type, v.nullified,   -- that ever named
+               coalesce(v.xid, 0) AS xid                                       -- a touched one
+        FROM needlewatch.complication_versions v
+        WHERE v.report_id IN (SELECT k.report_id
+                              FROM needlewatch.complication_versions k
+                              JOIN touched t ON t.report_id = k.treatment_id)
+    ), k_sides AS (                   -- which touched treatment each names, at each cut
+        SELECT -1 AS sign, b.treatment_id, b.type
+        FROM (SELECT DISTINCT ON (kv.report_id) kv.*
+              FROM kv WHERE kv.xid < w
+              ORDER BY kv.report_id, kv.version DESC) b
+        WHERE NOT b.nullified
+        UNION ALL
+        SELECT 1, a.treatment_id, a.type
+        FROM (SELECT DISTINCT ON (kv.report_id) kv.*
+              FROM kv WHERE h IS NULL OR kv.xid < h
+              ORDER BY kv.report_id, kv.version DESC) a
+        WHERE NOT a.nullified
+    ), per_type AS (
+        SELECT k.sign, k.treatment_id, o.ordinal, count(*) AS reports
+        FROM k_sides k
+        JOIN needlewatch.complication_catalogue o ON o.complication = k.type
+        WHERE k.treatment_id IN (SELECT t.report_id FROM touched t)
+        GROUP BY 1, 2, 3
+    )
+    SELECT s.sign, s.treated_on, s.device_type, s.setting, s.fitzpatrick, s.manufacturer,
+           s.model, 0, coalesce(r.reports, 0)
+    FROM t_sides s
+    LEFT JOIN (SELECT p.sign, p.treatment_id, sum(p.reports) AS reports
+               FROM per_type p GROUP BY 1, 2) r
+           ON r.sign = s.sign AND r.treatment_id = s.report_id
+    UNION ALL
+    SELECT s.sign, s.treated_on, s.device_type, s.setting, s.fitzpatrick, s.manufacturer,
+           s.model, p.ordinal, p.reports
+    FROM t_sides s
+    JOIN per_type p ON p.sign = s.sign AND p.treatment_id = s.report_id
+    UNION ALL
+    SELECT -1, NULL, NULL, NULL, NULL, NULL, NULL, -1, 1 FROM c_before WHERE NOT nullified
+    UNION ALL
+    SELECT 1, NULL, NULL, NULL, NULL, NULL, NULL, -1, 1 FROM c_after WHERE NOT nullified
+$$;
+
+-- transitions(w, h) summed into the shapes of the kept tables:
+--   kind 'cell'         treated_on, device_type, setting, fitzpatrick (0: not
+--                       reported): treatments, cases_any, reports, and
+--                       counts[i], the cases of the type of ordinal i
+--   kind 'model_day'    treated_on, device_type, manufacturer, model:
+--                       counts[i], the reports of the type of ordinal i
+--   kind 'model_month'  the same, treated_on the first day of its month
+--   kind 'model_total'  the same, without treated_on
+--   kind 'total'        reports: the change of the complication reports
+-- Rows whose changes are all 0 are left out.
+DO $gen$
+BEGIN
+    EXECUTE format($fn$
+CREATE OR REPLACE FUNCTION needlewatch_kept.changes(w bigint, h bigint)
+RETURNS TABLE (kind text, treated_on date, device_type text, setting text,
+               fitzpatrick smallint, manufacturer text, model text, treatments bigint,
+               cases_any bigint, reports bigint, counts integer[])
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    WITH t AS MATERIALIZED (
+        SELECT * FROM needlewatch_kept.transitions(w, h)
+    ), cell AS (
+        SELECT t.treated_on, t.device_type, t.setting, coalesce(t.fitzpatrick, 0)::smallint AS fz,
+               coalesce(sum(t.sign) FILTER (WHERE t.ordinal = 0), 0) AS treatments,
+               coalesce(sum(t.sign) FILTER (WHERE t.ordinal = 0 AND t.reports > 0), 0) AS cases_any,
+               coalesce(sum(t.sign * t.reports) FILTER (WHERE t.ordinal = 0), 0) AS reports,
+               ARRAY[%1$s]::integer[] AS counts
+        FROM t WHERE t.ordinal >= 0
+        GROUP BY 1, 2, 3, 4
+    ), model AS (
+        SELECT t.treated_on, t.device_type, t.manufacturer, t.model,
+               ARRAY[%2$s]::integer[] AS counts
+        FROM t WHERE t.ordinal > 0
+        GROUP BY 1, 2, 3, 4
+    ), month AS (
+        SELECT date_trunc('month', t.treated_on)::date AS month, t.device_type, t.manufacturer,
+               t.model, ARRAY[%2$s]::integer[] AS counts
+        FROM t WHERE t.ordinal > 0
+        GROUP BY 1, 2, 3, 4
+    ), total AS (
+        SELECT t.device_type, t.manufacturer, t.model, ARRAY[%2$s]::integer[] AS counts
+        FROM t WHERE t.ordinal > 0
+        GROUP BY 1, 2, 3
+    )
+    SELECT 'cell', c.treated_on, c.device_type, c.setting, c.fz, NULL, NULL,
+           c.treatments, c.cases_any, c.reports, c.counts
+    FROM cell c
+    WHERE c.treatments <> 0 OR c.cases_any <> 0 OR c.reports <> 0
+       OR c.counts <> array_fill(0, ARRAY[cardinality(c.counts)])
+    UNION ALL
+    SELECT 'model_day', m.treated_on, m.device_type, NULL, NULL, m.manufacturer, m.model,
+           NULL, NULL, NULL, m.counts
+    FROM model m WHERE m.counts <> array_fill(0, ARRAY[cardinality(m.counts)])
+    UNION ALL
+    SELECT 'model_month', m.month, m.device_type, NULL, NULL, m.manufacturer, m.model,
+           NULL, NULL, NULL, m.counts
+    FROM month m WHERE m.counts <> array_fill(0, ARRAY[cardinality(m.counts)])
+    UNION ALL
+    SELECT 'model_total', NULL, m.device_type, NULL, NULL, m.manufacturer, m.model,
+           NULL, NULL, NULL, m.counts
+    FROM total m WHERE m.counts <> array_fill(0, ARRAY[cardinality(m.counts)])
+    UNION ALL
+    SELECT 'total', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, sum(t.sign), NULL
+    FROM t WHERE t.ordinal = -1
+    HAVING sum(t.sign) <> 0
+$$
+$fn$, needlewatch_kept.per_type('coalesce(sum(t.sign) FILTER (WHERE t.ordinal = %1$s), 0)'),
+      needlewatch_kept.per_type('coalesce(sum(t.sign * t.reports) FILTER (WHERE t.ordinal = %1$s), 0)'));
+END
+$gen$;
+
+-- The rollup step (see the header). Returns how many kept rows it changed.
+-- Owner only: the ingest calls it through needlewatch.kept_rollup().
+CREATE OR REPLACE FUNCTION needlewatch_kept.rollup()
+RETURNS bigint LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    w bigint;
+    h bigint;
+    changed bigint;
+BEGIN
+    -- "nwro": one rollup at a time, waiting its turn. The lock comes first,
+    -- so that everything below reads the counts the previous rollup left.
+    PERFORM pg_advisory_xact_lock(1853321839);
+    h := pg_snapshot_xmin(pg_current_snapshot())::text::bigint;
+    SELECT horizon INTO w FROM needlewatch_kept.rollup_state;
+    IF w IS NULL THEN
+        -- Recount everything: empty counts are the counts of "xid < 0".
+        TRUNCATE needlewatch_kept.cells, needlewatch_kept.model_days,
+                 needlewatch_kept.model_months, needlewatch_kept.model_totals;
+        UPDATE needlewatch_kept.totals SET complication_reports = 0;
+        w := 0;
+    END IF;
+    IF h <= w THEN
+        RETURN 0;
+    END IF;
+    WITH c AS MATERIALIZED (
+        SELECT * FROM needlewatch_kept.changes(w, h)
+    ), cells AS (
+        INSERT INTO needlewatch_kept.cells AS k
+            (treated_on, device_type, setting, fitzpatrick, treatments, cases_any, reports, cases)
+        SELECT c.treated_on, c.device_type, c.setting, c.fitzpatrick, c.treatments, c.cases_any,
+               c.reports, c.counts
+        FROM c WHERE c.kind = 'cell'
+        ORDER BY 1, 2, 3, 4
+        ON CONFLICT (treated_on, device_type, setting, fitzpatrick) DO UPDATE
+        SET treatments = k.treatments + EXCLUDED.treatments,
+            cases_any = k.cases_any + EXCLUDED.cases_any,
+            reports = k.reports + EXCLUDED.reports,
+            cases = needlewatch_kept.add(k.cases, EXCLUDED.cases)
+        RETURNING 1
+    ), days AS (
+        INSERT INTO needlewatch_kept.model_days AS k
+            (treated_on, device_type, manufacturer, model, reports)
+        SELECT c.treated_on, c.device_type, c.manufacturer, c.model, c.counts
+        FROM c WHERE c.kind = 'model_day'
+        ORDER BY 1, 2, 3, 4
+        ON CONFLICT ON CONSTRAINT model_days_key DO UPDATE
+        SET reports = needlewatch_kept.add(k.reports, EXCLUDED.reports)
+        RETURNING 1
+    ), months AS (
+        INSERT INTO needlewatch_kept.model_months AS k
+            (month, device_type, manufacturer, model, reports)
+        SELECT c.treated_on, c.device_type, c.manufacturer, c.model, c.counts
+        FROM c WHERE c.kind = 'model_month'
+        ORDER BY 1, 2, 3, 4
+        ON CONFLICT ON CONSTRAINT model_months_key DO UPDATE
+        SET reports = needlewatch_kept.add(k.reports, EXCLUDED.reports)
+        RETURNING 1
+    ), totals AS (
+        INSERT INTO needlewatch_kept.model_totals AS k (device_type, manufacturer, model, reports)
+        SELECT c.device_type, c.manufacturer, c.model, c.counts
+        FROM c WHERE c.kind = 'model_total'
+        ORDER BY 1, 2, 3
+        ON CONFLICT ON CONSTRAINT model_totals_key DO UPDATE
+        SET reports = needlewatch_kept.add(k.reports, EXCLUDED.reports)
+        RETURNING 1
+    ), reports AS (
+        UPDATE needlewatch_kept.totals k
+        SET complication_reports = k.complication_reports + c.reports
+        FROM c WHERE c.kind = 'total'
+        RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM cells) + (SELECT count(*) FROM days)
+           + (SELECT count(*) FROM months) + (SELECT count(*) FROM totals)
+           + (SELECT count(*) FROM reports)
+    INTO changed;
+    UPDATE needlewatch_kept.rollup_state
+    SET horizon = h, rolled_at = now(), rollups = rollups + 1;
+    RETURN changed;
+END
+$$;
+
+-- What a hand-made UPDATE, DELETE or TRUNCATE of a report table leaves:
+-- counts that must be recounted. (INSERT, the ingest's path, has no trigger.)
+CREATE OR REPLACE FUNCTION needlewatch_kept.reports_rewritten()
+RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    UPDATE needlewatch_kept.rollup_state SET horizon = NULL;
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE TRIGGER kept_rewritten AFTER UPDATE OR DELETE OR TRUNCATE
+    ON needlewatch.treatment_versions
+    FOR EACH STATEMENT EXECUTE FUNCTION needlewatch_kept.reports_rewritten();
+CREATE OR REPLACE TRIGGER kept_rewritten AFTER UPDATE OR DELETE OR TRUNCATE
+    ON needlewatch.complication_versions
+    FOR EACH STATEMENT EXECUTE FUNCTION needlewatch_kept.reports_rewritten();
+
+-- For the ingest role and the analyzer, which may not touch the tables:
+-- runs one rollup step, and can do nothing else.
+CREATE OR REPLACE FUNCTION needlewatch.kept_rollup()
+RETURNS bigint LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT needlewatch_kept.rollup()
+$$;
+
+-- Forces a recount at the next rollup (by hand, as the owner).
+CREATE OR REPLACE FUNCTION needlewatch_kept.rebuild()
+RETURNS bigint LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    UPDATE needlewatch_kept.rollup_state SET horizon = NULL;
+    RETURN needlewatch_kept.rollup();
+END
+$$;
+
+-- The readers. Each reads the kept rows and folds in what the rollup has
+-- not counted yet (changes() from the watermark to every version the
+-- caller's snapshot sees), so it is exact as of that snapshot.
+
+-- The kept day-cells and the changes not rolled up yet, as rows to be
+-- summed by the caller.
+CREATE OR REPLACE FUNCTION needlewatch_kept.cell_rows()
+RETURNS TABLE (treated_on date, device_type text, setting text, fitzpatrick smallint,
+               treatments bigint, cases_any bigint, reports bigint, cases integer[])
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT k.treated_on, k.device_type, k.setting, k.fitzpatrick, k.treatments, k.cases_any,
+           k.reports, k.cases
+    FROM needlewatch_kept.cells k
+    UNION ALL
+    SELECT c.treated_on, c.device_type, c.setting, c.fitzpatrick, c.treatments, c.cases_any,
+           c.reports, c.counts
+    FROM needlewatch_kept.changes(needlewatch_kept.watermark(), NULL) c
+    WHERE c.kind = 'cell'
+$$;
+
+-- The same for the per-model counts at one level: 'day' (key_date:
+-- treated_on), 'month' (its first day) or 'total' (NULL).
+CREATE OR REPLACE FUNCTION needlewatch_kept.model_rows(level text)
+RETURNS TABLE (key_date date, device_type text, manufacturer text, model text,
+               reports integer[])
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT k.treated_on, k.device_type, k.manufacturer, k.model, k.reports
+    FROM needlewatch_kept.model_days k WHERE level = 'day'
+    UNION ALL
+    SELECT k.month, k.device_type, k.manufacturer, k.model, k.reports
+    FROM needlewatch_kept.model_months k WHERE level = 'month'
+    UNION ALL
+    SELECT NULL, k.device_type, k.manufacturer, k.model, k.reports
+    FROM needlewatch_kept.model_totals k WHERE level = 'total'
+    UNION ALL
+    SELECT c.treated_on, c.device_type, c.manufacturer, c.model, c.counts
+    FROM needlewatch_kept.changes(needlewatch_kept.watermark(), NULL) c
+    WHERE c.kind = 'model_' || level
+$$;
+
+-- The readers that sum arrays, generated from the catalogue (see the header):
+-- %1$s is one sum per type of the cells' cases, %2$s the same of the models'
+-- reports, %3$s the number of types.
+DO $gen$
+DECLARE
+    cases_sums text := needlewatch_kept.per_type('sum(k.cases[%1$s])');
+    report_sums text := needlewatch_kept.per_type('sum(k.reports[%1$s])');
+    n integer := (SELECT max(ordinal) FROM needlewatch.complication_catalogue);
+BEGIN
+    EXECUTE format($fn$
+-- The current counts per day and cell (rows of zeros left out).
+CREATE OR REPLACE FUNCTION needlewatch.kept_current_cells()
+RETURNS TABLE (treated_on date, device_type text, setting text, fitzpatrick smallint,
+               treatments bigint, cases_any bigint, reports bigint, cases bigint[])
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET jit = off AS $$
+    SELECT k.treated_on, k.device_type, k.setting, k.fitzpatrick, sum(k.treatments)::bigint,
+           sum(k.cases_any)::bigint, sum(k.reports)::bigint, ARRAY[%1$s]::bigint[]
+    FROM needlewatch_kept.cell_rows() k
+    GROUP BY 1, 2, 3, 4
+    HAVING sum(k.treatments) <> 0 OR sum(k.cases_any) <> 0 OR sum(k.reports) <> 0
+        OR ARRAY[%1$s]::bigint[] <> array_fill(0::bigint, ARRAY[%3$s])
+$$;
+
+-- The current per-model counts at one level (rows of zeros left out).
+CREATE OR REPLACE FUNCTION needlewatch.kept_current_models(level text)
+RETURNS TABLE (key_date date, device_type text, manufacturer text, model text, reports bigint[])
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET jit = off AS $$
+    SELECT k.key_date, k.device_type, k.manufacturer, k.model, ARRAY[%2$s]::bigint[]
+    FROM needlewatch_kept.model_rows(level) k
+    GROUP BY 1, 2, 3, 4
+    HAVING ARRAY[%2$s]::bigint[] <> array_fill(0::bigint, ARRAY[%3$s])
+$$;
+
+-- What needlewatch-analyze reads for its rates: the counts summed per
+-- (treated_on in [from_date, to_date] (NULL: open), device_type, setting,
+-- fitzpatrick); cases[i] is the type of ordinal i in the catalogue.
+-- unknown_type is always 0 (the catalogue constrains the types); it stays
+-- in the analyzer's interface. SECURITY DEFINER: the analyst reads no table.
+CREATE OR REPLACE FUNCTION needlewatch.kept_cube(from_date date, to_date date)
+RETURNS TABLE (in_window boolean, device_type text, setting text, fitzpatrick smallint,
+               treatments bigint, cases_any bigint, reports bigint, cases bigint[],
+               unknown_type bigint)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET jit = off AS $$
+    SELECT k.treated_on BETWEEN coalesce(from_date, '-infinity'::date)
+                            AND coalesce(to_date, 'infinity'::date),
+           k.device_type, k.setting, nullif(k.fitzpatrick, 0)::smallint,
+           sum(k.treatments)::bigint, sum(k.cases_any)::bigint, sum(k.reports)::bigint,
+           ARRAY[%1$s]::bigint[], 0::bigint
+    FROM needlewatch_kept.cell_rows() k
+    GROUP BY 1, 2, 3, 4
+    HAVING sum(k.treatments) <> 0 OR sum(k.cases_any) <> 0 OR sum(k.reports) <> 0
+        OR ARRAY[%1$s]::bigint[] <> array_fill(0::bigint, ARRAY[%3$s])
+$$;
+
+-- What the surveillance part of the report reads (analyze's loader), for
+-- treatments dated in [from_date, to_date] (NULL: open):
+--   kind 'weekt'   monday (days since 1970-01-01), device_type, setting;
+--                  ordinal 0; n = current treatments of that ISO week
+--   kind 'weekc'   the same key; ordinal 0 = cases of any type, i = cases
+--                  of the type types[i]; rows with n = 0 left out
+--   kind 'report'  device_type, manufacturer, model (NULL when not named);
+--                  ordinal of the complication's type in types (0: not
+--                  listed); n = current complication reports
+-- A window reads its whole months from the per-month counts and only the
+-- days of its partial first and last months from the per-day counts; no
+-- window reads the totals.
+CREATE OR REPLACE FUNCTION needlewatch.kept_surveillance(from_date date, to_date date,
+                                                         types text[])
+RETURNS TABLE (kind text, monday integer, device_type text, setting text, manufacturer text,
+               model text, ordinal integer, n bigint)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET jit = off AS $$
+    WITH w AS (
+        SELECT (k.treated_on - date '1970-01-01')
+                   - (extract(isodow FROM k.treated_on)::integer - 1) AS monday,
+               k.device_type, k.setting, sum(k.treatments) AS treatments,
+               sum(k.cases_any) AS cases_any, ARRAY[%1$s]::bigint[] AS cases
+        FROM needlewatch_kept.cell_rows() k
+        WHERE k.treated_on BETWEEN coalesce(from_date, '-infinity'::date)
+                               AND coalesce(to_date, 'infinity'::date)
+        GROUP BY 1, 2, 3
+    ), b AS (
+        -- The window [f, t], its first whole month's first day and its last
+        -- whole month's last day (open ends are whole).
+        SELECT x.f, x.t, x.first_month, x.last_month_end,
+               x.first_month <= x.last_month_end AS whole_months
+        FROM (SELECT coalesce(from_date, '-infinity'::date) AS f,
+                     coalesce(to_date, 'infinity'::date) AS t,
+                     CASE WHEN from_date IS NULL THEN '-infinity'::date
+                          WHEN extract(day FROM from_date) = 1 THEN from_date
+                          ELSE (date_trunc('month', from_date) + interval '1 month')::date
+                     END AS first_month,
+                     CASE WHEN to_date IS NULL THEN 'infinity'::date
+                          WHEN extract(day FROM to_date + 1) = 1 THEN to_date
+                          ELSE (date_trunc('month', to_date) - interval '1 day')::date
+                     END AS last_month_end) x
+    ), r AS (
+        SELECT k.device_type, k.manufacturer, k.model, ARRAY[%2$s]::bigint[] AS reports
+        FROM (SELECT m.device_type, m.manufacturer, m.model, m.reports
+              FROM b, needlewatch_kept.model_rows('month') m
+              WHERE b.whole_months AND m.key_date BETWEEN b.first_month AND b.last_month_end
+              UNION ALL
+              SELECT m.device_type, m.manufacturer, m.model, m.reports
+              FROM b, needlewatch_kept.model_rows('day') m
+              WHERE m.key_date >= b.f AND m.key_date <= b.t
+                AND (NOT b.whole_months OR m.key_date < b.first_month
+                     OR m.key_date > b.last_month_end)) k
+        WHERE from_date IS NOT NULL OR to_date IS NOT NULL
+        GROUP BY 1, 2, 3
+        UNION ALL
+        SELECT k.device_type, k.manufacturer, k.model, ARRAY[%2$s]::bigint[]
+        FROM needlewatch_kept.model_rows('total') k
+        WHERE from_date IS NULL AND to_date IS NULL
+        GROUP BY 1, 2, 3
+    )
+    SELECT 'weekt', w.monday, w.device_type, w.setting, NULL::text, NULL::text, 0,
+           w.treatments::bigint
+    FROM w
+    WHERE w.treatments <> 0
+    UNION ALL
+    SELECT 'weekc', w.monday, w.device_type, w.setting, NULL, NULL, 0, w.cases_any::bigint
+    FROM w
+    WHERE w.cases_any <> 0
+    UNION ALL
+    SELECT 'weekc', w.monday, w.device_type, w.setting, NULL, NULL,
+           coalesce(array_position(types, o.complication), 0), w.cases[o.ordinal]
+    FROM w
+    JOIN needlewatch.complication_catalogue o ON w.cases[o.ordinal] <> 0
+    UNION ALL
+    SELECT 'report', NULL, r.device_type, NULL, r.manufacturer, r.model,
+           coalesce(array_position(types, o.complication), 0), sum(r.reports[o.ordinal])
+    FROM r
+    JOIN needlewatch.complication_catalogue o ON r.reports[o.ordinal] <> 0
+    GROUP BY 3, 5, 6, 7
+$$;
+$fn$, cases_sums, report_sums, n);
+END
+$gen$;
+
+-- For psql: the current counts per day and cell, and the totals.
+CREATE OR REPLACE VIEW needlewatch.kept_cells AS
+SELECT treated_on, device_type, setting, nullif(fitzpatrick, 0)::smallint AS fitzpatrick,
+       treatments, cases_any, reports, cases
+FROM needlewatch.kept_current_cells();
+COMMENT ON VIEW needlewatch.kept_cells IS
+    'The kept analysis counts per treated_on x device_type x setting x fitzpatrick (NULL: not '
+    'reported), exact as of the reader''s snapshot: the current treatments, those with a '
+    'current complication report (cases_any), their current complication reports, and '
+    'cases[i], those with a report of the type of ordinal i in complication_catalogue.';
+
+CREATE OR REPLACE VIEW needlewatch.kept_models AS
+SELECT key_date AS treated_on, device_type, manufacturer, model, reports
+FROM needlewatch.kept_current_models('day');
+COMMENT ON VIEW needlewatch.kept_models IS
+    'The kept current complication reports per treated_on x device_type x manufacturer x '
+    'model (NULL: not named), reports[i] of the type of ordinal i in complication_catalogue.';
+
+-- The current complication reports (orphans included) and quarantined
+-- messages; and the rollup's progress.
+CREATE OR REPLACE FUNCTION needlewatch.kept_current_totals()
+RETURNS TABLE (complication_reports bigint, quarantined bigint)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT (SELECT k.complication_reports FROM needlewatch_kept.totals k)
+           + coalesce((SELECT sum(c.reports)
+                       FROM needlewatch_kept.changes(needlewatch_kept.watermark(), NULL) c
+                       WHERE c.kind = 'total'), 0)::bigint,
+           (SELECT count(*) FROM needlewatch.quarantine)
+$$;
+
+CREATE OR REPLACE VIEW needlewatch.kept_totals AS
+SELECT * FROM needlewatch.kept_current_totals();
+COMMENT ON VIEW needlewatch.kept_totals IS
+    'The current complication reports, orphans included, and the quarantined messages.';
+
+CREATE OR REPLACE FUNCTION needlewatch.kept_current_rollup()
+RETURNS TABLE (horizon bigint, rolled_at timestamptz, rollups bigint, versions_pending bigint)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT s.horizon, s.rolled_at, s.rollups,
+           (SELECT count(*) FROM needlewatch.treatment_versions v
+            WHERE v.xid >= coalesce(s.horizon, 0))
+           + (SELECT count(*) FROM needlewatch.complication_versions v
+              WHERE v.xid >= coalesce(s.horizon, 0))
+    FROM needlewatch_kept.rollup_state s
+$$;
+
+CREATE OR REPLACE VIEW needlewatch.kept_rollup_status AS
+SELECT * FROM needlewatch.kept_current_rollup();
+COMMENT ON VIEW needlewatch.kept_rollup_status IS
+    'The rollup''s watermark (report versions written by transactions with lower ids are '
+    'counted; NULL: everything is recounted at the next rollup), when it last ran, how many '
+    'times, and how many stored versions it has yet to count.';
+
+-- Recounts everything from the current-version views (002), in the caller's
+-- snapshot and by a path of its own (no transitions(), no watermark), and
+-- returns one row per difference with what the readers above give:
+--   kind 'cell'         key "treated_on device_type setting skin_type"
+--   kind 'model_day'    key "treated_on device_type manufacturer model"
+--                       ('-' for not named)
+--   kind 'model_month'  the same with the month's first day
+--   kind 'model_total'  key "device_type manufacturer model"
+--   kind 'total'        key 'complication_reports'
+-- kept and actual are the counts as text. No row: the counts are exact.
+DO $gen$
+BEGIN
+    EXECUTE format($fn$
+CREATE OR REPLACE FUNCTION needlewatch.kept_cells_check()
+RETURNS TABLE (kind text, key text, kept text, actual text)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET jit = off AS $$
+    WITH t AS (
+        SELECT r.report_id, r.treated_on, r.device_type, r.setting,
+               coalesce(r.fitzpatrick, 0) AS fz, r.manufacturer, r.model
+        FROM needlewatch.treatments r
+    ), c AS (      -- per treatment and type: its current reports
+        SELECT x.treatment_id, o.ordinal, count(*) AS n
+        FROM needlewatch.complications x
+        JOIN needlewatch.complication_catalogue o ON o.complication = x.type
+        GROUP BY 1, 2
+    ), per_t AS (
+        SELECT c.treatment_id, sum(c.n) AS n FROM c GROUP BY 1
+    ), cell_base AS (
+        SELECT t.treated_on, t.device_type, t.setting, t.fz, count(*) AS treatments,
+               count(p.treatment_id) AS cases_any, coalesce(sum(p.n), 0) AS reports
+        FROM t LEFT JOIN per_t p ON p.treatment_id = t.report_id
+        GROUP BY 1, 2, 3, 4
+    ), cell_types AS (
+        SELECT t.treated_on, t.device_type, t.setting, t.fz, ARRAY[%1$s]::bigint[] AS cases
+        FROM t JOIN c ON c.treatment_id = t.report_id
+        GROUP BY 1, 2, 3, 4
+    ), actual_cells AS (
+        SELECT b.treated_on, b.device_type, b.setting, b.fz,
+               format('%%s %%s %%s %%s', b.treatments, b.cases_any, b.reports,
+                      coalesce(y.cases, array_fill(0::bigint, ARRAY[%3$s]))) AS v
+        FROM cell_base b
+        LEFT JOIN cell_types y USING (treated_on, device_type, setting, fz)
+    ), kept_cells AS (
+        SELECT k.treated_on, k.device_type, k.setting, k.fitzpatrick AS fz,
+               format('%%s %%s %%s %%s', k.treatments, k.cases_any, k.reports, k.cases) AS v
+        FROM needlewatch.kept_current_cells() k
+    ), models AS (
+        SELECT t.treated_on, t.device_type, t.manufacturer, t.model, c.ordinal, c.n
+        FROM t JOIN c ON c.treatment_id = t.report_id
+    ), actual_models AS (
+        SELECT 'model_day' AS kind, m.treated_on AS key_date, m.device_type, m.manufacturer,
+               m.model, ARRAY[%2$s]::bigint[]::text AS v
+        FROM models m GROUP BY 1, 2, 3, 4, 5
+        UNION ALL
+        SELECT 'model_month', date_trunc('month', m.treated_on)::date, m.device_type,
+               m.manufacturer, m.model, ARRAY[%2$s]::bigint[]::text
+        FROM models m GROUP BY 1, 2, 3, 4, 5
+        UNION ALL
+        SELECT 'model_total', NULL::date, m.device_type, m.manufacturer, m.model,
+               ARRAY[%2$s]::bigint[]::text
+        FROM models m GROUP BY 1, 2, 3, 4, 5
+    ), kept_models AS (
+        SELECT 'model_' || l.level AS kind, k.key_date, k.device_type, k.manufacturer,
+               k.model, k.reports::text AS v
+        FROM unnest(ARRAY['day', 'month', 'total']) AS l (level),
+             needlewatch.kept_current_models(l.level) k
+    )
+    SELECT 'cell',
+           format('%%s %%s %%s %%s', coalesce(k.treated_on, a.treated_on),
+                  coalesce(k.device_type, a.device_type), coalesce(k.setting, a.setting),
+                  CASE coalesce(k.fz, a.fz) WHEN 0 THEN 'unknown' WHEN 1 THEN 'I'
+                       WHEN 2 THEN 'II' WHEN 3 THEN 'III' WHEN 4 THEN 'IV' WHEN 5 THEN 'V'
+                       ELSE 'VI' END),
+           k.v, a.v
+    FROM kept_cells k
+    FULL JOIN actual_cells a
+           ON a.treated_on = k.treated_on AND a.device_type = k.device_type
+          AND a.setting = k.setting AND a.fz = k.fz
+    WHERE k.v IS DISTINCT FROM a.v
+    UNION ALL
+    SELECT coalesce(k.kind, a.kind),
+           concat_ws(' ', coalesce(k.key_date, a.key_date),
+                     coalesce(k.device_type, a.device_type),
+                     coalesce(k.manufacturer, a.manufacturer, '-'),
+                     coalesce(k.model, a.model, '-')),
+           k.v, a.v
+    FROM kept_models k
+    FULL JOIN actual_models a
+           ON a.kind = k.kind AND a.key_date IS NOT DISTINCT FROM k.key_date
+          AND a.device_type = k.device_type
+          AND a.manufacturer IS NOT DISTINCT FROM k.manufacturer
+          AND a.model IS NOT DISTINCT FROM k.model
+    WHERE k.v IS DISTINCT FROM a.v
+    UNION ALL
+    SELECT 'total', 'complication_reports', k.complication_reports::text, a.n::text
+    FROM needlewatch.kept_totals k,
+         (SELECT count(*) AS n FROM needlewatch.complications) a
+    WHERE k.complication_reports <> a.n
+    ORDER BY 1, 2
+$$;
+$fn$, needlewatch_kept.per_type('count(*) FILTER (WHERE c.ordinal = %1$s)'),
+      needlewatch_kept.per_type('coalesce(sum(m.n) FILTER (WHERE m.ordinal = %1$s), 0)'),
+      (SELECT max(ordinal) FROM needlewatch.complication_catalogue));
+END
+$gen$;
+
+-- Ownership and privileges. Everything here runs as, or belongs to, the
+-- owner of the report tables (the SECURITY DEFINER functions read the
+-- private schema as that role); PUBLIC gets nothing.
+DO $$
+DECLARE
+    owner regrole := (SELECT relowner::regrole FROM pg_class
+                      WHERE oid = 'needlewatch.treatment_versions'::regclass);
+    obj record;
+BEGIN
+    IF owner::text <> quote_ident(current_user) THEN
+        EXECUTE format('ALTER SCHEMA needlewatch_kept OWNER TO %s', owner);
+        FOR obj IN SELECT p.oid::regprocedure AS f FROM pg_proc p
+                   WHERE p.pronamespace = 'needlewatch_kept'::regnamespace
+                      OR p.oid IN ('needlewatch.kept_cube(date, date)'::regprocedure,
+                                   'needlewatch.kept_surveillance(date, date, text[])'::regprocedure,
+                                   'needlewatch.kept_cells_check()'::regprocedure,
+                                   'needlewatch.kept_rollup()'::regprocedure,
+                                   'needlewatch.kept_current_cells()'::regprocedure,
+                                   'needlewatch.kept_current_models(text)'::regprocedure,
+                                   'needlewatch.kept_current_totals()'::regprocedure,
+                                   'needlewatch.kept_current_rollup()'::regprocedure) LOOP
+            EXECUTE format('ALTER FUNCTION %s OWNER TO %s', obj.f, owner);
+        END LOOP;
+        FOR obj IN SELECT c.oid::regclass AS r FROM pg_class c
+                   WHERE c.relnamespace = 'needlewatch_kept'::regnamespace AND c.relkind = 'r'
+                      OR c.oid IN ('needlewatch.kept_cells'::regclass,
+                                   'needlewatch.kept_models'::regclass,
+                                   'needlewatch.kept_totals'::regclass,
+                                   'needlewatch.kept_rollup_status'::regclass) LOOP
+            EXECUTE format('ALTER TABLE %s OWNER TO %s', obj.r, owner);
+        END LOOP;
+    END IF;
+END $$;
+
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA needlewatch_kept FROM PUBLIC;
+REVOKE ALL ON ALL TABLES IN SCHEMA needlewatch_kept FROM PUBLIC;
+REVOKE ALL ON FUNCTION needlewatch.kept_cube(date, date),
+              needlewatch.kept_surveillance(date, date, text[]),
+              needlewatch.kept_cells_check(), needlewatch.kept_rollup(),
+              needlewatch.kept_current_cells(), needlewatch.kept_current_models(text),
+              needlewatch.kept_current_totals(), needlewatch.kept_current_rollup() FROM PUBLIC;
+REVOKE ALL ON needlewatch.kept_cells, needlewatch.kept_models, needlewatch.kept_totals,
+              needlewatch.kept_rollup_status FROM PUBLIC;
+
+DO $$
+BEGIN
+    -- The worker folds its batches in after each commit.
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'needlewatch_ingest') THEN
+        GRANT EXECUTE ON FUNCTION needlewatch.kept_rollup() TO needlewatch_ingest;
+    END IF;
+    -- The analyst and the authority read the counts (no table) and may
+    -- check them (needlewatch-analyze --verify) or bring them up to date.
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'needlewatch_analyst') THEN
+        GRANT SELECT ON needlewatch.kept_cells, needlewatch.kept_models, needlewatch.kept_totals,
+                        needlewatch.kept_rollup_status TO needlewatch_analyst;
+        GRANT EXECUTE ON FUNCTION needlewatch.kept_cube(date, date),
+                                  needlewatch.kept_surveillance(date, date, text[]),
+                                  needlewatch.kept_cells_check(), needlewatch.kept_rollup(),
+                                  needlewatch.kept_current_cells(),
+                                  needlewatch.kept_current_models(text),
+                                  needlewatch.kept_current_totals(),
+                                  needlewatch.kept_current_rollup()
+            TO needlewatch_analyst;
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'needlewatch_authority') THEN
+        GRANT SELECT ON needlewatch.kept_cells, needlewatch.kept_models, needlewatch.kept_totals,
+                        needlewatch.kept_rollup_status TO needlewatch_authority;
+        GRANT EXECUTE ON FUNCTION needlewatch.kept_cube(date, date),
+                                  needlewatch.kept_surveillance(date, date, text[]),
+                                  needlewatch.kept_cells_check(), needlewatch.kept_rollup(),
+                                  needlewatch.kept_current_cells(),
+                                  needlewatch.kept_current_models(text),
+                                  needlewatch.kept_current_totals(),
+                                  needlewatch.kept_current_rollup()
+            TO needlewatch_authority;
+    END IF;
+END $$;
+
+COMMIT;
