@@ -49,6 +49,9 @@ static const opt_t opts[] = {
      "period of the stats log line (0 = off)"},
     {"pg.retry.max_ms", OPT_INT, OFF(pg_retry_max_ms), "5000", 10, 600000, false,
      "longest wait between PostgreSQL reconnect attempts"},
+    {"ingest.rollup.interval_ms", OPT_INT, OFF(rollup_interval_ms), "200", 0, 3600000, false,
+     "least time between two rollups of the kept counts after commits (0 = this worker runs "
+     "none)"},
     {"log.level", OPT_LOGLEVEL, OFF(log_level), "info", 0, 0, false,
      "error, warn, info or debug"},
     {"metrics.listen", OPT_STR, OFF(metrics_listen), "", 0, 0, false,

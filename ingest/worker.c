@@ -22,6 +22,7 @@
 #include "metrics.h"
 #include "pg_sink.h"
 #include "report.h"
+#include "rollup.h"
 
 /* Cleared by a signal, or by either thread to stop the worker. */
 static atomic_int run = 1;
@@ -68,6 +69,7 @@ typedef struct worker {
     const worker_opts_t *opts;
     rd_kafka_t *rk;
     pg_sink_t *sink;
+    rollup_t *rollup;         /* NULL when ingest.rollup.interval_ms is 0 */
     batch_t batch;
     assigned_t *assigned;
     size_t assigned_count, assigned_cap;
@@ -277,6 +279,7 @@ static void write_job(worker_t *w, job_t *job, int give_up_ms)
                 log_debug("worker", "committed batch of %zu in %" PRId64 " ms", job->batch.count,
                           now_ms() - t0);
                 commit_to_kafka(w, job->parts, job->nparts);
+                rollup_poke(w->rollup);
                 batch_clear(&job->batch);
                 job->committed = true;
                 return;
@@ -882,6 +885,15 @@ int worker_run(const nw_config_t *cfg, const worker_opts_t *opts)
         nap(1000);
     if (!run)
         goto out_ok;
+    /* The kept counts follow the commits on a thread of their own; the
+     * first rollup also counts what earlier runs left. */
+    if (cfg->rollup_interval_ms > 0) {
+        if (!(w.rollup = rollup_start(cfg->pg_conninfo, cfg->rollup_interval_ms))) {
+            log_error("worker", "cannot start the rollup thread");
+            goto out;
+        }
+        rollup_poke(w.rollup);
+    }
 
     if (pthread_create(&w.writer, NULL, writer_main, &w) != 0) {
         log_error("worker", "cannot start the writer thread");
@@ -974,6 +986,17 @@ out:
     }
     if (topics)
         rd_kafka_topic_partition_list_destroy(topics);
+    {
+        /* The last commits' rollup, so that a backfill ends with the
+         * counts up to date (when PostgreSQL is reachable). */
+        rollup_stats_t rs;
+        rollup_stop(w.rollup, rc == 0 && !w.fatal, &rs);
+        w.rollup = NULL;
+        if (rs.runs || rs.failures)
+            log_info("stats", "rollup: %" PRIu64 " runs, %" PRIu64 " failed, %" PRIu64
+                     " kept rows changed, %.1f s busy", rs.runs, rs.failures, rs.rows,
+                     (double)rs.busy_us / 1e6);
+    }
     log_stats(&w, true);
     /* Where the time went, for tuning (bench/RESULTS.md reads this line). */
     log_info("stats",

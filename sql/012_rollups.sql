@@ -132,6 +132,22 @@ CREATE TABLE needlewatch_kept.totals (
 );
 INSERT INTO needlewatch_kept.totals (one) VALUES (true);
 
+-- The repeatable files of sql/repeatable/ (functions and views) applied,
+-- with the checksum of the text applied: a file whose text changed is
+-- applied again (ingest/migrate.c).
+CREATE TABLE IF NOT EXISTS needlewatch.schema_repeatables (
+    name        text PRIMARY KEY,
+    checksum    text NOT NULL,
+    applied_at  timestamptz NOT NULL DEFAULT now()
+);
+-- The check of --no-migrate, as for schema_migrations (004).
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'needlewatch_ingest') THEN
+        GRANT SELECT (name, checksum) ON needlewatch.schema_repeatables TO needlewatch_ingest;
+    END IF;
+END $$;
+
 INSERT INTO needlewatch.schema_migrations (version, name)
 VALUES (12, '012_rollups') ON CONFLICT (version) DO NOTHING;
 
