@@ -146,6 +146,9 @@ BEGIN
     IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'needlewatch_ingest') THEN
         GRANT SELECT (name, checksum) ON needlewatch.schema_repeatables TO needlewatch_ingest;
     END IF;
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'needlewatch_authority') THEN
+        GRANT SELECT ON needlewatch.schema_repeatables TO needlewatch_authority;
+    END IF;
 END $$;
 
 INSERT INTO needlewatch.schema_migrations (version, name)

@@ -87,6 +87,10 @@ nw_ingest() {
     timeout 120 "$NW_BIN/needlewatch-ingest" --exit-on-eof "$@" >>"$WORK/$name.log" 2>&1
 }
 
+# nw_apply_sql: applies sql/ by hand as an operator would (docker/migrate.sh:
+# the numbered migrations, then the repeatable files, with their checksums).
+nw_apply_sql() { bash "$NW_SRC/docker/migrate.sh" "$NW_SRC/sql" >/dev/null; }
+
 # nw_sql QUERY: one query, unaligned tuples-only output.
 nw_sql() { psql -X -q -At -v ON_ERROR_STOP=1 -c "$1"; }
 

@@ -128,7 +128,7 @@ readable() {
 for rel in $RELS; do
     case "$rel" in
     needlewatch.treatment_versions | needlewatch.complication_versions | needlewatch.quarantine | \
-    needlewatch.kafka_offsets | needlewatch.schema_migrations)
+    needlewatch.kafka_offsets | needlewatch.schema_migrations | needlewatch.schema_repeatables)
         want=${OWNER_COUNT[$rel]} ;;    # through the key columns it may read
     *) want=denied ;;
     esac
