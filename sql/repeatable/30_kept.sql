@@ -79,10 +79,11 @@ RETURNS integer[] LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_cata
     FROM unnest(a, b) WITH ORDINALITY AS u (x, y, i)
 $$;
 
--- The watermark, as every reader sees it in its snapshot.
+-- The watermark, as every reader sees it in its snapshot; NULL when a
+-- recount is due, and the kept rows then count for nothing.
 CREATE OR REPLACE FUNCTION needlewatch_kept.watermark()
 RETURNS bigint LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT coalesce(horizon, 0) FROM needlewatch_kept.rollup_state
+    SELECT horizon FROM needlewatch_kept.rollup_state
 $$;
 
 -- How the counts change from the versions with xid < w to those with
@@ -378,10 +379,11 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT k.treated_on, k.device_type, k.setting, k.fitzpatrick, k.treatments, k.cases_any,
            k.reports, k.cases
     FROM needlewatch_kept.cells k
+    WHERE needlewatch_kept.watermark() IS NOT NULL
     UNION ALL
     SELECT c.treated_on, c.device_type, c.setting, c.fitzpatrick, c.treatments, c.cases_any,
            c.reports, c.counts
-    FROM needlewatch_kept.changes(needlewatch_kept.watermark(), NULL) c
+    FROM needlewatch_kept.changes(coalesce(needlewatch_kept.watermark(), 0), NULL) c
     WHERE c.kind = 'cell'
 $$;
 
@@ -392,16 +394,19 @@ RETURNS TABLE (key_date date, device_type text, manufacturer text, model text,
                reports integer[])
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT k.treated_on, k.device_type, k.manufacturer, k.model, k.reports
-    FROM needlewatch_kept.model_days k WHERE level = 'day'
+    FROM needlewatch_kept.model_days k
+    WHERE level = 'day' AND needlewatch_kept.watermark() IS NOT NULL
     UNION ALL
     SELECT k.month, k.device_type, k.manufacturer, k.model, k.reports
-    FROM needlewatch_kept.model_months k WHERE level = 'month'
+    FROM needlewatch_kept.model_months k
+    WHERE level = 'month' AND needlewatch_kept.watermark() IS NOT NULL
     UNION ALL
     SELECT NULL, k.device_type, k.manufacturer, k.model, k.reports
-    FROM needlewatch_kept.model_totals k WHERE level = 'total'
+    FROM needlewatch_kept.model_totals k
+    WHERE level = 'total' AND needlewatch_kept.watermark() IS NOT NULL
     UNION ALL
     SELECT c.treated_on, c.device_type, c.manufacturer, c.model, c.counts
-    FROM needlewatch_kept.changes(needlewatch_kept.watermark(), NULL) c
+    FROM needlewatch_kept.changes(coalesce(needlewatch_kept.watermark(), 0), NULL) c
     WHERE c.kind = 'model_' || level
 $$;
 
@@ -566,9 +571,11 @@ COMMENT ON VIEW needlewatch.kept_models IS
 CREATE OR REPLACE FUNCTION needlewatch.kept_current_totals()
 RETURNS TABLE (complication_reports bigint, quarantined bigint)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-    SELECT (SELECT k.complication_reports FROM needlewatch_kept.totals k)
+    SELECT coalesce((SELECT k.complication_reports FROM needlewatch_kept.totals k
+                     WHERE needlewatch_kept.watermark() IS NOT NULL), 0)
            + coalesce((SELECT sum(c.reports)
-                       FROM needlewatch_kept.changes(needlewatch_kept.watermark(), NULL) c
+                       FROM needlewatch_kept.changes(coalesce(needlewatch_kept.watermark(), 0),
+                                                     NULL) c
                        WHERE c.kind = 'total'), 0)::bigint,
            (SELECT count(*) FROM needlewatch.quarantine)
 $$;
@@ -634,13 +641,15 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET j
         GROUP BY 1, 2, 3, 4
     ), actual_cells AS (
         SELECT b.treated_on, b.device_type, b.setting, b.fz,
-               format('%%s %%s %%s %%s', b.treatments, b.cases_any, b.reports,
+               format('treatments=%%s any=%%s reports=%%s by type %%s', b.treatments,
+                      b.cases_any, b.reports,
                       coalesce(y.cases, array_fill(0::bigint, ARRAY[%3$s]))) AS v
         FROM cell_base b
         LEFT JOIN cell_types y USING (treated_on, device_type, setting, fz)
     ), kept_cells AS (
         SELECT k.treated_on, k.device_type, k.setting, k.fitzpatrick AS fz,
-               format('%%s %%s %%s %%s', k.treatments, k.cases_any, k.reports, k.cases) AS v
+               format('treatments=%%s any=%%s reports=%%s by type %%s', k.treatments,
+                      k.cases_any, k.reports, k.cases) AS v
         FROM needlewatch.kept_current_cells() k
     ), models AS (
         SELECT t.treated_on, t.device_type, t.manufacturer, t.model, c.ordinal, c.n
