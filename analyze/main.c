@@ -209,7 +209,7 @@ int main(int argc, char **argv)
         goto out;
     }
     PQclear(PQexec(conn, "COMMIT"));
-    if (!opts.sv.persist) {
+    if (!opts.sv.persist && !opts.sv.publish) {
         PQfinish(conn); /* everything needed is in the cube */
         conn = NULL;
     }
@@ -237,22 +237,19 @@ int main(int argc, char **argv)
         log_error("output", "%s", errbuf);
         goto out;
     }
-    if (opts.sv.persist) {
+    if (opts.sv.persist || opts.sv.publish) {
+        /* --publish-signals records what it published with the run. */
+        publish_ctx_t pub = {&opts.sv, &analysis, &meta, 0, 0, 0};
         int64_t run_id;
-        if (persist_run(conn, &analysis, &meta, &run_id, errbuf, sizeof(errbuf)) != 0) {
-            log_error("pg", "%s", errbuf);
+        if (persist_run(conn, &analysis, &meta, opts.sv.publish ? publish_signals_in_run : NULL,
+                        &pub, &run_id, errbuf, sizeof(errbuf)) != 0) {
+            log_error(opts.sv.publish ? "publish" : "pg", "%s", errbuf);
             goto out;
         }
         log_info("persist", "stored as run %lld", (long long)run_id);
-    }
-    if (opts.sv.publish) {
-        long n = publish_signals(&opts.sv, &analysis, &meta, errbuf, sizeof(errbuf));
-        if (n < 0) {
-            log_error("kafka", "%s", errbuf);
-            goto out;
-        }
-        log_info("kafka", "published %ld signal and alert messages to %s", n,
-                 opts.sv.signals_topic);
+        if (opts.sv.publish)
+            log_info("publish", "%ld appeared, %ld changed, %ld cleared: published to %s",
+                     pub.appeared, pub.changed, pub.cleared, opts.sv.signals_topic);
     }
     log_debug("analyze", "%lld treatments, %zu rate rows, %zu comparisons",
               (long long)cube->totals.treatments, analysis.n_rates, analysis.n_comparisons);

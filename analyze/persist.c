@@ -1,6 +1,7 @@
 /*
  * persist.c - stores a run, its signals and its alerts (see persist.h).
- * One transaction: a run is stored whole or not at all. Numbers go as text
+ * One transaction: a run is stored whole or not at all, together with what
+ * --publish-signals published for it (the hook, publish.c). Numbers go as text
  * at full precision (numfmt_double), NULL when undefined.
  */
 #include "persist.h"
@@ -131,7 +132,7 @@ static int put_rate(PGconn *conn, const char *run, const cube_t *cube, const rat
 }
 
 int persist_run(PGconn *conn, const analysis_t *analysis, const render_meta_t *meta,
-                int64_t *run_id, char *errbuf, size_t errlen)
+                persist_hook_fn hook, void *arg, int64_t *run_id, char *errbuf, size_t errlen)
 {
     const sv_results_t *sv = analysis->sv;
     const cube_t *cube = analysis->cube;
@@ -203,6 +204,8 @@ int persist_run(PGconn *conn, const analysis_t *analysis, const render_meta_t *m
         if (exec(conn, alert_sql, 13, p.v, NULL, errbuf, errlen) != 0)
             goto out;
     }
+    if (hook != NULL && hook(conn, *run_id, arg, errbuf, errlen) != 0)
+        goto out;
     if (exec(conn, "COMMIT", 0, NULL, NULL, errbuf, errlen) != 0)
         goto out;
     rc = 0;

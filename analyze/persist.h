@@ -12,9 +12,17 @@
 #include "analysis.h"
 #include "render.h"
 
-/* Inserts the run; on success *run_id is its needlewatch.analysis_runs id.
- * Returns 0, or -1 with the reason in errbuf (nothing is stored then). */
+/* Work done inside the run's transaction, once the run is inserted and
+ * before COMMIT (--publish-signals records what it published there). A
+ * non-zero return, with the reason in errbuf, rolls the whole run back. */
+typedef int (*persist_hook_fn)(PGconn *conn, int64_t run_id, void *arg, char *errbuf,
+                               size_t errlen);
+
+/* Inserts the run, then runs hook (when not NULL) in the same transaction;
+ * on success *run_id is its needlewatch.analysis_runs id. Returns 0, or -1
+ * with the reason in errbuf (nothing is stored then). */
 int persist_run(PGconn *conn, const analysis_t *analysis, const render_meta_t *meta,
-                int64_t *run_id, char *errbuf, size_t errlen) __attribute__((warn_unused_result));
+                persist_hook_fn hook, void *arg, int64_t *run_id, char *errbuf, size_t errlen)
+    __attribute__((warn_unused_result));
 
 #endif

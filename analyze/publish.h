@@ -1,27 +1,50 @@
 /*
- * publish.h - --publish-signals: one JSON message per signal and per alert
- * of this run, produced to Kafka (topic "signals" by default) with an
- * idempotent librdkafka producer; it waits for every delivery report.
+ * publish.h - --publish-signals: the signals and alerts of this run that
+ * appeared, changed or cleared since the last publication to the topic
+ * ("signals" by default), one JSON message each, produced to Kafka with an
+ * idempotent librdkafka producer that waits for every delivery report.
  *
- * Message key: "signal/DEVICE_TYPE[/MODEL]/COMPLICATION" or
- * "alert/DEVICE_TYPE/COMPLICATION/WEEK_START", so one subject stays on one
- * partition. Value: {"kind", "generated_at", "window", the row as in the
- * JSON report}. Suppression applies: a suppressed signal is not published
- * (its flag is not public), a suppressed alert goes without its numbers.
+ * What was last published is kept in needlewatch.published_signals
+ * (sql/009_operations.sql), written in the transaction that records the run
+ * (persist_run's hook), after Kafka acknowledged every message: a run that
+ * changes nothing publishes nothing, and a run whose transaction fails is
+ * published again by the next one (at least once, never lost).
+ *
+ * Message key, stable per subject so that a compacted topic keeps the
+ * current state of each: "signal/DEVICE_TYPE/COMPLICATION",
+ * "signal/model/MANUFACTURER/MODEL/COMPLICATION" or
+ * "alert/DEVICE_TYPE/SETTING/COMPLICATION/WEEK_START". Value: {"kind",
+ * "state": "active" or "cleared", "generated_at", "window", "signal" or
+ * "alert": the row as in the JSON report (for a cleared one, as it was last
+ * published)}. A signal is active while it is flagged; an alert while it is
+ * in the run's window. Suppression applies: a suppressed signal is not
+ * published and its last published state stays (its flag is not public); a
+ * suppressed alert goes without its numbers.
  */
 #ifndef NW_PUBLISH_H
 #define NW_PUBLISH_H
 
+#include <libpq-fe.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "analysis.h"
 #include "options_sv.h"
 #include "render.h"
 
-/* Returns the number of messages delivered (>= 0), or -1 with the reason
- * in errbuf (a configuration error, or a message not delivered in time). */
-long publish_signals(const options_sv_t *opts, const analysis_t *analysis,
-                     const render_meta_t *meta, char *errbuf, size_t errlen)
+/* What the hook needs, and what it tells back. */
+typedef struct publish_ctx {
+    const options_sv_t *opts;
+    const analysis_t *analysis;
+    const render_meta_t *meta;
+    long appeared, changed, cleared; /* out: messages delivered, by what they say */
+} publish_ctx_t;
+
+/* persist_hook_fn: publishes the difference and records it, inside the
+ * run's transaction (arg is a publish_ctx_t). Returns 0, or -1 with the
+ * reason in errbuf (a configuration error, a message not delivered in
+ * time, a database error): the run is then rolled back. */
+int publish_signals_in_run(PGconn *conn, int64_t run_id, void *arg, char *errbuf, size_t errlen)
     __attribute__((warn_unused_result));
 
 #endif

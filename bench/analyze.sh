@@ -40,8 +40,8 @@ sql() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" -c "$1"; }
 
 # time_runs LABEL K: K runs, one line each, then the median.
 time_runs() {
-    local label=$1 k=$2 i t1 t2 times=()
-    for i in $(seq 1 "$k"); do
+    local label=$1 k=$2 t1 t2 times=()
+    for _ in $(seq 1 "$k"); do
         t1=$(date +%s%N)
         "$AN" --pg "dbname=$DB" --format json "${WINDOW[@]}" >"${TMPDIR:-/tmp}/analyze-bench.json"
         t2=$(date +%s%N)

@@ -407,8 +407,8 @@ MOCK_JOIN_LIMIT=5
 MOCK_RETRIES=0
 SEQ=0
 run_ingest() {
-    local section=$1 label=$2 run=$3 prefix=$4 name=$5 workers=$6 attempt
-    for attempt in 1 2 3; do
+    local section=$1 label=$2 run=$3 prefix=$4 name=$5 workers=$6
+    for _ in 1 2 3; do
         if ingest_once "$@"; then
             return 0
         fi

@@ -49,6 +49,8 @@ static const opt_t opts[] = {
      "period of the stats log line (0 = off)"},
     {"pg.retry.max_ms", OPT_INT, OFF(pg_retry_max_ms), "5000", 10, 600000, false,
      "longest wait between PostgreSQL reconnect attempts"},
+    {"pg.give_up_ms", OPT_INT, OFF(pg_give_up_ms), "60000", 0, 86400000, false,
+     "with --exit-on-eof, exit 1 when PostgreSQL stays unreachable this long at start (0 = never)"},
     {"ingest.rollup.interval_ms", OPT_INT, OFF(rollup_interval_ms), "200", 0, 3600000, false,
      "least time between two rollups of the kept counts after commits (0 = this worker runs "
      "none)"},
@@ -347,18 +349,175 @@ static bool looks_like_conninfo(const char *value)
            strchr(value, '=') != NULL;
 }
 
+/* Whether the n bytes at word name one of libpq's connection keywords. */
+static bool is_conninfo_keyword(const char *word, size_t n)
+{
+    PQconninfoOption *defaults = PQconndefaults();
+    bool found = false;
+    if (!defaults)
+        return false;
+    for (PQconninfoOption *o = defaults; o->keyword && !found; o++)
+        found = strlen(o->keyword) == n && strncmp(o->keyword, word, n) == 0;
+    PQconninfoFree(defaults);
+    return found;
+}
+
+/* Appends s[0..n) to out (which has room: the result is never longer than
+ * the input plus a few "****"). */
+static void append(char *out, size_t *len, const char *s, size_t n)
+{
+    memcpy(out + *len, s, n);
+    *len += n;
+    out[*len] = '\0';
+}
+
+/* The end of the password in a key=value string, from the first byte of its
+ * value, read the way libpq reads values (quotes, backslash escapes). An
+ * unquoted value also takes in the words after it up to the next
+ * "keyword=": a space there is most likely part of a password that should
+ * have been quoted, and libpq would quote those words in its error. */
+static const char *password_end(const char *v)
+{
+    const char *p = v;
+    if (*p == '\'') {
+        for (p++; *p && *p != '\''; p++)
+            if (*p == '\\' && p[1])
+                p++;
+        return *p ? p + 1 : p; /* unterminated: to the end */
+    }
+    for (;;) {
+        const char *word, *q;
+        while (*p && !isspace((unsigned char)*p)) {
+            if (*p == '\\' && p[1])
+                p++;
+            p++;
+        }
+        for (q = p; isspace((unsigned char)*q); q++)
+            ;
+        word = q;
+        while (*q && *q != '=' && !isspace((unsigned char)*q))
+            q++;
+        if (!*word || is_conninfo_keyword(word, (size_t)(q - word)))
+            return p;
+        while (isspace((unsigned char)*q))
+            q++;
+        p = q; /* not a keyword: one more word of the password */
+    }
+}
+
+/* conninfo with the password replaced by "****" wherever it may be written:
+ * the value of password= in the key=value form, and in a URI the password
+ * of the user info (before the first '@' or '/') and of a password=
+ * parameter. Made to be given to libpq's parser, so that its error message
+ * cannot quote a password. Returns a malloc'd string, NULL when out of
+ * memory. */
+static char *conninfo_without_password(const char *conninfo)
+{
+    size_t len = 0;
+    char *out = malloc(strlen(conninfo) * 2 + 16);
+    const char *p = conninfo;
+
+    if (!out)
+        return NULL;
+    out[0] = '\0';
+    if (strncmp(p, "postgresql://", 13) == 0 || strncmp(p, "postgres://", 11) == 0) {
+        const char *auth = strstr(p, "://") + 3, *end = auth, *colon;
+        while (*end && *end != '@' && *end != '/')
+            end++;
+        if (*end == '@' && (colon = memchr(auth, ':', (size_t)(end - auth))) != NULL) {
+            append(out, &len, p, (size_t)(colon + 1 - p));
+            append(out, &len, "****", 4);
+            p = end;
+        }
+        for (const char *q = strchr(p, '?'); q; q = strchr(q + 1, '&')) {
+            if (strncmp(q + 1, "password=", 9) == 0) {
+                const char *v = q + 10, *amp = strchr(v, '&');
+                append(out, &len, p, (size_t)(v - p));
+                append(out, &len, "****", 4);
+                p = amp ? amp : v + strlen(v);
+                q = p - 1;
+                if (!amp)
+                    break;
+            }
+        }
+        append(out, &len, p, strlen(p));
+        return out;
+    }
+    while (*p) {
+        const char *kw, *kw_end, *v;
+        while (isspace((unsigned char)*p))
+            append(out, &len, p++, 1);
+        kw = p;
+        while (*p && *p != '=' && !isspace((unsigned char)*p))
+            p++;
+        kw_end = p;
+        while (isspace((unsigned char)*p))
+            p++;
+        if (*p != '=') { /* not key=value: leave the rest to libpq */
+            append(out, &len, kw, strlen(kw));
+            break;
+        }
+        for (p++; isspace((unsigned char)*p); p++)
+            ;
+        v = p;
+        if (kw_end - kw == 8 && strncmp(kw, "password", 8) == 0) {
+            p = password_end(v);
+            append(out, &len, kw, (size_t)(v - kw));
+            append(out, &len, "****", 4);
+            continue;
+        }
+        if (*p == '\'') {
+            for (p++; *p && *p != '\''; p++)
+                if (*p == '\\' && p[1])
+                    p++;
+            if (*p)
+                p++;
+        } else {
+            while (*p && !isspace((unsigned char)*p)) {
+                if (*p == '\\' && p[1])
+                    p++;
+                p++;
+            }
+        }
+        append(out, &len, kw, (size_t)(p - kw));
+    }
+    return out;
+}
+
+/* Why libpq cannot parse conninfo, without quoting a password: libpq's own
+ * message, from a copy of conninfo whose password is "****"; when that copy
+ * parses, the trouble is inside the password, and that is all it says. */
+static void conninfo_error(const char *conninfo, char *errbuf, size_t errsize)
+{
+    char *detail = NULL, *masked = conninfo_without_password(conninfo);
+    PQconninfoOption *options = masked ? PQconninfoParse(masked, &detail) : NULL;
+
+    if (options) {
+        snprintf(errbuf, errsize,
+                 "pg.conninfo: libpq cannot read the password (or what follows it): quote it "
+                 "as password='...' with ' and \\ escaped by \\ (in a URI, %%-encode it); "
+                 "the value is not shown");
+    } else if (detail) {
+        size_t n = strlen(detail);
+        while (n && (detail[n - 1] == '\n' || detail[n - 1] == ' '))
+            detail[--n] = '\0';
+        snprintf(errbuf, errsize, "pg.conninfo: %s (any password shown as ****)", detail);
+    } else {
+        snprintf(errbuf, errsize, "pg.conninfo: not a valid libpq connection string or URI");
+    }
+    PQconninfoFree(options);
+    PQfreemem(detail);
+    free(masked);
+}
+
 bool config_validate(const nw_config_t *cfg, char *errbuf, size_t errsize)
 {
     if (looks_like_conninfo(cfg->pg_conninfo)) {
-        char *detail = NULL;
-        PQconninfoOption *options = PQconninfoParse(cfg->pg_conninfo, &detail);
+        /* libpq's message quotes the part it could not parse, which may be
+         * (part of) the password: conninfo_error() never passes that on. */
+        PQconninfoOption *options = PQconninfoParse(cfg->pg_conninfo, NULL);
         if (!options) {
-            /* libpq's message quotes the part it could not parse, which may
-             * be the password: say that it failed, not what it read. */
-            PQfreemem(detail);
-            snprintf(errbuf, errsize,
-                     "pg.conninfo: not a valid libpq connection string or URI (libpq's "
-                     "detail is withheld because it may quote the password)");
+            conninfo_error(cfg->pg_conninfo, errbuf, errsize);
             return false;
         }
         PQconninfoFree(options);

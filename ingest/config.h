@@ -34,6 +34,7 @@ typedef struct nw_config {
     int max_depth;
     int stats_interval_ms;
     int pg_retry_max_ms;        /* ceiling of the reconnect backoff */
+    int pg_give_up_ms;          /* --exit-on-eof: PostgreSQL unreachable at start this long: exit 1 */
     int rollup_interval_ms;     /* least time between two rollups; 0 = none by this worker */
     nw_log_level_t log_level;
     char *metrics_listen;       /* "" = no metrics endpoint */

@@ -17,6 +17,7 @@
 #include "config.h"
 #include "log.h"
 #include "props.h"
+#include "replay.h"
 #include "worker.h"
 
 extern char **environ;
@@ -26,6 +27,9 @@ static void usage(FILE *out)
     fprintf(out,
             "Usage: needlewatch-ingest --config FILE [-X key=value]... [--exit-on-eof]\n"
             "                          [--no-migrate] [--dump-config] [--help] [--version]\n"
+            "       needlewatch-ingest --config FILE [-X key=value]... --replay-quarantine\n"
+            "                          [--topic T] [--since TIMESTAMP] [--error-like PATTERN]\n"
+            "                          [--dry-run] [--no-migrate]\n"
             "\n"
             "Consumes treatment and complication reports from Kafka, validates each one and\n"
             "stores it in PostgreSQL exactly once; invalid messages go to the quarantine table.\n"
@@ -38,6 +42,20 @@ static void usage(FILE *out)
             "                      and committed (backfills, tests)\n"
             "      --no-migrate    do not apply sql/ migrations; only check they are applied\n"
             "      --dump-config   print the effective configuration (secrets masked) and exit\n"
+            "\n"
+            "      --replay-quarantine  decode the quarantined messages again with this decoder\n"
+            "                      and configuration; store those now valid as if they had just\n"
+            "                      arrived, and mark each row replayed (stored, duplicate, or\n"
+            "                      still invalid with its current reason), in one transaction\n"
+            "                      per batch; needs the schema owner's login. Only rows never\n"
+            "                      replayed or still invalid are looked at, and only these:\n"
+            "      --topic T       rows of topic T (one of the two configured topics)\n"
+            "      --since TIMESTAMP  rows received at or after TIMESTAMP (e.g. 2026-05-01, or\n"
+            "                      '2026-05-01 08:00+02')\n"
+            "      --error-like PATTERN  rows whose reason matches the SQL LIKE PATTERN\n"
+            "                      (e.g. 'message: too large%%')\n"
+            "      --dry-run       decide and print everything, write nothing\n"
+            "\n"
             "  -h, --help          this help\n"
             "  -V, --version       print the version\n"
             "\n"
@@ -47,7 +65,8 @@ static void usage(FILE *out)
     fprintf(out,
             "\n"
             "Signals: SIGTERM or SIGINT finishes (or rolls back) the open batch, leaves the\n"
-            "consumer group and exits 0. Exit status: 0 ok, 1 runtime failure, 2 usage error.\n");
+            "consumer group and exits 0. Exit status: 0 ok, 1 runtime failure, 2 usage error.\n"
+            "--replay-quarantine prints one line per replayed row and a summary on stdout.\n");
 }
 
 /* One malloc arena for the whole process. glibc gives each thread that
@@ -72,12 +91,19 @@ int main(int argc, char **argv)
         {"exit-on-eof", no_argument, NULL, 'e'},
         {"no-migrate", no_argument, NULL, 'M'},
         {"dump-config", no_argument, NULL, 'D'},
+        {"replay-quarantine", no_argument, NULL, 'R'},
+        {"topic", required_argument, NULL, 'T'},
+        {"since", required_argument, NULL, 'S'},
+        {"error-like", required_argument, NULL, 'L'},
+        {"dry-run", no_argument, NULL, 'N'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     nw_config_t cfg;
     worker_opts_t opts = {.exit_on_eof = false, .migrate = true};
+    replay_opts_t ropts = {.migrate = true};
+    bool replay = false, replay_only = false;
     const char *config_path = NULL;
     char **overrides = NULL;
     int noverrides = 0, opt, rc = 2;
@@ -101,8 +127,13 @@ int main(int argc, char **argv)
         case 'c': config_path = optarg; break;
         case 'X': overrides[noverrides++] = optarg; break;
         case 'e': opts.exit_on_eof = true; break;
-        case 'M': opts.migrate = false; break;
+        case 'M': opts.migrate = ropts.migrate = false; break;
         case 'D': dump = true; break;
+        case 'R': replay = true; break;
+        case 'T': ropts.topic = optarg; replay_only = true; break;
+        case 'S': ropts.since = optarg; replay_only = true; break;
+        case 'L': ropts.error_like = optarg; replay_only = true; break;
+        case 'N': ropts.dry_run = true; replay_only = true; break;
         case 'h': usage(stdout); rc = 0; goto out;
         case 'V':
             printf("needlewatch-ingest %s (librdkafka %s)\n", NEEDLEWATCH_VERSION,
@@ -117,6 +148,16 @@ int main(int argc, char **argv)
     if (optind < argc) {
         fprintf(stderr, "needlewatch-ingest: unexpected argument \"%s\"\n", argv[optind]);
         fprintf(stderr, "Try 'needlewatch-ingest --help'.\n");
+        goto out;
+    }
+    if (replay_only && !replay) {
+        fprintf(stderr, "needlewatch-ingest: --topic, --since, --error-like and --dry-run go with "
+                        "--replay-quarantine\n");
+        goto out;
+    }
+    if (replay && opts.exit_on_eof) {
+        fprintf(stderr, "needlewatch-ingest: --replay-quarantine reads no topic: --exit-on-eof "
+                        "does not apply\n");
         goto out;
     }
     if (!config_path) {
@@ -156,7 +197,7 @@ int main(int argc, char **argv)
         rc = 0;
         goto out;
     }
-    rc = worker_run(&cfg, &opts);
+    rc = replay ? replay_run(&cfg, &ropts) : worker_run(&cfg, &opts);
 out:
     free(overrides);
     config_free(&cfg);

@@ -191,15 +191,30 @@ bool pg_sink_connected(const pg_sink_t *sink)
     return sink->conn && PQstatus(sink->conn) == CONNECTION_OK;
 }
 
-/* Copies the server's error into errbuf without a trailing newline. */
+/* Copies the server's error into errbuf on one line: without a trailing
+ * newline, and libpq's inner line breaks ("...failed: Connection
+ * refused\n\tIs the server running...") as "; ". */
 static void set_pg_error(pg_sink_t *sink, const char *what, char *errbuf, size_t errsize)
 {
     const char *msg = sink->conn ? PQerrorMessage(sink->conn) : "not connected";
-    size_t n;
-    snprintf(errbuf, errsize, "%s: %s", what, msg);
-    n = strlen(errbuf);
-    while (n && (errbuf[n - 1] == '\n' || errbuf[n - 1] == ' '))
-        errbuf[--n] = '\0';
+    int head = snprintf(errbuf, errsize, "%s: ", what);
+    size_t len = head < 0 ? 0 : (size_t)head, end = strlen(msg);
+
+    if (len >= errsize)
+        return;
+    while (end && (msg[end - 1] == '\n' || msg[end - 1] == ' '))
+        end--;
+    for (size_t i = 0; i < end && len + 2 < errsize; i++) {
+        if (msg[i] == '\n') {
+            while (i + 1 < end && (msg[i + 1] == '\t' || msg[i + 1] == ' '))
+                i++;
+            errbuf[len++] = ';';
+            errbuf[len++] = ' ';
+        } else {
+            errbuf[len++] = msg[i];
+        }
+    }
+    errbuf[len] = '\0';
 }
 
 static bool exec_cmd(pg_sink_t *sink, const char *sql, char *errbuf, size_t errsize)
@@ -797,6 +812,57 @@ out:
     return step;
 }
 
+static void add_stats(pg_write_stats_t *to, const pg_write_stats_t *from)
+{
+    for (int k = 0; k < 2; k++) {
+        to->stored[k] += from->stored[k];
+        to->duplicates[k] += from->duplicates[k];
+        to->superseded[k] += from->superseded[k];
+        to->quarantined[k] += from->quarantined[k];
+        to->db_rejected[k] += from->db_rejected[k];
+    }
+}
+
+/* After a failed step: nothing of the transaction stays. */
+static pg_status_t abandon(pg_sink_t *sink)
+{
+    if (pg_sink_connected(sink)) {
+        char ignore[256];
+        PGresult *res;
+        /* Leave no COPY or transaction half-open on a live connection. */
+        while ((res = PQgetResult(sink->conn)) != NULL)
+            PQclear(res);
+        if (exec_step(sink, "ROLLBACK", NULL, ignore, sizeof(ignore)) != STEP_OK)
+            pg_sink_disconnect(sink);
+    } else {
+        pg_sink_disconnect(sink);
+    }
+    return PG_RETRY;
+}
+
+PGconn *pg_sink_conn(pg_sink_t *sink)
+{
+    return pg_sink_connected(sink) ? sink->conn : NULL;
+}
+
+pg_status_t pg_sink_replay(pg_sink_t *sink, batch_t *batch, pg_sink_step_fn step, void *arg,
+                           bool commit, pg_write_stats_t *stats, char *errbuf, size_t errsize)
+{
+    pg_write_stats_t st = {0};
+
+    if (!pg_sink_connected(sink)) {
+        snprintf(errbuf, errsize, "not connected");
+        return PG_RETRY;
+    }
+    if (exec_step(sink, "BEGIN", NULL, errbuf, errsize) != STEP_OK ||
+        write_range(sink, batch, 0, batch->count, &st, errbuf, errsize) != STEP_OK ||
+        !step(sink->conn, batch, arg, errbuf, errsize) ||
+        exec_step(sink, commit ? "COMMIT" : "ROLLBACK", NULL, errbuf, errsize) != STEP_OK)
+        return abandon(sink);
+    add_stats(stats, &st);
+    return PG_OK;
+}
+
 pg_status_t pg_sink_write(pg_sink_t *sink, batch_t *batch, pg_partition_t *parts, size_t n,
                           pg_write_stats_t *stats, char *errbuf, size_t errsize)
 {
@@ -824,26 +890,9 @@ pg_status_t pg_sink_write(pg_sink_t *sink, batch_t *batch, pg_partition_t *parts
         goto retry;
     if (exec_step(sink, "COMMIT", NULL, errbuf, errsize) != STEP_OK)
         goto retry;
-    for (int k = 0; k < 2; k++) {
-        stats->stored[k] += st.stored[k];
-        stats->duplicates[k] += st.duplicates[k];
-        stats->superseded[k] += st.superseded[k];
-        stats->quarantined[k] += st.quarantined[k];
-        stats->db_rejected[k] += st.db_rejected[k];
-    }
+    add_stats(stats, &st);
     return PG_OK;
 
 retry:
-    if (pg_sink_connected(sink)) {
-        char ignore[256];
-        PGresult *res;
-        /* Leave no COPY or transaction half-open on a live connection. */
-        while ((res = PQgetResult(sink->conn)) != NULL)
-            PQclear(res);
-        if (exec_step(sink, "ROLLBACK", NULL, ignore, sizeof(ignore)) != STEP_OK)
-            pg_sink_disconnect(sink);
-    } else {
-        pg_sink_disconnect(sink);
-    }
-    return PG_RETRY;
+    return abandon(sink);
 }

@@ -93,4 +93,24 @@ pg_status_t pg_sink_write(pg_sink_t *sink, batch_t *batch, pg_partition_t *parts
                           pg_write_stats_t *stats, char *errbuf, size_t errsize)
     __attribute__((warn_unused_result));
 
+/* A statement run inside pg_sink_replay()'s transaction once the reports are
+ * written (conn is the sink's; entries PostgreSQL rejected are invalid by
+ * then, with its reason). Returns false, with errbuf, to roll back. */
+typedef bool (*pg_sink_step_fn)(PGconn *conn, const batch_t *batch, void *arg, char *errbuf,
+                                size_t errsize);
+
+/* Stores the valid entries of batch exactly as pg_sink_write() does (the
+ * same fast and careful paths, duplicates counted, values PostgreSQL rejects
+ * turned into rejected entries), then runs step, in one transaction that it
+ * commits, or rolls back when commit is false (a dry run). Unlike
+ * pg_sink_write() it moves no offset and quarantines nothing: for messages
+ * that come from the quarantine (ingest/replay.c). */
+pg_status_t pg_sink_replay(pg_sink_t *sink, batch_t *batch, pg_sink_step_fn step, void *arg,
+                           bool commit, pg_write_stats_t *stats, char *errbuf, size_t errsize)
+    __attribute__((warn_unused_result));
+
+/* The connection, for statements of the caller's own between writes (NULL
+ * when not connected); the sink keeps it. */
+PGconn *pg_sink_conn(pg_sink_t *sink);
+
 #endif

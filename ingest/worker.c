@@ -81,6 +81,7 @@ typedef struct worker {
     counters_t n;          /* stored, duplicates, quarantined, db_rejected, batches: (W) */
     uint64_t last_stats_consumed;
     int64_t last_stats_ms;
+    int64_t started_ms;
     metrics_t *metrics;       /* NULL when metrics.listen is empty */
     metrics_snapshot_t snap;  /* batches, batch_size, commit_seconds, topic[].stored ..
                                  db_rejected, pg_*: (W); the rest the main thread's */
@@ -771,17 +772,24 @@ static bool all_eof(const worker_t *w)
     return true;
 }
 
+/* The periodic line gives the rate since the line before; the final one the
+ * rate over the worker's life (none when it consumed nothing). */
 static void log_stats(worker_t *w, bool final)
 {
     int64_t t = now_ms();
-    double secs = (double)(t - w->last_stats_ms) / 1000.0;
-    double rate = secs > 0 ? (double)(w->n.consumed - w->last_stats_consumed) / secs : 0;
+    int64_t since = final ? w->started_ms : w->last_stats_ms;
+    uint64_t counted = final ? w->n.consumed : w->n.consumed - w->last_stats_consumed;
+    double secs = (double)(t - since) / 1000.0;
+    char rate[64] = "";
 
+    if (secs > 0 && (!final || counted > 0))
+        snprintf(rate, sizeof(rate), " rate=%.0f/s%s", (double)counted / secs,
+                 final ? " over the worker's life" : "");
     pthread_mutex_lock(&w->stats_lock);
     log_info("stats",
              "%sconsumed=%" PRIu64 " stored=%" PRIu64 " duplicates=%" PRIu64
              " quarantined=%" PRIu64 " db_rejected=%" PRIu64 " batches=%" PRIu64
-             " rebalances=%" PRIu64 " partitions=%zu rate=%.0f/s",
+             " rebalances=%" PRIu64 " partitions=%zu%s",
              final ? "final " : "", w->n.consumed, w->n.stored, w->n.duplicates,
              w->n.quarantined, w->n.db_rejected, w->n.batches, w->n.rebalances,
              w->assigned_count, rate);
@@ -825,6 +833,31 @@ static rd_kafka_t *make_consumer(worker_t *w)
     return rk;
 }
 
+/* Connects before anything else, retrying with a doubling wait (up to
+ * pg.retry.max_ms) while PostgreSQL is unreachable. With --exit-on-eof it
+ * gives up after pg.give_up_ms: a backfill should fail, not wait for ever.
+ * Returns false when the worker must exit 1. */
+static bool connect_at_start(worker_t *w)
+{
+    int backoff = 250;
+    int64_t started = now_ms();
+
+    while (run && !ensure_pg(w)) {
+        if (w->fatal)
+            return false;
+        if (w->opts->exit_on_eof && w->cfg->pg_give_up_ms &&
+            now_ms() - started + backoff > w->cfg->pg_give_up_ms) {
+            log_error("pg", "unreachable for %.1f s since the start; giving up (pg.give_up_ms=%d)",
+                      (double)(now_ms() - started) / 1000.0, w->cfg->pg_give_up_ms);
+            return false;
+        }
+        log_info("pg", "next attempt in %g s", backoff / 1000.0);
+        nap(backoff);
+        backoff = backoff * 2 > w->cfg->pg_retry_max_ms ? w->cfg->pg_retry_max_ms : backoff * 2;
+    }
+    return true;
+}
+
 int worker_run(const nw_config_t *cfg, const worker_opts_t *opts)
 {
     worker_t w = {0};
@@ -840,7 +873,7 @@ int worker_run(const nw_config_t *cfg, const worker_opts_t *opts)
     w.opts = opts;
     w.limits.max_bytes = (size_t)cfg->max_message_bytes;
     w.limits.max_depth = cfg->max_depth;
-    w.last_stats_ms = now_ms();
+    w.last_stats_ms = w.started_ms = now_ms();
     pthread_mutex_init(&w.stats_lock, NULL);
     pthread_mutex_init(&w.wr_lock, NULL);
     pthread_cond_init(&w.wr_cond, NULL);
@@ -881,8 +914,8 @@ int worker_run(const nw_config_t *cfg, const worker_opts_t *opts)
     }
     /* Connect (and migrate) before joining the group, so a misconfigured
      * database is reported at once; keep trying if it is merely down. */
-    while (run && !ensure_pg(&w))
-        nap(1000);
+    if (!connect_at_start(&w))
+        goto out;
     if (!run)
         goto out_ok;
     /* The kept counts follow the commits on a thread of their own; the

@@ -15,6 +15,8 @@ PACKAGES=(
   clang libclang-rt-14-dev                  # libFuzzer and LeakSanitizer runtimes
   procps psmisc util-linux                  # ps, kill, runuser in scripts
   time                                      # /usr/bin/time -v: peak RSS in bench/run.sh
+  docker-compose python3-yaml               # tests/docker: `docker-compose config` (no engine)
+  shellcheck systemd                        # lint.shellcheck; systemd-analyze for the units
 )
 
 missing=()

@@ -3,6 +3,7 @@
 #
 #   scripts/pg.sh [--tcp] start DIR   initdb (first time), start, wait until ready
 #   scripts/pg.sh --ssl CERTDIR start DIR   the same, with TLS on TCP (see below)
+#   scripts/pg.sh --empty start DIR   a bare cluster: no needlewatch role or database
 #   scripts/pg.sh stop DIR            fast shutdown, waits for it
 #   scripts/pg.sh --immediate stop DIR   crash-like stop (for fault tests)
 #   scripts/pg.sh status DIR          exit 0 when running, 3 when stopped
@@ -23,9 +24,14 @@
 # It creates the database "needlewatch", owned by the login role
 # "needlewatch"; authentication is trust, for local connections only (the
 # socket, and 127.0.0.1 with --tcp): a development cluster, never a server.
-# It also creates the NOLOGIN group roles of sql/004_roles.sql, as a DBA
-# would once: roles belong to the cluster, and the needlewatch role that
-# applies the migrations may not create roles.
+# It also runs sql/roles.sql (the NOLOGIN group roles), as a DBA would once:
+# roles belong to the cluster, and the needlewatch role that applies the
+# migrations may not create roles.
+#
+# --empty leaves all of that out, as a fresh server would be: only initdb's
+# bootstrap superuser exists, and `env` points at it and the database
+# "postgres" (for tests that set a deployment up from nothing, e.g. with
+# docker/postgres-init.sh). It is remembered for later starts.
 #
 # PostgreSQL refuses to run as root. Run as root, this script runs initdb and
 # pg_ctl as the "postgres" system user that Debian's postgresql package
@@ -42,15 +48,17 @@
 set -euo pipefail
 
 prog=$(basename "$0")
+roles_sql="$(cd "$(dirname "$0")/.." && pwd)/sql/roles.sql"
 die() { echo "$prog: $*" >&2; exit 1; }
 say() { echo "$prog: $*" >&2; }
 
 usage() {
-    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
     exit "${1:-2}"
 }
 
 tcp=0
+empty=0
 ssl_dir=""
 stop_mode=fast
 cmd=""
@@ -66,6 +74,7 @@ while [ $# -gt 0 ]; do
         shift
         tcp=1 ;;
     --immediate) stop_mode=immediate ;;
+    --empty) empty=1 ;;
     -h|--help) usage 0 ;;
     -*) die "unknown option $arg" ;;
     *)
@@ -75,11 +84,11 @@ while [ $# -gt 0 ]; do
     esac
 done
 if [ -n "$ssl_dir" ]; then
-    [ -f "$ssl_dir/server.crt" ] && [ -f "$ssl_dir/server.key" ] ||
+    { [ -f "$ssl_dir/server.crt" ] && [ -f "$ssl_dir/server.key" ]; } ||
         die "--ssl $ssl_dir: server.crt and server.key expected there"
     ssl_dir=$(cd "$ssl_dir" && pwd -P)
 fi
-[ -n "$cmd" ] && [ -n "$dir" ] || usage 2
+{ [ -n "$cmd" ] && [ -n "$dir" ]; } || usage 2
 case "$cmd" in start|stop|status|env|destroy) ;; *) usage 2 ;; esac
 
 find_bindir() {
@@ -92,8 +101,8 @@ find_bindir() {
         if [ -n "$b" ] && [ -x "$b/pg_ctl" ] && [ -x "$b/initdb" ]; then echo "$b"; return; fi
     fi
     local v
-    v=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
-    [ -n "$v" ] && [ -x "$v/pg_ctl" ] || die "PostgreSQL server binaries not found (apt-get install postgresql, or set PG_BINDIR)"
+    v=$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+    [ -x "$v/pg_ctl" ] || die "PostgreSQL server binaries not found (apt-get install postgresql, or set PG_BINDIR)"
     echo "$v"
 }
 
@@ -146,7 +155,10 @@ state_get() { # KEY -> value, empty when unknown
 }
 state_set() { # KEY VALUE
     local tmp="$state.tmp.$$"
-    { [ -f "$state" ] && grep -v "^$1=" "$state" || true; echo "$1=$2"; } >"$tmp"
+    {
+        if [ -f "$state" ]; then grep -v "^$1=" "$state" || true; fi
+        echo "$1=$2"
+    } >"$tmp"
     mv "$tmp" "$state"
 }
 
@@ -259,10 +271,13 @@ is_running() {
 
 psql_admin() { # runs psql as the bootstrap superuser over the socket
     as_run_user "$bindir/psql" -X -q -v ON_ERROR_STOP=1 -h "$(state_get socket)" \
-        -p "$(state_get port)" -U "$run_user" -d postgres "$@"
+        -p "$(state_get port)" -U "$run_user" -d postgres
 }
 
 ensure_roles_and_db() {
+    # The group roles, from their one list (stdin: the server's user may not
+    # be able to read this repository).
+    psql_admin <"$roles_sql" >/dev/null
     # The invoking OS user (root, or whoever runs the demo) gets a superuser
     # role, so plain `psql` works for them; the app uses needlewatch.
     local me
@@ -270,10 +285,6 @@ ensure_roles_and_db() {
     psql_admin <<EOF
 SELECT 'CREATE ROLE needlewatch LOGIN'
 WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'needlewatch') \gexec
-SELECT format('CREATE ROLE %I NOLOGIN', r)
-FROM unnest(ARRAY['needlewatch_ingest', 'needlewatch_analyst', 'needlewatch_authority',
-                  'needlewatch_maker', 'needlewatch_analyzer']) AS r
-WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) \gexec
 SELECT format('CREATE ROLE %I LOGIN SUPERUSER', '$me')
 WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$me') \gexec
 SELECT 'CREATE DATABASE needlewatch OWNER needlewatch'
@@ -344,7 +355,8 @@ do_start() {
         [ "$i" -eq 100 ] && die "PostgreSQL is not accepting connections"
         sleep 0.1
     done
-    ensure_roles_and_db
+    [ "$empty" -eq 1 ] && state_set empty 1
+    [ "$(state_get empty)" = 1 ] || ensure_roles_and_db
     print_env >&2
 }
 
@@ -375,8 +387,13 @@ print_env() {
         printf 'export PGHOST=%q\n' "$sock"
     fi
     printf 'export PGPORT=%q\n' "$port"
-    printf 'export PGUSER=needlewatch\n'
-    printf 'export PGDATABASE=needlewatch\n'
+    if [ "$(state_get empty)" = 1 ]; then
+        printf 'export PGUSER=%q\n' "$run_user"
+        printf 'export PGDATABASE=postgres\n'
+    else
+        printf 'export PGUSER=needlewatch\n'
+        printf 'export PGDATABASE=needlewatch\n'
+    fi
 }
 
 bindir=$(find_bindir)

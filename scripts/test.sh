@@ -11,6 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS=$(nproc 2>/dev/null || echo 2)
+read -r -a EXTRA <<<"${NW_TEST_ARGS:-}" # extra ctest arguments, split on blanks
 
 bash scripts/deps.sh
 
@@ -28,11 +29,11 @@ if [ -z "${NW_SKIP_ASAN:-}" ]; then
   export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1"
   export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
   export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0"
-  (cd build-asan && ctest --output-on-failure -j "$JOBS" ${NW_TEST_ARGS:-}) || rc=1
+  (cd build-asan && ctest --output-on-failure -j "$JOBS" "${EXTRA[@]}") || rc=1
   unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
 fi
 
 echo "== normal build"
 build build
-(cd build && ctest --output-on-failure -j "$JOBS" ${NW_TEST_ARGS:-}) || rc=1
+(cd build && ctest --output-on-failure -j "$JOBS" "${EXTRA[@]}") || rc=1
 exit $rc

@@ -61,35 +61,28 @@
 -- declared column by column in pg_sink.c: `CREATE TEMP TABLE (LIKE t)`
 -- would need table-level SELECT on t, i.e. every message.
 --
--- Roles are cluster-wide. They are created here when missing, which needs
--- CREATEROLE; when the role applying the migrations has not got it (the
--- usual case: the schema owner), a superuser creates them once first:
---   CREATE ROLE needlewatch_ingest NOLOGIN; CREATE ROLE needlewatch_analyst NOLOGIN;
---   CREATE ROLE needlewatch_authority NOLOGIN; CREATE ROLE needlewatch_maker NOLOGIN;
+-- Roles are cluster-wide, and sql/roles.sql is the one list of them: a
+-- superuser runs it once per cluster, before this file. This file creates
+-- no role; it stops, before anything else, when one it grants to is
+-- missing.
 -- Every later migration that adds a relation or function grants it
 -- explicitly: nothing here grants by default.
 BEGIN;
 
+-- The group roles of sql/roles.sql that this file grants to.
 DO $$
 DECLARE
-    r text;
-    may_create boolean;
+    missing text;
 BEGIN
-    SELECT rolsuper OR rolcreaterole INTO may_create FROM pg_roles WHERE rolname = current_user;
-    FOREACH r IN ARRAY ARRAY['needlewatch_ingest', 'needlewatch_analyst',
-                             'needlewatch_authority', 'needlewatch_maker'] LOOP
-        IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r AND rolcanlogin) THEN
-            RAISE WARNING 'role % can log in; it is meant as a NOLOGIN group role', r;
-        ELSIF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) THEN
-            IF NOT may_create THEN
-                RAISE EXCEPTION 'role % does not exist, and % may not create roles', r, current_user
-                    USING HINT = 'As a superuser, run once: CREATE ROLE needlewatch_ingest NOLOGIN; '
-                                 'CREATE ROLE needlewatch_analyst NOLOGIN; CREATE ROLE '
-                                 'needlewatch_authority NOLOGIN; CREATE ROLE needlewatch_maker NOLOGIN;';
-            END IF;
-            EXECUTE format('CREATE ROLE %I NOLOGIN', r);
-        END IF;
-    END LOOP;
+    SELECT string_agg(r, ', ') INTO missing
+    FROM unnest(ARRAY['needlewatch_ingest', 'needlewatch_analyst', 'needlewatch_authority',
+                      'needlewatch_maker']) AS r
+    WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r);
+    IF missing IS NOT NULL THEN
+        RAISE EXCEPTION 'group role(s) % do not exist', missing
+            USING HINT = 'Roles belong to the cluster: a superuser creates them once with '
+                         'sql/roles.sql (psql -v ON_ERROR_STOP=1 -f sql/roles.sql).';
+    END IF;
 END $$;
 
 -- Which role may see which manufacturer's reports. role_name may be a login

@@ -25,27 +25,18 @@
 -- Numbers are stored as computed; "suppressed" says whether the run's
 -- published outputs hid them (--suppress-below).
 --
--- Roles: needlewatch_analyzer, a NOLOGIN group role created here like 004
--- creates its roles (CREATEROLE needed, else a superuser runs once:
--- CREATE ROLE needlewatch_analyzer NOLOGIN;), is what --persist runs as: it
--- may add runs (INSERT, never UPDATE or DELETE). needlewatch_analyst and
--- needlewatch_authority only read.
+-- Roles: needlewatch_analyzer, a NOLOGIN group role of sql/roles.sql (a
+-- superuser creates the roles once; this file checks it exists), is what
+-- --persist runs as: it may add runs (INSERT, never UPDATE or DELETE).
+-- needlewatch_analyst and needlewatch_authority only read.
 BEGIN;
 
 DO $$
-DECLARE
-    may_create boolean;
 BEGIN
-    SELECT rolsuper OR rolcreaterole INTO may_create FROM pg_roles WHERE rolname = current_user;
-    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'needlewatch_analyzer' AND rolcanlogin) THEN
-        RAISE WARNING 'role needlewatch_analyzer can log in; it is meant as a NOLOGIN group role';
-    ELSIF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'needlewatch_analyzer') THEN
-        IF NOT may_create THEN
-            RAISE EXCEPTION 'role needlewatch_analyzer does not exist, and % may not create roles',
-                            current_user
-                USING HINT = 'As a superuser, run once: CREATE ROLE needlewatch_analyzer NOLOGIN;';
-        END IF;
-        CREATE ROLE needlewatch_analyzer NOLOGIN;
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'needlewatch_analyzer') THEN
+        RAISE EXCEPTION 'group role needlewatch_analyzer does not exist'
+            USING HINT = 'Roles belong to the cluster: a superuser creates them once with '
+                         'sql/roles.sql (psql -v ON_ERROR_STOP=1 -f sql/roles.sql).';
     END IF;
 END $$;
 

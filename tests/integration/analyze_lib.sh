@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # analyze_lib.sh - helpers for the needlewatch-analyze integration tests
 # (sourced after lib.sh and nw_setup, not run; not a t_*.sh so ctest skips it).
 #
@@ -86,12 +87,12 @@ an_check_views() {
     local fsql=NULL tsql=NULL
     [ -n "$from" ] && fsql="'$from'"
     [ -n "$to" ] && tsql="'$to'"
-    nw_sql "COPY (SELECT * FROM needlewatch.rate_cells_between($fsql, $tsql)) TO STDOUT WITH CSV" \
+    { nw_sql "COPY (SELECT * FROM needlewatch.rate_cells_between($fsql, $tsql)) TO STDOUT WITH CSV" \
         >"$WORK/view_rates.csv" 2>>"$WORK/analyze.log" &&
     nw_sql "COPY (SELECT * FROM needlewatch.home_vs_clinic_between($fsql, $tsql)) TO STDOUT WITH CSV" \
         >"$WORK/view_hvc.csv" 2>>"$WORK/analyze.log" &&
     nw_sql "COPY (SELECT * FROM needlewatch.analysis_totals_between($fsql, $tsql)) TO STDOUT WITH CSV" \
-        >"$WORK/view_totals.csv" 2>>"$WORK/analyze.log" || { echo "view query failed"; return 0; }
+        >"$WORK/view_totals.csv" 2>>"$WORK/analyze.log"; } || { echo "view query failed"; return 0; }
     python3 "$NW_SRC/tests/integration/analyze_check.py" "$json" "$WORK/view_rates.csv" \
         "$WORK/view_hvc.csv" "$WORK/view_totals.csv"
 }

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # lib.sh - shared helpers for the integration tests (sourced, not run).
 #
 # Each test gets its own folder under $NW_TMP, its own private PostgreSQL
@@ -126,6 +127,7 @@ nw_loadgen() {
 }
 
 # nw_check_exact: the database holds exactly what the dump says, once.
+# shellcheck disable=SC2154 # the EXP_* variables are set by nw_loadgen (printf -v)
 nw_check_exact() {
     nw_check "treatment versions stored exactly once" "$EXP_treatment_versions" \
         "$(nw_sql "SELECT count(*) FROM needlewatch.treatment_versions")"

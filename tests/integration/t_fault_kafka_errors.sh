@@ -13,7 +13,7 @@ nw_config "$WORK/w.properties" "ingest.batch.max_messages=200" "ingest.batch.max
 nw_loadgen -n 20000 --seed 21 --dup-rate 0.02 --followup-rate 0.05 --nullify-rate 0.01
 "$NW_BIN/needlewatch-ingest" --config "$WORK/w.properties" 2>"$WORK/worker.log" & pid=$!
 nw_wait_sql "SELECT count(*) > 0 FROM needlewatch.treatment_versions" t 60
-for round in 1 2 3; do
+for _ in 1 2 3; do
   echo "errors Fetch 20 NOT_LEADER_FOR_PARTITION" >&9
   echo "errors OffsetCommit 10 REQUEST_TIMED_OUT" >&9
   echo "errors Fetch 10 UNKNOWN_TOPIC_OR_PART" >&9

@@ -52,7 +52,7 @@ nw_check "--no-migrate created nothing" "" "$(nw_sql "SELECT to_regclass('needle
 
 # By hand with psql, in order.
 nw_apply_sql
-nw_check "hand-applied migrations record themselves" "$(ls "$NW_SRC"/sql/[0-9]*.sql | wc -l)" \
+nw_check "hand-applied migrations record themselves" "$(printf '%s\n' "$NW_SRC"/sql/[0-9]*.sql | wc -l)" \
   "$(nw_sql "SELECT count(*) FROM needlewatch.schema_migrations")"
 nw_ingest nomig2 --config "$WORK/w.properties" --no-migrate
 nw_check "--no-migrate runs once the schema is there" 0 $?
@@ -67,6 +67,6 @@ wait $p1; r1=$?
 wait $p2; r2=$?
 nw_check "two workers migrating at once both succeed" "0|0" "$r1|$r2"
 nw_check "each migration and repeatable file applied once" \
-  "$(ls "$NW_SRC"/sql/[0-9]*.sql "$NW_SRC"/sql/repeatable/*.sql | wc -l)" \
+  "$(printf '%s\n' "$NW_SRC"/sql/[0-9]*.sql "$NW_SRC"/sql/repeatable/*.sql | wc -l)" \
   "$(cat "$WORK/par1.log" "$WORK/par2.log" | grep -c 'INFO  \[migrate\] applying')"
 nw_done

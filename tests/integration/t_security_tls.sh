@@ -13,14 +13,15 @@ nw_broker_start
 CERTS=$WORK/certs
 mkdir -p "$CERTS"
 ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
+{
 openssl req -x509 "${ec[@]}" -keyout "$CERTS/ca.key" -out "$CERTS/ca.crt" -days 2 \
     -subj "/CN=needlewatch test CA" -addext "basicConstraints=critical,CA:TRUE" \
-    -addext "keyUsage=critical,keyCertSign,cRLSign" 2>>"$WORK/openssl.log"
+    -addext "keyUsage=critical,keyCertSign,cRLSign"
 openssl req -x509 "${ec[@]}" -keyout "$CERTS/other-ca.key" -out "$CERTS/other-ca.crt" -days 2 \
     -subj "/CN=some other CA" -addext "basicConstraints=critical,CA:TRUE" \
-    -addext "keyUsage=critical,keyCertSign,cRLSign" 2>>"$WORK/openssl.log"
+    -addext "keyUsage=critical,keyCertSign,cRLSign"
 openssl req -new "${ec[@]}" -keyout "$CERTS/server.key" -out "$CERTS/server.csr" \
-    -subj "/CN=localhost" 2>>"$WORK/openssl.log"
+    -subj "/CN=localhost"
 cat >"$CERTS/server.ext" <<'EOF'
 subjectAltName = DNS:localhost, IP:127.0.0.1
 basicConstraints = critical, CA:FALSE
@@ -28,8 +29,8 @@ keyUsage = critical, digitalSignature
 extendedKeyUsage = serverAuth
 EOF
 openssl x509 -req -in "$CERTS/server.csr" -CA "$CERTS/ca.crt" -CAkey "$CERTS/ca.key" \
-    -CAcreateserial -days 2 -extfile "$CERTS/server.ext" -out "$CERTS/server.crt" \
-    2>>"$WORK/openssl.log"
+    -CAcreateserial -days 2 -extfile "$CERTS/server.ext" -out "$CERTS/server.crt"
+} 2>>"$WORK/openssl.log"
 nw_check "server certificate verifies against the CA" "$CERTS/server.crt: OK" \
     "$(openssl verify -CAfile "$CERTS/ca.crt" "$CERTS/server.crt" 2>&1)"
 
@@ -59,7 +60,7 @@ rc=0
 nw_ingest good --config "$WORK/good.properties" || rc=$?
 nw_check "worker with verify-full and the right CA exits 0" 0 "$rc"
 nw_check "...and stored the reports" 3 "$(nw_sql "SELECT count(*) FROM needlewatch.treatment_versions")"
-nw_check "...having applied the migrations over TLS" "$(ls "$NW_SRC"/sql/[0-9]*.sql | wc -l)" \
+nw_check "...having applied the migrations over TLS" "$(printf '%s\n' "$NW_SRC"/sql/[0-9]*.sql | wc -l)" \
     "$(nw_sql "SELECT count(*) FROM needlewatch.schema_migrations")"
 
 # --- Refusals: the worker keeps retrying and stores nothing.

@@ -146,6 +146,37 @@ static void test_validate(void **state)
     assert_false(config_validate(cfg, errbuf, sizeof(errbuf)));
 }
 
+/* An unparseable pg.conninfo: libpq's reason, never the password. */
+static const struct {
+    const char *conninfo, *says;
+} conninfo_cases[] = {
+    {"hots=db dbname=nw password=hunter2", "invalid connection option \"hots\""},
+    {"host=db dbname nw password=hunter2", "missing \"=\" after \"dbname\""},
+    {"host='db dbname=nw", "unterminated quoted string"},
+    {"host=db password=hunter2 and more", "cannot read the password"},
+    {"host=db password = 'hunter2", "cannot read the password"},
+    {"password=hunter2\\ x host=db hots=db", "invalid connection option \"hots\""},
+    {"password=hunter2 hots=db", "cannot read the password"}, /* a typo after it: safe side */
+    {"postgresql://u:hunter2@db/nw?sslmode=require&foo=bar", "invalid URI query parameter: \"foo\""},
+    {"postgresql://u:hunter2@[::1/nw", "postgresql://u:****@[::1/nw"},
+    {"postgresql://u:%zzhunter2@db/nw", "cannot read the password"},
+    {"postgresql://u@db/nw?password=%zzhunter2&sslmode=require", "cannot read the password"},
+    {"postgresql://u@db/nw?password=hunter2&x=%zz", "invalid percent-encoded token: \"%zz\""},
+};
+
+static void test_conninfo_errors(void **state)
+{
+    nw_config_t *cfg = *state;
+    char errbuf[512];
+    for (size_t i = 0; i < sizeof(conninfo_cases) / sizeof(conninfo_cases[0]); i++) {
+        assert_true(config_set(cfg, "pg.conninfo", conninfo_cases[i].conninfo, errbuf, 512));
+        assert_false(config_validate(cfg, errbuf, sizeof(errbuf)));
+        if (!strstr(errbuf, conninfo_cases[i].says) || strstr(errbuf, "hunter2"))
+            fail_msg("%s\n  gives: %s\n  want: %s", conninfo_cases[i].conninfo, errbuf,
+                     conninfo_cases[i].says);
+    }
+}
+
 static const struct {
     const char *in, *out;
 } mask_cases[] = {
@@ -199,6 +230,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_env, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_validate, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_conninfo_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mask, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dump_masks_secrets, setup, teardown),
     };
