@@ -57,19 +57,23 @@ EOF
         for f in "${rfiles[@]}"; do
             values+="${values:+, }('repeatable/$(basename "$f")', '$(sha256sum "$f" | cut -d' ' -f1)')"
         done
-        echo "SELECT EXISTS (SELECT 1 FROM (VALUES $values) AS f (name, checksum)"
-        echo "               LEFT JOIN needlewatch.schema_repeatables r USING (name)"
-        echo "               WHERE r.checksum IS DISTINCT FROM f.checksum) AS apply \\gset"
-        echo "\\if :apply"
+        cat <<EOF
+SELECT EXISTS (SELECT 1 FROM (VALUES $values) AS f (name, checksum)
+               LEFT JOIN needlewatch.schema_repeatables r USING (name)
+               WHERE r.checksum IS DISTINCT FROM f.checksum) AS apply \gset
+\if :apply
+EOF
         for f in "${rfiles[@]}"; do
             name="repeatable/$(basename "$f")"
-            echo "\\echo migrate.sh: applying $name"
-            echo "\\i '$f'"
-            echo "INSERT INTO needlewatch.schema_repeatables (name, checksum)"
-            echo "VALUES ('$name', '$(sha256sum "$f" | cut -d' ' -f1)')"
-            echo "ON CONFLICT (name) DO UPDATE SET checksum = EXCLUDED.checksum, applied_at = now();"
+            cat <<EOF
+\echo migrate.sh: applying $name
+\i '$f'
+INSERT INTO needlewatch.schema_repeatables (name, checksum)
+VALUES ('$name', '$(sha256sum "$f" | cut -d' ' -f1)')
+ON CONFLICT (name) DO UPDATE SET checksum = EXCLUDED.checksum, applied_at = now();
+EOF
         done
-        echo "\\endif"
+        printf '%s\n' '\endif'
     fi
     echo "SELECT pg_advisory_unlock($lock_key) AS unlocked \\gset"
 } >"$script"

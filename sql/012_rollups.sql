@@ -140,16 +140,7 @@ CREATE TABLE IF NOT EXISTS needlewatch.schema_repeatables (
     checksum    text NOT NULL,
     applied_at  timestamptz NOT NULL DEFAULT now()
 );
--- The check of --no-migrate, as for schema_migrations (004).
-DO $$
-BEGIN
-    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'needlewatch_ingest') THEN
-        GRANT SELECT (name, checksum) ON needlewatch.schema_repeatables TO needlewatch_ingest;
-    END IF;
-    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'needlewatch_authority') THEN
-        GRANT SELECT ON needlewatch.schema_repeatables TO needlewatch_authority;
-    END IF;
-END $$;
+-- Privileges: sql/repeatable/90_privileges.sql.
 
 INSERT INTO needlewatch.schema_migrations (version, name)
 VALUES (12, '012_rollups') ON CONFLICT (version) DO NOTHING;

@@ -80,10 +80,14 @@ RETURNS integer[] LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_cata
 $$;
 
 -- The watermark, as every reader sees it in its snapshot; NULL when a
--- recount is due, and the kept rows then count for nothing.
+-- recount is due, and the kept rows then count for nothing. A watermark
+-- above the next id this cluster will give out comes from another cluster
+-- (a logical restore): a recount is due then too (rollup() says more).
 CREATE OR REPLACE FUNCTION needlewatch_kept.watermark()
 RETURNS bigint LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT horizon FROM needlewatch_kept.rollup_state
+    SELECT CASE WHEN s.horizon <= pg_snapshot_xmax(pg_current_snapshot())::text::bigint
+                THEN s.horizon END
+    FROM needlewatch_kept.rollup_state s
 $$;
 
 -- How the counts change from the versions with xid < w to those with
@@ -259,15 +263,26 @@ RETURNS bigint LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp A
 DECLARE
     w bigint;
     h bigint;
+    now_xid bigint;
     changed bigint;
 BEGIN
     -- "nwro": one rollup at a time, waiting its turn. The lock comes first,
     -- so that everything below reads the counts the previous rollup left.
     PERFORM pg_advisory_xact_lock(1853321839);
     h := pg_snapshot_xmin(pg_current_snapshot())::text::bigint;
+    now_xid := pg_current_xact_id()::text::bigint;
     SELECT horizon INTO w FROM needlewatch_kept.rollup_state;
+    -- A watermark above every id this cluster has given out comes from
+    -- another cluster (a logical restore): so may the versions' ids.
+    IF w > now_xid THEN
+        w := NULL;
+    END IF;
     IF w IS NULL THEN
         -- Recount everything: empty counts are the counts of "xid < 0".
+        -- Versions whose id is not of this cluster's past (restored from
+        -- another) count as old ones (NULL), like those stored before 012.
+        UPDATE needlewatch.treatment_versions SET xid = NULL WHERE xid >= now_xid;
+        UPDATE needlewatch.complication_versions SET xid = NULL WHERE xid >= now_xid;
         TRUNCATE needlewatch_kept.cells, needlewatch_kept.model_days,
                  needlewatch_kept.model_months, needlewatch_kept.model_totals;
         UPDATE needlewatch_kept.totals SET complication_reports = 0;
@@ -711,82 +726,6 @@ $fn$, needlewatch_kept.per_type('count(*) FILTER (WHERE c.ordinal = %1$s)'),
 END
 $gen$;
 
--- Ownership and privileges. Everything here runs as, or belongs to, the
--- owner of the report tables (the SECURITY DEFINER functions read the
--- private schema as that role); PUBLIC gets nothing.
-DO $$
-DECLARE
-    owner regrole := (SELECT relowner::regrole FROM pg_class
-                      WHERE oid = 'needlewatch.treatment_versions'::regclass);
-    obj record;
-BEGIN
-    IF owner::text <> quote_ident(current_user) THEN
-        EXECUTE format('ALTER SCHEMA needlewatch_kept OWNER TO %s', owner);
-        FOR obj IN SELECT p.oid::regprocedure AS f FROM pg_proc p
-                   WHERE p.pronamespace = 'needlewatch_kept'::regnamespace
-                      OR p.oid IN ('needlewatch.kept_cube(date, date)'::regprocedure,
-                                   'needlewatch.kept_surveillance(date, date, text[])'::regprocedure,
-                                   'needlewatch.kept_cells_check()'::regprocedure,
-                                   'needlewatch.kept_rollup()'::regprocedure,
-                                   'needlewatch.kept_current_cells()'::regprocedure,
-                                   'needlewatch.kept_current_models(text)'::regprocedure,
-                                   'needlewatch.kept_current_totals()'::regprocedure,
-                                   'needlewatch.kept_current_rollup()'::regprocedure) LOOP
-            EXECUTE format('ALTER FUNCTION %s OWNER TO %s', obj.f, owner);
-        END LOOP;
-        FOR obj IN SELECT c.oid::regclass AS r FROM pg_class c
-                   WHERE c.relnamespace = 'needlewatch_kept'::regnamespace AND c.relkind = 'r'
-                      OR c.oid IN ('needlewatch.kept_cells'::regclass,
-                                   'needlewatch.kept_models'::regclass,
-                                   'needlewatch.kept_totals'::regclass,
-                                   'needlewatch.kept_rollup_status'::regclass) LOOP
-            EXECUTE format('ALTER TABLE %s OWNER TO %s', obj.r, owner);
-        END LOOP;
-    END IF;
-END $$;
-
-REVOKE ALL ON ALL FUNCTIONS IN SCHEMA needlewatch_kept FROM PUBLIC;
-REVOKE ALL ON ALL TABLES IN SCHEMA needlewatch_kept FROM PUBLIC;
-REVOKE ALL ON FUNCTION needlewatch.kept_cube(date, date),
-              needlewatch.kept_surveillance(date, date, text[]),
-              needlewatch.kept_cells_check(), needlewatch.kept_rollup(),
-              needlewatch.kept_current_cells(), needlewatch.kept_current_models(text),
-              needlewatch.kept_current_totals(), needlewatch.kept_current_rollup() FROM PUBLIC;
-REVOKE ALL ON needlewatch.kept_cells, needlewatch.kept_models, needlewatch.kept_totals,
-              needlewatch.kept_rollup_status FROM PUBLIC;
-
-DO $$
-BEGIN
-    -- The worker folds its batches in after each commit.
-    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'needlewatch_ingest') THEN
-        GRANT EXECUTE ON FUNCTION needlewatch.kept_rollup() TO needlewatch_ingest;
-    END IF;
-    -- The analyst and the authority read the counts (no table) and may
-    -- check them (needlewatch-analyze --verify) or bring them up to date.
-    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'needlewatch_analyst') THEN
-        GRANT SELECT ON needlewatch.kept_cells, needlewatch.kept_models, needlewatch.kept_totals,
-                        needlewatch.kept_rollup_status TO needlewatch_analyst;
-        GRANT EXECUTE ON FUNCTION needlewatch.kept_cube(date, date),
-                                  needlewatch.kept_surveillance(date, date, text[]),
-                                  needlewatch.kept_cells_check(), needlewatch.kept_rollup(),
-                                  needlewatch.kept_current_cells(),
-                                  needlewatch.kept_current_models(text),
-                                  needlewatch.kept_current_totals(),
-                                  needlewatch.kept_current_rollup()
-            TO needlewatch_analyst;
-    END IF;
-    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'needlewatch_authority') THEN
-        GRANT SELECT ON needlewatch.kept_cells, needlewatch.kept_models, needlewatch.kept_totals,
-                        needlewatch.kept_rollup_status TO needlewatch_authority;
-        GRANT EXECUTE ON FUNCTION needlewatch.kept_cube(date, date),
-                                  needlewatch.kept_surveillance(date, date, text[]),
-                                  needlewatch.kept_cells_check(), needlewatch.kept_rollup(),
-                                  needlewatch.kept_current_cells(),
-                                  needlewatch.kept_current_models(text),
-                                  needlewatch.kept_current_totals(),
-                                  needlewatch.kept_current_rollup()
-            TO needlewatch_authority;
-    END IF;
-END $$;
+-- Ownership and privileges: 90_privileges.sql.
 
 COMMIT;

@@ -321,6 +321,22 @@ nw_check "8: kept_cells_check() reports the corrupted model counts and total" \
 nw_sql "SELECT needlewatch_kept.rebuild()" >/dev/null
 kept_exact "8: after needlewatch_kept.rebuild()"
 
+# --- 8b. A logical restore into another cluster: the watermark and some
+# versions carry transaction ids this cluster has not given out yet.
+far=$(nw_sql "SELECT pg_current_xact_id()::text::bigint + 1000000")
+nw_sql "ALTER TABLE needlewatch.treatment_versions DISABLE TRIGGER kept_rewritten;
+        UPDATE needlewatch.treatment_versions SET xid = $far + 5
+        WHERE report_id IN (SELECT report_id FROM needlewatch.treatment_versions ORDER BY report_id LIMIT 500);
+        ALTER TABLE needlewatch.treatment_versions ENABLE TRIGGER kept_rewritten;
+        UPDATE needlewatch_kept.rollup_state SET horizon = $far" >/dev/null
+nw_loadgen -n 500 --seed 66
+nw_ingest w8b --config "$WORK/w.properties" -X ingest.rollup.interval_ms=0
+kept_exact "8b: a watermark from another cluster, new reports stored, no rollup yet"
+nw_sql "SELECT needlewatch.kept_rollup()" >/dev/null
+nw_check "8b: the rollup recounted and took a watermark of this cluster" "t|0" \
+    "$(nw_sql "SELECT horizon < $far FROM needlewatch.kept_rollup_status")|$(nw_sql "SELECT count(*) FROM needlewatch.treatment_versions WHERE xid >= $far")"
+kept_exact "8b" dump
+
 # --- 9. The report from the kept counts is the report from a full scan
 # (the analyzer scans when needlewatch.kept_cube() and kept_surveillance()
 # do not exist), with and without a window: rates and every surveillance
