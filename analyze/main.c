@@ -1,16 +1,23 @@
 /*
- * main.c - needlewatch-analyze: complication rates from the needlewatch
- * views, with intervals and home-versus-clinic comparisons.
+ * main.c - needlewatch-analyze: complication rates, signals and alerts from
+ * the needlewatch views, with intervals and home-versus-clinic comparisons.
  *
- * The steps: parse the command line (options.c); connect and read the
- * counts in one statement (query.c) into a cube (cube.c); build the rates
- * and comparisons (analysis.c, with stats.c); render them (render_*.c) to
- * stdout, or to a temporary file renamed over --output once complete, so a
- * reader never sees half a report.
- * --verify instead recounts the counts the ingest keeps (query.c) and lists
- * the differences.
+ * The pipeline, one folder per step:
+ *   parse     the command line and the configuration (cli.c)
+ *   load      the counts, in one snapshot: the cube (load/counts.c), the
+ *             weekly series and the report counts per device and model
+ *             (load/surveillance.c)
+ *   compute   rates and comparisons, signals, alerts, skin trends (model/)
+ *   disclose  what --suppress-below hides, and the rows it marks (disclose/)
+ *   render    JSON, text, CSV or HTML (render/) to stdout, or to a
+ *             temporary file renamed over --output once complete, so a
+ *             reader never sees half a report
+ *   export    --persist into PostgreSQL; --publish-signals to Kafka, what it
+ *             published recorded with the run (export/)
+ * --verify instead recounts the counts the ingest keeps (load/counts.c) and
+ * lists the differences.
  * Exit codes: 0 success, 1 runtime error (or, with --verify, a difference),
- * 2 usage error.
+ * 2 usage or configuration error.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,16 +28,23 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "analysis.h"
-#include "cube.h"
+#include "cli.h"
+#include "config.h"
+#include "disclose/disclose.h"
+#include "export/persist.h"
+#include "export/publish.h"
+#include "findings.h"
+#include "load/counts.h"
+#include "load/pg.h"
+#include "load/surveillance.h"
 #include "log.h"
-#include "options.h"
-#include "persist.h"
-#include "publish.h"
-#include "query.h"
-#include "render.h"
-#include "surveil.h"
-#include "surveillance.h"
+#include "model/alerts.h"
+#include "model/rates.h"
+#include "model/signals.h"
+#include "model/tally.h"
+#include "model/trends.h"
+#include "model/weekly.h"
+#include "render/render.h"
 
 #ifndef NEEDLEWATCH_VERSION
 #define NEEDLEWATCH_VERSION "unknown"
@@ -39,6 +53,31 @@
 #define PROGNAME "needlewatch-analyze"
 
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
+
+extern char **environ;
+
+/* Everything one run holds; main() frees it once, whatever happened. */
+typedef struct {
+    cube_t *cube;
+    weekly_t weekly;
+    tally_t tally;
+    rates_t rates;
+    signals_t signals;
+    alerts_t alerts;
+    trends_t trends;
+    disclosure_t disclosure;
+} run_t;
+
+static void run_free(run_t *run)
+{
+    disclose_free(&run->disclosure);
+    alerts_free(&run->alerts);
+    signals_free(&run->signals);
+    rates_free(&run->rates);
+    tally_free(&run->tally);
+    weekly_free(&run->weekly);
+    cube_free(run->cube);
+}
 
 static render_fn renderer_for(format_t format)
 {
@@ -55,8 +94,8 @@ static render_fn renderer_for(format_t format)
 }
 
 /* Renders into a temporary file beside path and renames it over path. */
-static int render_to_file(const char *path, render_fn render, const analysis_t *analysis,
-                          const render_meta_t *meta, char *errbuf, size_t errlen)
+static int render_to_file(const char *path, render_fn render, const findings_t *findings,
+                          char *errbuf, size_t errlen)
 {
     char *tmp = NULL;
     FILE *out = NULL;
@@ -92,7 +131,7 @@ static int render_to_file(const char *path, render_fn render, const analysis_t *
         goto out;
     }
     fd = -1; /* out owns the descriptor now */
-    if (render(out, analysis, meta, errbuf, errlen) != 0)
+    if (render(out, findings, errbuf, errlen) != 0)
         goto out;
     if (fflush(out) != 0 || fsync(fileno(out)) != 0) {
         snprintf(errbuf, errlen, "cannot write %s: %s", tmp, strerror(errno));
@@ -123,10 +162,10 @@ out:
     return rc;
 }
 
-static int render_to_stdout(render_fn render, const analysis_t *analysis,
-                            const render_meta_t *meta, char *errbuf, size_t errlen)
+static int render_to_stdout(render_fn render, const findings_t *findings, char *errbuf,
+                            size_t errlen)
 {
-    if (render(stdout, analysis, meta, errbuf, errlen) != 0)
+    if (render(stdout, findings, errbuf, errlen) != 0)
         return -1;
     if (fflush(stdout) != 0 || ferror(stdout)) {
         snprintf(errbuf, errlen, "cannot write to stdout: %s", strerror(errno));
@@ -141,7 +180,7 @@ static int verify(PGconn *conn)
     char errbuf[1024];
     int64_t cells, differences;
 
-    if (query_verify_kept(conn, stdout, &cells, &differences, errbuf, sizeof(errbuf)) != 0) {
+    if (load_verify_kept(conn, stdout, &cells, &differences, errbuf, sizeof(errbuf)) != 0) {
         log_error("pg", "%s", errbuf);
         return EXIT_RUNTIME;
     }
@@ -156,109 +195,198 @@ static int verify(PGconn *conn)
     return fflush(stdout) == 0 ? EXIT_OK : EXIT_RUNTIME;
 }
 
+/* Runs one statement of the load step's transaction. */
+static int exec_command(PGconn *conn, const char *sql, char *errbuf, size_t errlen)
+{
+    PGresult *res = PQexec(conn, sql);
+    int rc = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : -1;
+
+    if (rc != 0)
+        load_error(errbuf, errlen, sql, PQerrorMessage(conn));
+    PQclear(res);
+    return rc;
+}
+
+/* The load step: the cube and the weekly and per-model counts, from one
+ * snapshot so that both agree. */
+static int load(PGconn *conn, const cli_t *cli, run_t *run, char *errbuf, size_t errlen)
+{
+    run->cube = cube_new();
+    if (run->cube == NULL) {
+        snprintf(errbuf, errlen, "out of memory");
+        return -1;
+    }
+    if (exec_command(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", errbuf,
+                     errlen) != 0)
+        return -1;
+    if (load_cube(conn, cli->from, cli->to, run->cube, errbuf, errlen) != 0 ||
+        load_surveillance(conn, cli->from, cli->to, run->cube, &run->weekly, &run->tally,
+                          errbuf, errlen) != 0) {
+        PQclear(PQexec(conn, "ROLLBACK"));
+        return -1;
+    }
+    return exec_command(conn, "COMMIT", errbuf, errlen);
+}
+
+/* The compute and disclose steps. */
+static int compute(const nw_config_t *cfg, run_t *run, char *errbuf, size_t errlen)
+{
+    alert_params_t params = {{(size_t)cfg->ears_baseline, cfg->ears_alpha, cfg->ears_min_sigma},
+                             cfg->alert_min_cases};
+    size_t n_series = weekly_series_count(run->cube);
+    weekly_series_t *series = NULL;
+    int rc = -1;
+
+    if (rates_build(run->cube, &run->rates, errbuf, errlen) != 0)
+        return -1;
+    series = calloc(n_series, sizeof(*series));
+    if (series == NULL)
+        goto nomem;
+    weekly_list(&run->weekly, run->cube, series);
+    if (signals_build(run->cube, &run->tally, run->rates.z, &run->signals) != 0 ||
+        alerts_detect(series, n_series, run->weekly.n_weeks, params, &run->alerts) != 0)
+        goto nomem;
+    trends_build(run->cube, &run->trends);
+    if (disclose_build(run->cube, &run->weekly, &run->tally, cfg->suppress_below,
+                       &run->disclosure) != 0)
+        goto nomem;
+    disclose_mark_rates(&run->disclosure, &run->rates);
+    disclose_mark_signals(&run->disclosure, &run->signals);
+    disclose_mark_alerts(&run->disclosure, &run->alerts);
+    disclose_mark_trends(&run->disclosure, &run->trends);
+    rc = 0;
+    goto out;
+nomem:
+    snprintf(errbuf, errlen, "out of memory computing the signals");
+out:
+    free(series);
+    return rc;
+}
+
+/* The export step: --persist stores the run; --publish-signals publishes
+ * what changed and records it with the run, in the same transaction. */
+static int export_run(PGconn *conn, const cli_t *cli, const nw_config_t *cfg,
+                      const findings_t *findings, char *errbuf, size_t errlen)
+{
+    publish_opts_t opts = {cfg->topic_signals, cfg->kafka, cfg->kafka_count};
+    publish_ctx_t pub = {&opts, findings, 0, 0, 0};
+    int64_t run_id;
+
+    if (!cli->persist && !cli->publish)
+        return 0;
+    if (persist_run(conn, findings, cli->publish ? publish_signals_in_run : NULL, &pub, &run_id,
+                    errbuf, errlen) != 0) {
+        log_error(cli->publish ? "publish" : "pg", "%s", errbuf);
+        return -1;
+    }
+    log_info("persist", "stored as run %lld", (long long)run_id);
+    if (cli->publish)
+        log_info("publish", "%ld appeared, %ld changed, %ld cleared: published to %s",
+                 pub.appeared, pub.changed, pub.cleared, opts.topic);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
-    options_t opts;
+    cli_t cli;
+    nw_config_t cfg;
     char errbuf[1024];
     PGconn *conn = NULL;
-    cube_t *cube = NULL;
-    analysis_t analysis = {0};
-    sv_data_t sv_data = {0};
-    sv_results_t sv = {0};
-    alert_params_t alert_params;
-    render_meta_t meta;
+    run_t run;
+    findings_t findings;
     render_fn render;
     int rc = EXIT_RUNTIME;
 
+    memset(&run, 0, sizeof(run));
     nw_log_init(PROGNAME);
-    if (options_parse(argc, argv, &opts, errbuf, sizeof(errbuf)) != 0) {
+    if (!config_init(&cfg, CONFIG_ANALYZE)) {
+        log_error("analyze", "out of memory");
+        return EXIT_RUNTIME;
+    }
+    /* Parse. */
+    if (cli_parse(argc, argv, &cli, errbuf, sizeof(errbuf)) != 0) {
         log_error("usage", "%s (see %s --help)", errbuf, PROGNAME);
-        return EXIT_USAGE;
+        rc = EXIT_USAGE;
+        goto out;
     }
-    if (opts.help) {
-        options_usage(stdout, PROGNAME);
-        return fflush(stdout) == 0 ? EXIT_OK : EXIT_RUNTIME;
+    if (cli.help) {
+        cli_usage(stdout, PROGNAME);
+        rc = fflush(stdout) == 0 ? EXIT_OK : EXIT_RUNTIME;
+        goto out;
     }
-    if (opts.version) {
+    if (cli.version) {
         printf("%s %s\n", PROGNAME, NEEDLEWATCH_VERSION);
-        return fflush(stdout) == 0 ? EXIT_OK : EXIT_RUNTIME;
+        rc = fflush(stdout) == 0 ? EXIT_OK : EXIT_RUNTIME;
+        goto out;
     }
-    if (opts.format == FORMAT_AUTO)
-        opts.format = opts.output == NULL && isatty(STDOUT_FILENO) ? FORMAT_TEXT : FORMAT_JSON;
-    render = renderer_for(opts.format);
+    if (cli_configure(&cli, &cfg, environ, errbuf, sizeof(errbuf)) != 0) {
+        log_error("config", "%s", errbuf);
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    nw_log_level = cfg.log_level;
+    if (cli.dump_config) {
+        config_dump(&cfg, stdout);
+        rc = fflush(stdout) == 0 ? EXIT_OK : EXIT_RUNTIME;
+        goto out;
+    }
+    if (cli.format == FORMAT_AUTO)
+        cli.format = cli.output == NULL && isatty(STDOUT_FILENO) ? FORMAT_TEXT : FORMAT_JSON;
+    render = renderer_for(cli.format);
 
-    conn = query_connect(opts.conninfo, errbuf, sizeof(errbuf));
+    /* Load. */
+    conn = load_connect(cfg.pg_conninfo, errbuf, sizeof(errbuf));
     if (conn == NULL) {
         log_error("pg", "%s", errbuf);
         goto out;
     }
-    if (opts.verify) {
+    if (cli.verify) {
         rc = verify(conn);
         goto out;
     }
-    cube = cube_new();
-    if (cube == NULL) {
-        log_error("analyze", "out of memory");
-        goto out;
-    }
-    /* The cube and the weekly / per-model counts from one snapshot. */
-    PQclear(PQexec(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
-    if (query_load_cube(conn, opts.from, opts.to, cube, errbuf, sizeof(errbuf)) != 0 ||
-        surveillance_load(conn, opts.from, opts.to, cube, &sv_data, errbuf, sizeof(errbuf)) != 0) {
+    if (load(conn, &cli, &run, errbuf, sizeof(errbuf)) != 0) {
         log_error("pg", "%s", errbuf);
         goto out;
     }
-    PQclear(PQexec(conn, "COMMIT"));
-    if (!opts.sv.persist && !opts.sv.publish) {
-        PQfinish(conn); /* everything needed is in the cube */
+    if (!cli.persist && !cli.publish) {
+        PQfinish(conn); /* everything needed is in memory */
         conn = NULL;
     }
 
-    if (analysis_build(cube, &analysis, errbuf, sizeof(errbuf)) != 0) {
+    /* Compute and disclose. */
+    if (compute(&cfg, &run, errbuf, sizeof(errbuf)) != 0) {
         log_error("analyze", "%s", errbuf);
         goto out;
     }
-    alert_params.ears = (nw_ears_params_t){opts.sv.ears_baseline, opts.sv.ears_alpha,
-                                           opts.sv.ears_min_sigma};
-    alert_params.min_cases = opts.sv.alert_min_cases;
-    if (sv_build(cube, &sv_data, alert_params, opts.sv.suppress_below, analysis.z, &sv, errbuf,
-                 sizeof(errbuf)) != 0) {
-        log_error("analyze", "%s", errbuf);
-        goto out;
-    }
-    sv_apply_suppression(&sv, &analysis);
-    analysis.sv = &sv;
-    meta.from = opts.from;
-    meta.to = opts.to;
-    meta.generated_at = time(NULL);
-    meta.version = NEEDLEWATCH_VERSION;
-    if ((opts.output ? render_to_file(opts.output, render, &analysis, &meta, errbuf, sizeof(errbuf))
-                     : render_to_stdout(render, &analysis, &meta, errbuf, sizeof(errbuf))) != 0) {
+    findings = (findings_t){.from = cli.from,
+                            .to = cli.to,
+                            .generated_at = time(NULL),
+                            .version = NEEDLEWATCH_VERSION,
+                            .cube = run.cube,
+                            .rates = &run.rates,
+                            .weekly = &run.weekly,
+                            .signals = &run.signals,
+                            .alerts = &run.alerts,
+                            .trends = &run.trends,
+                            .disclosure = &run.disclosure};
+
+    /* Render. */
+    if ((cli.output ? render_to_file(cli.output, render, &findings, errbuf, sizeof(errbuf))
+                    : render_to_stdout(render, &findings, errbuf, sizeof(errbuf))) != 0) {
         log_error("output", "%s", errbuf);
         goto out;
     }
-    if (opts.sv.persist || opts.sv.publish) {
-        /* --publish-signals records what it published with the run. */
-        publish_ctx_t pub = {&opts.sv, &analysis, &meta, 0, 0, 0};
-        int64_t run_id;
-        if (persist_run(conn, &analysis, &meta, opts.sv.publish ? publish_signals_in_run : NULL,
-                        &pub, &run_id, errbuf, sizeof(errbuf)) != 0) {
-            log_error(opts.sv.publish ? "publish" : "pg", "%s", errbuf);
-            goto out;
-        }
-        log_info("persist", "stored as run %lld", (long long)run_id);
-        if (opts.sv.publish)
-            log_info("publish", "%ld appeared, %ld changed, %ld cleared: published to %s",
-                     pub.appeared, pub.changed, pub.cleared, opts.sv.signals_topic);
-    }
+
+    /* Export. */
+    if (export_run(conn, &cli, &cfg, &findings, errbuf, sizeof(errbuf)) != 0)
+        goto out;
     log_debug("analyze", "%lld treatments, %zu rate rows, %zu comparisons",
-              (long long)cube->totals.treatments, analysis.n_rates, analysis.n_comparisons);
+              (long long)run.cube->totals.treatments, run.rates.n_rates,
+              run.rates.n_comparisons);
     rc = EXIT_OK;
 out:
-    sv_free(&sv);
-    surveillance_free(&sv_data);
-    analysis_free(&analysis);
-    cube_free(cube);
+    run_free(&run);
+    config_free(&cfg);
     if (conn != NULL)
         PQfinish(conn);
     return rc;

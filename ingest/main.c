@@ -16,7 +16,6 @@
 
 #include "config.h"
 #include "log.h"
-#include "props.h"
 #include "replay.h"
 #include "worker.h"
 
@@ -61,7 +60,7 @@ static void usage(FILE *out)
             "\n"
             "Keys are read from FILE, then from NEEDLEWATCH_<KEY> environment variables\n"
             "(dots as underscores, e.g. NEEDLEWATCH_PG_CONNINFO), then from -X. Keys:\n");
-    config_print_keys(out);
+    config_print_keys(out, CONFIG_INGEST);
     fprintf(out,
             "\n"
             "Signals: SIGTERM or SIGINT finishes (or rolls back) the open batch, leaves the\n"
@@ -113,7 +112,7 @@ int main(int argc, char **argv)
     limit_malloc_arenas();
 
     nw_log_init("needlewatch-ingest");
-    if (!config_init(&cfg)) {
+    if (!config_init(&cfg, CONFIG_INGEST)) {
         fprintf(stderr, "needlewatch-ingest: out of memory\n");
         return 1;
     }
@@ -171,18 +170,7 @@ int main(int argc, char **argv)
         goto out;
     }
     for (int i = 0; i < noverrides; i++) {
-        char *arg = strdup(overrides[i]), *key, *value;
-        bool ok = arg && props_split_arg(arg, &key, &value);
-        if (!ok)
-            snprintf(errbuf, sizeof(errbuf), "-X %s: expected key=value", overrides[i]);
-        else {
-            char detail[900];
-            ok = config_set(&cfg, key, value, detail, sizeof(detail));
-            if (!ok)
-                snprintf(errbuf, sizeof(errbuf), "-X %s", detail);
-        }
-        free(arg);
-        if (!ok) {
+        if (!config_load_arg(&cfg, overrides[i], errbuf, sizeof(errbuf))) {
             fprintf(stderr, "needlewatch-ingest: %s\n", errbuf);
             goto out;
         }

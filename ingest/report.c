@@ -3,19 +3,22 @@
  * contract, the order of checks and the decisions taken where it is silent).
  *
  * Why a pre-scan before cJSON: cJSON is fast and small, but lenient in ways
- * that matter here. It does not validate UTF-8, turns "\u0000" into a string
- * that silently ends early, accepts 01, 1. and -.5, treats every byte <= 0x20
- * as whitespace, recurses up to 1000 levels, and keeps duplicate keys. One
- * linear pass over the raw bytes (prescan) rejects all of that first, and it
- * is the only place that sees raw bytes, so errors can name a byte offset.
- * cJSON then builds the tree from a NUL-terminated copy (Kafka payloads are
- * not terminated; the copy costs one memcpy and removes any doubt about
- * reading past the end), and the field checks walk the tree.
+ * that matter here (it does not validate UTF-8, accepts 01 and -.5, keeps
+ * duplicate keys...). One linear pass over the raw bytes (prescan.c)
+ * rejects all of that first, and it is the only place that sees raw bytes,
+ * so errors can name a byte offset. cJSON then builds the tree from a
+ * NUL-terminated copy (Kafka payloads are not terminated; the copy costs one
+ * memcpy and removes any doubt about reading past the end), duplicate keys
+ * are looked for, and the field checks walk the tree.
  *
  * Every error is printable ASCII: values taken from the message are escaped
  * and cut short by escape_into() before they reach errbuf.
  */
 #include "report.h"
+
+#include "catalogue.h"
+#include "civil.h"
+#include "prescan.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -24,32 +27,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---- Enumerations ------------------------------------------------------ */
-
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
-const char *const report_settings[] = {"home", "clinic"};
-const size_t report_settings_count = COUNT(report_settings);
-
-const char *const report_device_types[] = {
-    "derma_roller", "derma_stamp", "microneedling_pen", "rf_microneedling", "other"};
-const size_t report_device_types_count = COUNT(report_device_types);
-
-const char *const report_operator_roles[] = {
-    "self", "physician", "nurse", "aesthetician", "other"};
-const size_t report_operator_roles_count = COUNT(report_operator_roles);
-
-const char *const report_complication_types[] = {
-    "infection", "scarring",  "hyperpigmentation", "burn",       "nerve_damage",
-    "fat_loss",  "granuloma", "dryness_peeling",   "acne_flare", "other"};
-const size_t report_complication_types_count = COUNT(report_complication_types);
-
-const char *const report_severities[] = {"mild", "moderate", "severe"};
-const size_t report_severities_count = COUNT(report_severities);
-
-const char *const report_outcomes[] = {"resolved", "ongoing", "permanent", "unknown"};
-const size_t report_outcomes_count = COUNT(report_outcomes);
 
 /* Longest rendering of a value taken from a message, in output characters
  * (quotes and the trailing "..." excluded). Keeps errors to one short line. */
@@ -84,51 +61,6 @@ static bool fail(ctx_t *c, const char *fmt, ...)
     return false;
 }
 
-/* Decodes one UTF-8 sequence of s (at most n bytes) into *cp and returns its
- * length, or 0 if it is not valid UTF-8 (RFC 3629: no overlong forms, no
- * surrogates, nothing above U+10FFFF, no truncated sequence). */
-static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
-{
-    unsigned char b0 = s[0];
-    unsigned char lo = 0x80, hi = 0xBF;
-
-    if (b0 < 0x80) {
-        *cp = b0;
-        return 1;
-    }
-    if (b0 < 0xC2)                     /* continuation byte, or overlong C0/C1 */
-        return 0;
-    if (b0 < 0xE0) {
-        if (n < 2 || (s[1] & 0xC0) != 0x80)
-            return 0;
-        *cp = ((uint32_t)(b0 & 0x1F) << 6) | (s[1] & 0x3F);
-        return 2;
-    }
-    if (b0 < 0xF0) {
-        if (b0 == 0xE0)
-            lo = 0xA0;                 /* overlong below U+0800 */
-        else if (b0 == 0xED)
-            hi = 0x9F;                 /* U+D800..U+DFFF */
-        if (n < 3 || s[1] < lo || s[1] > hi || (s[2] & 0xC0) != 0x80)
-            return 0;
-        *cp = ((uint32_t)(b0 & 0x0F) << 12) | ((uint32_t)(s[1] & 0x3F) << 6) | (s[2] & 0x3F);
-        return 3;
-    }
-    if (b0 < 0xF5) {
-        if (b0 == 0xF0)
-            lo = 0x90;                 /* overlong below U+10000 */
-        else if (b0 == 0xF4)
-            hi = 0x8F;                 /* above U+10FFFF */
-        if (n < 4 || s[1] < lo || s[1] > hi || (s[2] & 0xC0) != 0x80 ||
-            (s[3] & 0xC0) != 0x80)
-            return 0;
-        *cp = ((uint32_t)(b0 & 0x07) << 18) | ((uint32_t)(s[1] & 0x3F) << 12) |
-              ((uint32_t)(s[2] & 0x3F) << 6) | (s[3] & 0x3F);
-        return 4;
-    }
-    return 0;
-}
-
 /* Appends text to buf (size bytes, holding *pos bytes) if it fits whole. */
 static bool append(char *buf, size_t size, size_t *pos, const char *text, size_t n)
 {
@@ -158,7 +90,7 @@ static void escape_into(char *buf, size_t size, const char *s, size_t n, size_t 
         return;
     while (i < n) {
         uint32_t cp = 0xFFFD;
-        size_t len = utf8_decode(p + i, n - i, &cp), t;
+        size_t len = prescan_utf8_decode(p + i, n - i, &cp), t;
 
         if (len == 0) {
             len = 1;
@@ -233,7 +165,7 @@ static bool fail_got(ctx_t *c, const char *name, const char *rule, const cJSON *
 }
 
 /* "name: must be one of a, b, c, got X". */
-static bool fail_enum(ctx_t *c, const char *name, const char *const *list, size_t count,
+static bool fail_enum(ctx_t *c, const char *name, const catalogue_list_t *list,
                       const cJSON *item)
 {
     char rule[256];
@@ -241,191 +173,13 @@ static bool fail_enum(ctx_t *c, const char *name, const char *const *list, size_
 
     rule[0] = '\0';
     append(rule, sizeof rule, &pos, "must be one of ", 15);
-    for (size_t i = 0; i < count; i++) {
+    for (size_t i = 0; i < list->count; i++) {
+        const char *value = list->entries[i].name;
         if (i > 0)
             append(rule, sizeof rule, &pos, ", ", 2);
-        append(rule, sizeof rule, &pos, list[i], strlen(list[i]));
+        append(rule, sizeof rule, &pos, value, strlen(value));
     }
     return fail_got(c, name, rule, item);
-}
-
-/* ---- Pre-scan of the raw bytes ----------------------------------------- */
-
-static int hexval(unsigned char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
-/* Reads the 4 hex digits of a \u escape at p; -1 if they are not hex. */
-static long hex4(const unsigned char *p)
-{
-    long v = 0;
-
-    for (int k = 0; k < 4; k++) {
-        int h = hexval(p[k]);
-        if (h < 0)
-            return -1;
-        v = v * 16 + h;
-    }
-    return v;
-}
-
-static bool is_digit(unsigned char ch)
-{
-    return ch >= '0' && ch <= '9';
-}
-
-static bool is_json_space(unsigned char ch)
-{
-    return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
-}
-
-/* Length of the RFC 8259 number at p (at most n bytes), or 0 if there is
- * none. The byte after it must end the token (checked by the caller). */
-static size_t number_len(const unsigned char *p, size_t n)
-{
-    size_t i = 0, start;
-
-    if (i < n && p[i] == '-')
-        i++;
-    if (i >= n || !is_digit(p[i]))
-        return 0;
-    if (p[i] == '0') {
-        i++;
-    } else {
-        while (i < n && is_digit(p[i]))
-            i++;
-    }
-    if (i < n && p[i] == '.') {
-        start = ++i;
-        while (i < n && is_digit(p[i]))
-            i++;
-        if (i == start)
-            return 0;
-    }
-    if (i < n && (p[i] == 'e' || p[i] == 'E')) {
-        i++;
-        if (i < n && (p[i] == '+' || p[i] == '-'))
-            i++;
-        start = i;
-        while (i < n && is_digit(p[i]))
-            i++;
-        if (i == start)
-            return 0;
-    }
-    return i;
-}
-
-/* One pass over the raw message: UTF-8, control characters, escapes, numbers
- * and nesting depth. Structure itself (balanced brackets, commas, literals)
- * is left to cJSON. Sets *blank when the message holds only whitespace. */
-static bool prescan(ctx_t *c, const unsigned char *p, size_t len, int max_depth, bool *blank)
-{
-    size_t i = 0;
-    int depth = 0;
-    bool in_string = false;
-
-    *blank = true;
-    while (i < len) {
-        unsigned char ch = p[i];
-        uint32_t cp;
-
-        if (ch >= 0x80) {
-            size_t n = utf8_decode(p + i, len - i, &cp);
-            if (n == 0)
-                return fail(c, "message: invalid UTF-8 at byte %zu", i);
-            *blank = false;
-            i += n;
-            continue;
-        }
-        if (in_string) {
-            if (ch == '"') {
-                in_string = false;
-                i++;
-            } else if (ch == '\\') {
-                if (i + 1 >= len)
-                    break;                          /* truncated: cJSON reports it */
-                switch (p[i + 1]) {
-                case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
-                    i += 2;
-                    break;
-                case 'u': {
-                    long u;
-                    if (i + 6 > len)
-                        return fail(c, "message: not valid JSON (truncated escape at byte %zu)", i);
-                    u = hex4(p + i + 2);
-                    if (u < 0)
-                        return fail(c, "message: not valid JSON (bad escape at byte %zu)", i);
-                    if (u == 0)
-                        return fail(c, "message: escaped NUL (U+0000) in a string at byte %zu", i);
-                    if (u >= 0xDC00 && u <= 0xDFFF)
-                        return fail(c, "message: unpaired surrogate escape U+%04lX at byte %zu", u, i);
-                    if (u >= 0xD800 && u <= 0xDBFF) {
-                        long low = -1;
-                        if (i + 12 <= len && p[i + 6] == '\\' && p[i + 7] == 'u')
-                            low = hex4(p + i + 8);
-                        if (low < 0xDC00 || low > 0xDFFF)
-                            return fail(c, "message: unpaired surrogate escape U+%04lX at byte %zu", u, i);
-                        i += 12;
-                    } else {
-                        i += 6;
-                    }
-                    break;
-                }
-                default:
-                    return fail(c, "message: not valid JSON (bad escape at byte %zu)", i);
-                }
-            } else if (ch < 0x20) {
-                return fail(c, "message: not valid JSON (unescaped control character 0x%02X in a string at byte %zu)",
-                            ch, i);
-            } else {
-                i++;
-            }
-            continue;
-        }
-        if (is_json_space(ch)) {
-            i++;
-            continue;
-        }
-        *blank = false;
-        if (ch < 0x20)
-            return fail(c, "message: not valid JSON (control character 0x%02X at byte %zu)", ch, i);
-        switch (ch) {
-        case '"':
-            in_string = true;
-            i++;
-            break;
-        case '{': case '[':
-            if (++depth > max_depth)
-                return fail(c, "message: nesting deeper than %d at byte %zu", max_depth, i);
-            i++;
-            break;
-        case '}': case ']':
-            if (depth > 0)
-                depth--;
-            i++;
-            break;
-        case '-': case '0': case '1': case '2': case '3': case '4':
-        case '5': case '6': case '7': case '8': case '9': {
-            size_t n = number_len(p + i, len - i);
-            if (n == 0 || (i + n < len && !is_json_space(p[i + n]) && p[i + n] != ',' &&
-                           p[i + n] != '}' && p[i + n] != ']'))
-                return fail(c, "message: not valid JSON (bad number at byte %zu)", i);
-            i += n;
-            break;
-        }
-        default:
-            i++;
-            break;
-        }
-    }
-    return true;
 }
 
 /* ---- Duplicate keys ----------------------------------------------------- */
@@ -584,22 +338,12 @@ static size_t utf8_chars(const char *s)
     return n;
 }
 
-static bool days_ok(int y, int m, int d)
-{
-    static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-
-    if (m < 1 || m > 12 || d < 1)
-        return false;
-    return d <= mdays[m - 1] + (m == 2 && leap);
-}
-
 /* Reads n digits at s into *v; false unless all n are digits. */
 static bool digits(const char *s, int n, int *v)
 {
     *v = 0;
     for (int k = 0; k < n; k++) {
-        if (!is_digit((unsigned char)s[k]))
+        if (!prescan_is_digit((unsigned char)s[k]))
             return false;
         *v = *v * 10 + (s[k] - '0');
     }
@@ -616,7 +360,7 @@ static bool parse_date(const char *s, int *year)
         !digits(s + 8, 2, &d))
         return false;
     *year = y;
-    return days_ok(y, m, d);
+    return civil_valid(y, m, d);
 }
 
 /* RFC 3339 date-time, as restricted in report.h. Sets *year. The two limits
@@ -636,7 +380,7 @@ static bool parse_timestamp(const char *s, int *year)
         return false;
     if (s[i] == '.') {
         size_t start = ++i;
-        while (is_digit((unsigned char)s[i])) {
+        while (prescan_is_digit((unsigned char)s[i])) {
             if (ss == 60 && s[i] != '0')
                 return false;
             i++;
@@ -654,7 +398,7 @@ static bool parse_timestamp(const char *s, int *year)
 
 /* An enumerated string field; *out points into list, or NULL when absent. */
 static bool get_enum(ctx_t *c, const cJSON *obj, const char *key, const char *name, bool required,
-                     const char *const *list, size_t count, const char **out)
+                     const catalogue_list_t *list, const char **out)
 {
     const cJSON *item = member(obj, key);
 
@@ -662,14 +406,13 @@ static bool get_enum(ctx_t *c, const cJSON *obj, const char *key, const char *na
     if (item == NULL)
         return required ? fail(c, "%s: required", name) : true;
     if (cJSON_IsString(item)) {
-        for (size_t i = 0; i < count; i++) {
-            if (strcmp(item->valuestring, list[i]) == 0) {
-                *out = list[i];
-                return true;
-            }
+        int i = catalogue_find(list, item->valuestring);
+        if (i >= 0) {
+            *out = list->entries[i].name;
+            return true;
         }
     }
-    return fail_enum(c, name, list, count, item);
+    return fail_enum(c, name, list, item);
 }
 
 /* An optional integer in lo..hi; *present tells whether it was there. */
@@ -739,7 +482,7 @@ static bool get_id(ctx_t *c, const cJSON *obj, const char *key, char out[REPORT_
         return fail_got(c, key, rule, item);
     for (s = item->valuestring; *s != '\0'; s++, n++) {
         unsigned char ch = (unsigned char)*s;
-        bool ok = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || is_digit(ch) ||
+        bool ok = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || prescan_is_digit(ch) ||
                   ch == '.' || ch == '_' || ch == ':' || ch == '-';
         if (!ok || n >= REPORT_ID_MAX)
             return fail_got(c, key, rule, item);
@@ -811,8 +554,7 @@ static bool decode_treatment(ctx_t *c, const cJSON *root, report_t *out)
     }
     memcpy(out->treated_on, item->valuestring, 11);
 
-    if (!get_enum(c, root, "setting", "setting", true, report_settings, report_settings_count,
-                  &out->setting))
+    if (!get_enum(c, root, "setting", "setting", true, &catalogue_settings, &out->setting))
         return false;
 
     device = member(root, "device");
@@ -820,8 +562,8 @@ static bool decode_treatment(ctx_t *c, const cJSON *root, report_t *out)
         return fail(c, "device: required");
     if (!cJSON_IsObject(device))
         return fail_got(c, "device", "must be an object", device);
-    if (!get_enum(c, device, "type", "device.type", true, report_device_types,
-                  report_device_types_count, &out->device_type) ||
+    if (!get_enum(c, device, "type", "device.type", true, &catalogue_device_types,
+                  &out->device_type) ||
         !get_text(c, device, "manufacturer", "device.manufacturer", REPORT_DEVICE_TEXT_MAX,
                   &out->manufacturer) ||
         !get_text(c, device, "model", "device.model", REPORT_DEVICE_TEXT_MAX, &out->model))
@@ -835,8 +577,8 @@ static bool decode_treatment(ctx_t *c, const cJSON *root, report_t *out)
         out->needle_depth_mm = item->valuedouble;
     }
 
-    if (!get_enum(c, root, "operator", "operator", false, report_operator_roles,
-                  report_operator_roles_count, &out->operator_role))
+    if (!get_enum(c, root, "operator", "operator", false, &catalogue_operator_roles,
+                  &out->operator_role))
         return false;
 
     skin = member(root, "skin");
@@ -860,14 +602,14 @@ static bool decode_complication(ctx_t *c, const cJSON *root, report_t *out)
     bool present;
 
     if (!get_id(c, root, "treatment_id", out->treatment_id) ||
-        !get_enum(c, root, "type", "type", true, report_complication_types,
-                  report_complication_types_count, &out->type) ||
-        !get_enum(c, root, "severity", "severity", false, report_severities,
-                  report_severities_count, &out->severity) ||
+        !get_enum(c, root, "type", "type", true, &catalogue_complication_types,
+                  &out->type) ||
+        !get_enum(c, root, "severity", "severity", false, &catalogue_severities,
+                  &out->severity) ||
         !get_int(c, root, "onset_days", "onset_days", 0, 365, &present, &v))
         return false;
     out->onset_days = present ? (int)v : -1;
-    return get_enum(c, root, "outcome", "outcome", false, report_outcomes, report_outcomes_count,
+    return get_enum(c, root, "outcome", "outcome", false, &catalogue_outcomes,
                     &out->outcome) &&
            get_bool(c, root, "medical_attention", "medical_attention", &out->medical_attention);
 }
@@ -943,7 +685,7 @@ bool report_decode(report_kind_t kind, const void *buf, size_t len,
         fail(&c, "message: byte order mark not allowed");
         goto out;
     }
-    if (!prescan(&c, bytes, len, limits->max_depth, &blank))
+    if (!prescan_json(bytes, len, limits->max_depth, &blank, c.err, c.errsize))
         goto out;
     if (blank) {
         fail(&c, "message: empty (only whitespace)");
@@ -965,7 +707,7 @@ bool report_decode(report_kind_t kind, const void *buf, size_t len,
         goto out;
     }
     for (; end < copy + len; end++) {
-        if (!is_json_space((unsigned char)*end)) {
+        if (!prescan_is_space((unsigned char)*end)) {
             fail(&c, "message: not valid JSON (trailing data at byte %zu)", (size_t)(end - copy));
             goto out;
         }

@@ -112,21 +112,10 @@ typedef struct report {
     signed char medical_attention; /* -1 absent, 0, 1 */
 } report_t;
 
-/* The allowed values of each enumerated field, in contract order. The
- * "static string" pointers in a decoded report_t point into these arrays, so
- * they may be compared by address as well as by text. */
-extern const char *const report_settings[];
-extern const size_t report_settings_count;
-extern const char *const report_device_types[];
-extern const size_t report_device_types_count;
-extern const char *const report_operator_roles[];
-extern const size_t report_operator_roles_count;
-extern const char *const report_complication_types[];
-extern const size_t report_complication_types_count;
-extern const char *const report_severities[];
-extern const size_t report_severities_count;
-extern const char *const report_outcomes[];
-extern const size_t report_outcomes_count;
+/* The allowed values of each enumerated field are the lists of
+ * common/catalogue.h, in contract order. The "static string" pointers in a
+ * decoded report_t point at those lists' names, so they may be compared by
+ * address as well as by text. */
 
 /* Decodes and validates one message of the given kind. buf holds len bytes
  * and need not be NUL-terminated (buf may be NULL when len is 0); it is only

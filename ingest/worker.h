@@ -19,6 +19,9 @@
  * (bumping their epoch) and starts from the offsets stored there. On
  * revocation it first writes its open batch. If PostgreSQL is unreachable it
  * retries the same batch with backoff; nothing moves until it commits.
+ * worker.c runs the poll, decode and batch steps, writer.c the write and
+ * commit steps on the writer thread, rebalance.c the assignments; state.h
+ * holds what they share.
  */
 #ifndef NW_WORKER_H
 #define NW_WORKER_H

@@ -540,13 +540,15 @@ int main(int argc, char **argv)
     g.bursts = o.bursts;
     g.nbursts = o.nbursts;
     for (int b = 0; b < o.nbursts; b++) {
-        int y, m, d;
-        lg_civil_from_days(o.bursts[b].week_start, &y, &m, &d);
-        log_info("main", "burst: %s x %s x%g in the week from %04d-%02d-%02d, %s",
-                 lg_device_names[o.bursts[b].device], lg_comp_names[o.bursts[b].comp],
-                 o.bursts[b].multiplier, y, m, d,
+        char monday[11];
+        civil_format(o.bursts[b].week_start, monday);
+        log_info("main", "burst: %s x %s x%g in the week from %s, %s",
+                 catalogue_name(&catalogue_device_types, (size_t)o.bursts[b].device),
+                 catalogue_name(&catalogue_complication_types, (size_t)o.bursts[b].comp),
+                 o.bursts[b].multiplier, monday,
                  o.bursts[b].setting < 0 ? "home and clinic"
-                                         : lg_setting_names[o.bursts[b].setting]);
+                                         : catalogue_name(&catalogue_settings,
+                                                          (size_t)o.bursts[b].setting));
     }
 
     if (o.model_path && !write_model(&o))

@@ -8,9 +8,9 @@
  * measures against the truth.
  *
  * The shape of the model follows the domain notes (shared/domain): home use
- * is riskier, above all for infection and scarring; non-sterile tips drive
- * infection; deeper needles drive scarring; post-inflammatory
- * hyperpigmentation rises with the Fitzpatrick type; radiofrequency devices
+ * is riskier, above all for infections and scars; non-sterile tips drive
+ * infections; deeper needles drive scars; post-inflammatory pigment
+ * changes rise with the Fitzpatrick type; radiofrequency devices
  * add burns, nerve damage and fat loss; some serums cause granulomas;
  * rolling over active acne spreads it. The numbers are invented but keep the
  * any-complication rate near 3 % in clinics and near 8 % at home.
@@ -24,14 +24,9 @@
 
 #include <cjson/cJSON.h>
 
-const char *const lg_setting_names[LG_NSETTING] = {"home", "clinic"};
-const char *const lg_device_names[LG_NDEVICE] = {
-    "derma_roller", "derma_stamp", "microneedling_pen", "rf_microneedling", "other"};
 const double lg_depth_mm[LG_NDEPTH] = {0.25, 0.5, 1.0, 1.5, 2.0, 2.5};
 const char *const lg_serum_names[LG_NSERUM] = {
     "none", "hyaluronic_acid", "vitamin_c", "prp", "growth_factors", "exosomes", "peptides"};
-const char *const lg_operator_names[LG_NOPERATOR] = {
-    "self", "physician", "nurse", "aesthetician", "other"};
 const char *const lg_region_names[LG_NREGION] = {"face", "neck", "scalp", "body", "hands"};
 /* Invented makers and models: no real product is meant. */
 const char *const lg_maker_names[LG_NDEVICE][LG_NMAKER] = {
@@ -48,13 +43,6 @@ const char *const lg_model_names[LG_NDEVICE][LG_NMAKER] = {
     {"TX-RF 49", "RM Pulse", "FLL Sublime"},
     {"unknown", "kit", "v1"},
 };
-const char *const lg_comp_names[LG_NCOMP] = {
-    "infection", "scarring", "hyperpigmentation", "burn", "nerve_damage",
-    "fat_loss", "granuloma", "dryness_peeling", "acne_flare", "other"};
-const char *const lg_severity_names[LG_NSEVERITY] = {"mild", "moderate", "severe"};
-const char *const lg_outcome_names[LG_NOUTCOME] = {"resolved", "ongoing", "permanent",
-                                                   "unknown"};
-
 /* ---- covariate distributions ---------------------------------------- */
 
 static const double p_setting[LG_NSETTING] = {0.35, 0.65};
@@ -93,8 +81,7 @@ static const double p_region[LG_NREGION] = {0.70, 0.08, 0.07, 0.10, 0.05};
 static const double p_maker[LG_NMAKER] = {0.5, 0.3, 0.2};
 
 /* ---- risk: p = base x multipliers, capped ----------------------------
- * Order of the columns: infection, scarring, hyperpigmentation, burn,
- * nerve_damage, fat_loss, granuloma, dryness_peeling, acne_flare, other.
+ * Columns in the order of catalogue_complication_types (common/catalogue.c).
  * The base is a clinic treatment with a microneedling pen at 1.0 mm on
  * Fitzpatrick III skin, sterile tip, no active acne, no serum. */
 static const double base_p[LG_NCOMP] = {
@@ -119,8 +106,8 @@ static const double mult_depth[LG_NDEPTH][LG_NCOMP] = {
     {1.40, 3.5, 1.3, 1.7, 2.5, 2.2, 1.6, 1.0, 1.0, 1.0}, /* 2.0 */
     {1.60, 5.0, 1.5, 2.2, 3.5, 3.0, 2.0, 1.0, 1.0, 1.0}, /* 2.5 */
 };
-/* Fitzpatrick I..VI: only hyperpigmentation depends on it. */
-static const double mult_fitz_hyperpigmentation[LG_NFITZ] = {0.4, 0.6, 1.0, 1.8, 2.8, 3.8};
+/* Fitzpatrick I..VI: only the pigment changes (type LG_PIGMENT) depend on it. */
+static const double mult_fitz_pigment[LG_NFITZ] = {0.4, 0.6, 1.0, 1.8, 2.8, 3.8};
 static const double mult_serum[LG_NSERUM][LG_NCOMP] = {
     {1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0},  /* none */
     {1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.5, 0.8, 1.0, 1.0},  /* hyaluronic_acid */
@@ -254,8 +241,8 @@ static void probs_for(int setting, int device, int depth, int fitz, int serum,
     for (int c = 0; c < LG_NCOMP; c++) {
         double v = base_p[c] * mult_setting[setting][c] * mult_device[device][c] *
                    mult_depth[depth][c] * mult_serum[serum][c];
-        if (c == 2)
-            v *= mult_fitz_hyperpigmentation[fitz - 1];
+        if (c == LG_PIGMENT)
+            v *= mult_fitz_pigment[fitz - 1];
         if (!sterile)
             v *= mult_nonsterile[c];
         if (acne)
@@ -359,7 +346,7 @@ static cJSON *p_object(const double v[LG_NCOMP + 1])
     if (!obj)
         return NULL;
     for (int c = 0; c < LG_NCOMP; c++)
-        cJSON_AddNumberToObject(obj, lg_comp_names[c], v[c]);
+        cJSON_AddNumberToObject(obj, catalogue_name(&catalogue_complication_types, (size_t)(c)), v[c]);
     cJSON_AddNumberToObject(obj, "any", v[LG_NCOMP]);
     return obj;
 }
@@ -374,13 +361,36 @@ static cJSON *table_object(const char *const *names, int n, const double *values
     return obj;
 }
 
+/* The same, named by an enumeration of the catalogue. */
+static cJSON *list_object(const catalogue_list_t *list, const double *values)
+{
+    cJSON *obj = cJSON_CreateObject();
+    if (!obj)
+        return NULL;
+    for (size_t i = 0; i < list->count; i++)
+        cJSON_AddNumberToObject(obj, list->entries[i].name, values[i]);
+    return obj;
+}
+
 static cJSON *comp_table(const char *const *rows, int nrows, const double (*m)[LG_NCOMP])
 {
     cJSON *obj = cJSON_CreateObject();
     if (!obj)
         return NULL;
     for (int r = 0; r < nrows; r++)
-        cJSON_AddItemToObject(obj, rows[r], table_object(lg_comp_names, LG_NCOMP, m[r]));
+        cJSON_AddItemToObject(obj, rows[r], list_object(&catalogue_complication_types, m[r]));
+    return obj;
+}
+
+/* The same, one row per value of an enumeration. */
+static cJSON *list_comp_table(const catalogue_list_t *rows, const double (*m)[LG_NCOMP])
+{
+    cJSON *obj = cJSON_CreateObject();
+    if (!obj)
+        return NULL;
+    for (size_t r = 0; r < rows->count; r++)
+        cJSON_AddItemToObject(obj, rows->entries[r].name,
+                              list_object(&catalogue_complication_types, m[r]));
     return obj;
 }
 
@@ -390,56 +400,58 @@ static cJSON *parameters_object(void)
     static const char *const depth_names[LG_NDEPTH] = {"0.25", "0.5", "1.0", "1.5", "2.0", "2.5"};
     static const char *const fitz_names[LG_NFITZ] = {"I", "II", "III", "IV", "V", "VI"};
     static const char *const maker_ix[LG_NMAKER] = {"0", "1", "2"};
+    char fitz_key[64];
     cJSON *par = cJSON_CreateObject();
     cJSON *dist = cJSON_CreateObject();
     cJSON *mult = cJSON_CreateObject();
     cJSON *t;
 
     cJSON_AddItemToObject(par, "cap", cJSON_CreateNumber(LG_P_CAP));
-    cJSON_AddItemToObject(par, "base", table_object(lg_comp_names, LG_NCOMP, base_p));
+    cJSON_AddItemToObject(par, "base", list_object(&catalogue_complication_types, base_p));
 
-    cJSON_AddItemToObject(dist, "setting", table_object(lg_setting_names, LG_NSETTING, p_setting));
+    cJSON_AddItemToObject(dist, "setting", list_object(&catalogue_settings, p_setting));
     t = cJSON_CreateObject();
     for (int s = 0; s < LG_NSETTING; s++)
-        cJSON_AddItemToObject(t, lg_setting_names[s],
-                              table_object(lg_device_names, LG_NDEVICE, p_device[s]));
+        cJSON_AddItemToObject(t, catalogue_name(&catalogue_settings, (size_t)(s)),
+                              list_object(&catalogue_device_types, p_device[s]));
     cJSON_AddItemToObject(dist, "device_type|setting", t);
     t = cJSON_CreateObject();
     for (int d = 0; d < LG_NDEVICE; d++)
-        cJSON_AddItemToObject(t, lg_device_names[d],
+        cJSON_AddItemToObject(t, catalogue_name(&catalogue_device_types, (size_t)(d)),
                               table_object(depth_names, LG_NDEPTH, p_depth[d]));
     cJSON_AddItemToObject(dist, "needle_depth_mm|device_type", t);
     cJSON_AddItemToObject(dist, "fitzpatrick", table_object(fitz_names, LG_NFITZ, p_fitz));
     cJSON_AddItemToObject(dist, "skin_omitted|setting",
-                          table_object(lg_setting_names, LG_NSETTING, p_skin_omitted));
+                          list_object(&catalogue_settings, p_skin_omitted));
     t = cJSON_CreateObject();
     for (int s = 0; s < LG_NSETTING; s++)
-        cJSON_AddItemToObject(t, lg_setting_names[s],
+        cJSON_AddItemToObject(t, catalogue_name(&catalogue_settings, (size_t)(s)),
                               table_object(lg_serum_names, LG_NSERUM, p_serum[s]));
     cJSON_AddItemToObject(dist, "serum|setting", t);
     cJSON_AddItemToObject(dist, "sterile_tip|setting",
-                          table_object(lg_setting_names, LG_NSETTING, p_sterile));
+                          list_object(&catalogue_settings, p_sterile));
     cJSON_AddItemToObject(dist, "active_acne|setting",
-                          table_object(lg_setting_names, LG_NSETTING, p_acne));
+                          list_object(&catalogue_settings, p_acne));
     t = cJSON_CreateObject();
     for (int s = 0; s < LG_NSETTING; s++)
-        cJSON_AddItemToObject(t, lg_setting_names[s],
-                              table_object(lg_operator_names, LG_NOPERATOR, p_operator[s]));
+        cJSON_AddItemToObject(t, catalogue_name(&catalogue_settings, (size_t)(s)),
+                              list_object(&catalogue_operator_roles, p_operator[s]));
     cJSON_AddItemToObject(dist, "operator|setting", t);
     cJSON_AddItemToObject(dist, "region", table_object(lg_region_names, LG_NREGION, p_region));
     cJSON_AddItemToObject(dist, "maker_index", table_object(maker_ix, LG_NMAKER, p_maker));
     cJSON_AddItemToObject(par, "distributions", dist);
 
-    cJSON_AddItemToObject(mult, "setting", comp_table(lg_setting_names, LG_NSETTING, mult_setting));
-    cJSON_AddItemToObject(mult, "device_type", comp_table(lg_device_names, LG_NDEVICE, mult_device));
+    cJSON_AddItemToObject(mult, "setting", list_comp_table(&catalogue_settings, mult_setting));
+    cJSON_AddItemToObject(mult, "device_type", list_comp_table(&catalogue_device_types, mult_device));
     cJSON_AddItemToObject(mult, "needle_depth_mm", comp_table(depth_names, LG_NDEPTH, mult_depth));
-    cJSON_AddItemToObject(mult, "fitzpatrick (hyperpigmentation only)",
-                          table_object(fitz_names, LG_NFITZ, mult_fitz_hyperpigmentation));
+    snprintf(fitz_key, sizeof(fitz_key), "fitzpatrick (%s only)",
+             catalogue_name(&catalogue_complication_types, LG_PIGMENT));
+    cJSON_AddItemToObject(mult, fitz_key, table_object(fitz_names, LG_NFITZ, mult_fitz_pigment));
     cJSON_AddItemToObject(mult, "serum", comp_table(lg_serum_names, LG_NSERUM, mult_serum));
     cJSON_AddItemToObject(mult, "sterile_tip=false",
-                          table_object(lg_comp_names, LG_NCOMP, mult_nonsterile));
+                          list_object(&catalogue_complication_types, mult_nonsterile));
     cJSON_AddItemToObject(mult, "active_acne=true",
-                          table_object(lg_comp_names, LG_NCOMP, mult_active_acne));
+                          list_object(&catalogue_complication_types, mult_active_acne));
     cJSON_AddItemToObject(par, "multipliers", mult);
     return par;
 }
@@ -471,15 +483,6 @@ static cJSON *marginal_object(const char *key, const char *value, const marginal
     return obj;
 }
 
-static int name_index(const char *const *names, int n, const char *s, size_t len)
-{
-    for (int i = 0; i < n; i++) {
-        if (strlen(names[i]) == len && strncmp(names[i], s, len) == 0)
-            return i;
-    }
-    return -1;
-}
-
 bool lg_burst_parse(const char *s, lg_burst_t *b)
 {
     const char *c1 = strchr(s, ':');
@@ -493,10 +496,10 @@ bool lg_burst_parse(const char *s, lg_burst_t *b)
 
     if (c3 == NULL)
         return false;
-    b->device = name_index(lg_device_names, LG_NDEVICE, s, (size_t)(c1 - s));
-    b->comp = name_index(lg_comp_names, LG_NCOMP, c1 + 1, (size_t)(c2 - c1 - 1));
+    b->device = catalogue_find_n(&catalogue_device_types, s, (size_t)(c1 - s));
+    b->comp = catalogue_find_n(&catalogue_complication_types, c1 + 1, (size_t)(c2 - c1 - 1));
     b->setting = c4 == NULL ? -1
-                            : name_index(lg_setting_names, LG_NSETTING, c4 + 1, strlen(c4 + 1));
+                            : catalogue_find_n(&catalogue_settings, c4 + 1, strlen(c4 + 1));
     if (b->device < 0 || b->comp < 0 || (c4 != NULL && b->setting < 0) ||
         (size_t)(c3 - c2 - 1) >= sizeof(date))
         return false;
@@ -504,7 +507,7 @@ bool lg_burst_parse(const char *s, lg_burst_t *b)
     date[c3 - c2 - 1] = '\0';
     if (!lg_parse_date(date, &day))
         return false;
-    b->week_start = day - lg_weekday(day);
+    b->week_start = civil_monday(day);
     len = c4 == NULL ? strlen(c3 + 1) : (size_t)(c4 - c3 - 1);
     if (len == 0 || len >= sizeof(mult))
         return false;
@@ -555,7 +558,7 @@ bool lg_model_write_json(FILE *fp, const lg_burst_t *bursts, int nbursts, char *
         "within the cell, and p.any that of 1 - prod(1 - p[c]). Bursts are not "
         "included in cells; see bursts.");
     for (int c = 0; c < LG_NCOMP; c++)
-        cJSON_AddItemToArray(comps, cJSON_CreateString(lg_comp_names[c]));
+        cJSON_AddItemToArray(comps, cJSON_CreateString(catalogue_name(&catalogue_complication_types, (size_t)(c))));
     cJSON_AddItemToObject(root, "complications", comps);
 
     for (int d = 0; d < LG_NDEVICE; d++) {
@@ -567,8 +570,8 @@ bool lg_model_write_json(FILE *fp, const lg_burst_t *bursts, int nbursts, char *
                 cJSON *cell = cJSON_CreateObject();
 
                 lg_model_cell(d, s, skin, NULL, p, &prob);
-                cJSON_AddStringToObject(cell, "device_type", lg_device_names[d]);
-                cJSON_AddStringToObject(cell, "setting", lg_setting_names[s]);
+                cJSON_AddStringToObject(cell, "device_type", catalogue_name(&catalogue_device_types, (size_t)(d)));
+                cJSON_AddStringToObject(cell, "setting", catalogue_name(&catalogue_settings, (size_t)(s)));
                 cJSON_AddStringToObject(cell, "skin_type", skin_names[skin]);
                 if (skin)
                     cJSON_AddNumberToObject(cell, "fitzpatrick", skin);
@@ -586,10 +589,10 @@ bool lg_model_write_json(FILE *fp, const lg_burst_t *bursts, int nbursts, char *
     cJSON_AddItemToObject(root, "cells", cells);
     for (int s = 0; s < LG_NSETTING; s++)
         cJSON_AddItemToArray(by_setting,
-                             marginal_object("setting", lg_setting_names[s], &m_setting[s]));
+                             marginal_object("setting", catalogue_name(&catalogue_settings, (size_t)(s)), &m_setting[s]));
     for (int d = 0; d < LG_NDEVICE; d++)
         cJSON_AddItemToArray(by_device,
-                             marginal_object("device_type", lg_device_names[d], &m_device[d]));
+                             marginal_object("device_type", catalogue_name(&catalogue_device_types, (size_t)(d)), &m_device[d]));
     cJSON_AddItemToObject(root, "by_setting", by_setting);
     cJSON_AddItemToObject(root, "by_device_type", by_device);
     cJSON_AddItemToObject(root, "overall", marginal_object(NULL, NULL, &m_all));
@@ -599,24 +602,21 @@ bool lg_model_write_json(FILE *fp, const lg_burst_t *bursts, int nbursts, char *
         double extra[LG_NCOMP];
         cJSON *bj = cJSON_CreateObject();
         cJSON *bcells = cJSON_CreateArray();
-        char date[16];
-        int y, mo, da;
+        char date[11];
 
         for (int c = 0; c < LG_NCOMP; c++)
             extra[c] = c == bu->comp ? bu->multiplier : 1.0;
-        lg_civil_from_days(bu->week_start, &y, &mo, &da);
-        snprintf(date, sizeof(date), "%04d-%02d-%02d", y, mo, da);
-        cJSON_AddStringToObject(bj, "device_type", lg_device_names[bu->device]);
-        cJSON_AddStringToObject(bj, "complication", lg_comp_names[bu->comp]);
+        civil_format(bu->week_start, date);
+        cJSON_AddStringToObject(bj, "device_type", catalogue_name(&catalogue_device_types, (size_t)(bu->device)));
+        cJSON_AddStringToObject(bj, "complication", catalogue_name(&catalogue_complication_types, (size_t)(bu->comp)));
         cJSON_AddStringToObject(bj, "week_start", date);
-        lg_civil_from_days(bu->week_start + 6, &y, &mo, &da);
-        snprintf(date, sizeof(date), "%04d-%02d-%02d", y, mo, da);
+        civil_format(bu->week_start + 6, date);
         cJSON_AddStringToObject(bj, "week_end", date);
         cJSON_AddNumberToObject(bj, "multiplier", bu->multiplier);
         if (bu->setting < 0)
             cJSON_AddNullToObject(bj, "setting");
         else
-            cJSON_AddStringToObject(bj, "setting", lg_setting_names[bu->setting]);
+            cJSON_AddStringToObject(bj, "setting", catalogue_name(&catalogue_settings, (size_t)(bu->setting)));
         /* The same cells as above for the burst's device type, for
          * treatments inside the burst week. */
         for (int s = 0; s < LG_NSETTING; s++) {
@@ -629,7 +629,7 @@ bool lg_model_write_json(FILE *fp, const lg_burst_t *bursts, int nbursts, char *
                 cJSON *cell = cJSON_CreateObject();
 
                 lg_model_cell(bu->device, s, skin, extra, p, &prob);
-                cJSON_AddStringToObject(cell, "setting", lg_setting_names[s]);
+                cJSON_AddStringToObject(cell, "setting", catalogue_name(&catalogue_settings, (size_t)(s)));
                 cJSON_AddStringToObject(cell, "skin_type", skin_names[skin]);
                 cJSON_AddNumberToObject(cell, "probability", prob);
                 cJSON_AddItemToObject(cell, "p", p_object(p));
@@ -660,53 +660,16 @@ out:
 
 /* ---- dates ---------------------------------------------------------------- */
 
-/* Howard Hinnant's days_from_civil / civil_from_days. */
-int32_t lg_days_from_civil(int y, int m, int d)
-{
-    int era;
-    unsigned yoe, doy, doe;
-
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = (unsigned)(y - era * 400);
-    doy = (unsigned)((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1);
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int32_t)doe - 719468;
-}
-
-void lg_civil_from_days(int32_t z, int *y, int *m, int *d)
-{
-    int era;
-    unsigned doe, yoe, doy, mp;
-
-    z += 719468;
-    era = (z >= 0 ? z : z - 146096) / 146097;
-    doe = (unsigned)(z - era * 146097);
-    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = (int)yoe + era * 400 + (*m <= 2);
-}
-
 bool lg_parse_date(const char *s, int32_t *days)
 {
-    int y, m, d, n = 0;
-    int yy, mm, dd;
+    int32_t z;
+    int y, m, d;
 
-    if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10)
+    if (civil_parse(s, &z) != CIVIL_OK)
         return false;
-    if (y < 1900 || y > 9999 || m < 1 || m > 12 || d < 1 || d > 31)
+    civil_ymd(z, &y, &m, &d);
+    if (y < 1900)
         return false;
-    *days = lg_days_from_civil(y, m, d);
-    lg_civil_from_days(*days, &yy, &mm, &dd);
-    return yy == y && mm == m && dd == d; /* rejects 2024-02-30 */
-}
-
-int lg_weekday(int32_t days)
-{
-    /* 1970-01-01 was a Thursday (3 when Monday is 0). */
-    int w = (int)((days + 3) % 7);
-    return w < 0 ? w + 7 : w;
+    *days = z;
+    return true;
 }

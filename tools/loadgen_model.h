@@ -13,33 +13,31 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define LG_NSETTING 2
-#define LG_NDEVICE 5
+#include "catalogue.h"
+#include "civil.h"
+
+#define LG_NSETTING CATALOGUE_SETTINGS
+#define LG_NDEVICE CATALOGUE_DEVICE_TYPES
 #define LG_NDEPTH 6
 #define LG_NFITZ 6
 #define LG_NSERUM 7
-#define LG_NOPERATOR 5
+#define LG_NOPERATOR CATALOGUE_OPERATOR_ROLES
 #define LG_NREGION 5
 #define LG_NMAKER 3 /* manufacturers per device type */
-#define LG_NCOMP 10
-#define LG_NSEVERITY 3
-#define LG_NOUTCOME 4
+#define LG_NCOMP CATALOGUE_COMPLICATION_TYPES
+#define LG_NSEVERITY CATALOGUE_SEVERITIES
+#define LG_NOUTCOME CATALOGUE_OUTCOMES
 #define LG_P_CAP 0.5
 
 enum { LG_HOME = 0, LG_CLINIC = 1 };
-enum { LG_RF_MICRONEEDLING = 3 };
+enum { LG_RF_MICRONEEDLING = 3 }; /* index in catalogue_device_types */
+enum { LG_PIGMENT = 2 };          /* index in catalogue_complication_types */
 
-extern const char *const lg_setting_names[LG_NSETTING];
-extern const char *const lg_device_names[LG_NDEVICE];
 extern const double lg_depth_mm[LG_NDEPTH];
 extern const char *const lg_serum_names[LG_NSERUM];
-extern const char *const lg_operator_names[LG_NOPERATOR];
 extern const char *const lg_region_names[LG_NREGION];
 extern const char *const lg_maker_names[LG_NDEVICE][LG_NMAKER];
 extern const char *const lg_model_names[LG_NDEVICE][LG_NMAKER];
-extern const char *const lg_comp_names[LG_NCOMP];
-extern const char *const lg_severity_names[LG_NSEVERITY];
-extern const char *const lg_outcome_names[LG_NOUTCOME];
 
 /* xoshiro256** seeded through splitmix64. One independent stream per
  * (seed, index, stream) triple, so treatment i draws the same values whatever
@@ -123,12 +121,8 @@ bool lg_model_write_json(FILE *fp, const lg_burst_t *bursts, int nbursts,
                          char *errbuf, size_t errlen)
     __attribute__((warn_unused_result));
 
-/* Civil dates as days since 1970-01-01 (proleptic Gregorian, UTC). */
-int32_t lg_days_from_civil(int y, int m, int d);
-void lg_civil_from_days(int32_t days, int *y, int *m, int *d);
-/* Parses YYYY-MM-DD (a real date); false otherwise. */
+/* Parses YYYY-MM-DD, a real date from 1900 on, into days since 1970-01-01
+ * (common/civil.h does the arithmetic); false otherwise. */
 bool lg_parse_date(const char *s, int32_t *days);
-/* 0 = Monday ... 6 = Sunday. */
-int lg_weekday(int32_t days);
 
 #endif

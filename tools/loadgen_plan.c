@@ -186,9 +186,9 @@ int lg_plan_treatment_messages(const lg_plan_t *plan)
 
 static void format_date(char *buf, size_t len, int32_t days)
 {
-    int y, m, d;
-    lg_civil_from_days(days, &y, &m, &d);
-    snprintf(buf, len, "%04d-%02d-%02d", y, m, d);
+    char date[11];
+    civil_format(days, date);
+    snprintf(buf, len, "%s", date);
 }
 
 static void format_time(char *buf, size_t len, int64_t t)
@@ -201,7 +201,7 @@ static void format_time(char *buf, size_t len, int64_t t)
         sec += 86400;
         days--;
     }
-    lg_civil_from_days(days, &y, &m, &d);
+    civil_ymd(days, &y, &m, &d);
     snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, m, d, (int)(sec / 3600),
              (int)(sec / 60 % 60), (int)(sec % 60));
 }
@@ -224,10 +224,10 @@ static cJSON *treatment_json(const lg_plan_t *plan, const lg_cov_t *cov, unsigne
         cJSON_AddTrueToObject(o, "nullified");
     format_date(buf, sizeof(buf), plan->treated_on);
     cJSON_AddStringToObject(o, "treated_on", buf);
-    cJSON_AddStringToObject(o, "setting", lg_setting_names[cov->setting]);
+    cJSON_AddStringToObject(o, "setting", catalogue_name(&catalogue_settings, (size_t)cov->setting));
     dev = cJSON_AddObjectToObject(o, "device");
     if (dev) {
-        cJSON_AddStringToObject(dev, "type", lg_device_names[cov->device]);
+        cJSON_AddStringToObject(dev, "type", catalogue_name(&catalogue_device_types, (size_t)cov->device));
         if (!(omit & LG_OMIT_T_MANUFACTURER))
             cJSON_AddStringToObject(dev, "manufacturer", lg_maker_names[cov->device][cov->maker]);
         if (!(omit & LG_OMIT_T_MODEL))
@@ -236,7 +236,7 @@ static cJSON *treatment_json(const lg_plan_t *plan, const lg_cov_t *cov, unsigne
             cJSON_AddNumberToObject(dev, "needle_depth_mm", lg_depth_mm[cov->depth]);
     }
     if (!(omit & LG_OMIT_T_OPERATOR))
-        cJSON_AddStringToObject(o, "operator", lg_operator_names[cov->operator_]);
+        cJSON_AddStringToObject(o, "operator", catalogue_name(&catalogue_operator_roles, (size_t)cov->operator_));
     if (cov->skin_reported) {
         cJSON *skin = cJSON_AddObjectToObject(o, "skin");
         if (skin)
@@ -269,13 +269,13 @@ static cJSON *complication_json(const lg_comp_plan_t *cp, const char *report_id,
     cJSON_AddStringToObject(o, "report_id", report_id);
     cJSON_AddNumberToObject(o, "version", 1);
     cJSON_AddStringToObject(o, "treatment_id", treatment_id);
-    cJSON_AddStringToObject(o, "type", lg_comp_names[cp->comp]);
+    cJSON_AddStringToObject(o, "type", catalogue_name(&catalogue_complication_types, (size_t)cp->comp));
     if (!(cp->omit & LG_OMIT_C_SEVERITY))
-        cJSON_AddStringToObject(o, "severity", lg_severity_names[cp->severity]);
+        cJSON_AddStringToObject(o, "severity", catalogue_name(&catalogue_severities, (size_t)cp->severity));
     if (!(cp->omit & LG_OMIT_C_ONSET))
         cJSON_AddNumberToObject(o, "onset_days", cp->onset_days);
     if (!(cp->omit & LG_OMIT_C_OUTCOME))
-        cJSON_AddStringToObject(o, "outcome", lg_outcome_names[cp->outcome]);
+        cJSON_AddStringToObject(o, "outcome", catalogue_name(&catalogue_outcomes, (size_t)cp->outcome));
     if (!(cp->omit & LG_OMIT_C_ATTENTION))
         cJSON_AddBoolToObject(o, "medical_attention", cp->medical_attention);
     if (!(cp->omit & LG_OMIT_C_REPORTED_AT)) {

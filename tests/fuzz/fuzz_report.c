@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalogue.h"
 #include "report.h"
 
 #define TODAY "2026-11-25"
@@ -70,10 +71,11 @@ static bool text_ok(const char *s, size_t max)
     return chars <= max;
 }
 
-static bool in_list(const char *s, const char *const *list, size_t count)
+/* Decoded enumerations point at the catalogue's own names. */
+static bool in_list(const char *s, const catalogue_list_t *list)
 {
-    for (size_t i = 0; i < count; i++)
-        if (s == list[i])
+    for (size_t i = 0; i < list->count; i++)
+        if (s == list->entries[i].name)
             return true;
     return false;
 }
@@ -87,24 +89,24 @@ static void check_report(const report_t *r, report_kind_t kind)
     if (kind == REPORT_TREATMENT) {
         require(strlen(r->treated_on) == 10 && strcmp(r->treated_on, TODAY) <= 0 &&
                 strcmp(r->treated_on, "1900-01-01") >= 0, "treated_on");
-        require(in_list(r->setting, report_settings, report_settings_count), "setting");
-        require(in_list(r->device_type, report_device_types, report_device_types_count), "device_type");
+        require(in_list(r->setting, &catalogue_settings), "setting");
+        require(in_list(r->device_type, &catalogue_device_types), "device_type");
         require(text_ok(r->manufacturer, REPORT_DEVICE_TEXT_MAX), "manufacturer");
         require(text_ok(r->model, REPORT_DEVICE_TEXT_MAX), "model");
         require(!r->has_needle_depth || (r->needle_depth_mm > 0 && r->needle_depth_mm <= 5), "depth");
         require(r->operator_role == NULL ||
-                in_list(r->operator_role, report_operator_roles, report_operator_roles_count), "operator");
+                in_list(r->operator_role, &catalogue_operator_roles), "operator");
         require(r->fitzpatrick >= 0 && r->fitzpatrick <= 6, "fitzpatrick");
         require(r->sterile_tip >= -1 && r->sterile_tip <= 1, "sterile_tip");
         require(r->active_acne >= -1 && r->active_acne <= 1, "active_acne");
         require(text_ok(r->serum, REPORT_TEXT_MAX) && text_ok(r->region, REPORT_TEXT_MAX), "text");
     } else {
         require(id_ok(r->treatment_id), "treatment_id");
-        require(in_list(r->type, report_complication_types, report_complication_types_count), "type");
-        require(r->severity == NULL || in_list(r->severity, report_severities, report_severities_count),
+        require(in_list(r->type, &catalogue_complication_types), "type");
+        require(r->severity == NULL || in_list(r->severity, &catalogue_severities),
                 "severity");
         require(r->onset_days >= -1 && r->onset_days <= 365, "onset_days");
-        require(r->outcome == NULL || in_list(r->outcome, report_outcomes, report_outcomes_count),
+        require(r->outcome == NULL || in_list(r->outcome, &catalogue_outcomes),
                 "outcome");
         require(r->medical_attention >= -1 && r->medical_attention <= 1, "medical_attention");
     }

@@ -7,7 +7,7 @@ home_vs_clinic_between and analysis_totals_between for the same window).
 Counts and rates must be identical (PostgreSQL prints float8 at shortest
 exact precision, so the rates compare exactly). The intervals and the
 adjusted ratio are recomputed here from the views' counts, independently of
-analyze/stats.c, and must agree to 1e-12. Prints "ok" or each difference.
+analyze/model/stats.c, and must agree to 1e-12. Prints "ok" or each difference.
 """
 import csv
 import json

@@ -114,7 +114,7 @@ def readable(v):
 
 
 def per_1000(rate):
-    """The per-1,000 label of a bar (render_html_charts.c's per_1000)."""
+    """The per-1,000 label of a bar (analyze/render/charts.c's per_1000)."""
     v = rate * 1000.0
     return "0" if v == 0 else "%.1f" % v if v >= 1 else readable(v)
 

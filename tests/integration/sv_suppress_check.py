@@ -2,7 +2,7 @@
 
 Usage: sv_suppress_check.py K SUPPRESSED.json FULL.json [--text S.txt] [--csv S.csv]
 FULL.json is the same report without suppression (the truth). Written
-independently of analyze/suppress.c and analyze/surveil.c: it only reads
+independently of analyze/disclose/: it only reads
 what the report publishes. Checks:
   1. no count (treatments, cases, reports a/b/c/d, other_*, weekly values,
      alert observed) in 1..K-1 is published in the JSON, the text (table

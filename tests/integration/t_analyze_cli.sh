@@ -15,9 +15,10 @@ usage() { # NAME EXPECTED-MESSAGE-PART ARGS...
     nw_check "usage $name: no output" 0 "$(wc -c <"$O")"
 }
 usage format "--format: \"xml\" is not one of text, json, csv, html" --format xml
-usage month "--from: \"2024-13-01\" is not a date written YYYY-MM-DD" --from 2024-13-01
-usage day "--to: \"2023-02-29\" is not a date" --to 2023-02-29
-usage text "--to: \"yesterday\" is not a date" --to yesterday
+usage month "--from: \"2024-13-01\" is not a real calendar date" --from 2024-13-01
+usage day "--to: \"2023-02-29\" is not a real calendar date" --to 2023-02-29
+usage feb30 "--from: \"2026-02-30\" is not a real calendar date" --from 2026-02-30
+usage text "--to: \"yesterday\" is not a date written YYYY-MM-DD" --to yesterday
 usage short "--from: \"2024-1-01\" is not a date" --from 2024-1-01
 usage order "--from 2024-05-01 is after --to 2024-04-30" --from 2024-05-01 --to 2024-04-30
 usage unknown "unknown option --bogus" --bogus
@@ -31,6 +32,8 @@ nw_check "leap day is a date" 1 "$(an_run "$O" --pg "host=$PGHOST dbname=nonexis
 nw_check "help: exit 0" 0 "$(an_run "$O" --help)"
 nw_check "help: usage line" 1 "$(grep -c '^Usage: needlewatch-analyze' "$O" || true)"
 nw_check "help: documents the default format" 1 "$(grep -c 'Default: text when writing to a terminal, json otherwise' "$O" || true)"
+nw_check "help: --verify's sentence reads on" 1 "$(grep -c 'report reads) from the stored reports; print each' "$O" || true)"
+nw_check "help: lists the configuration keys" 2 "$(grep -c -e '^  analyze.ears.baseline ' -e '^  topic.signals ' "$O" || true)"
 nw_check "version: exit 0" 0 "$(an_run "$O" --version)"
 nw_check "version: text" 1 "$(grep -c '^needlewatch-analyze [0-9]' "$O" || true)"
 

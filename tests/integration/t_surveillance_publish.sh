@@ -93,7 +93,7 @@ before=$(state)
 rc=0
 nw_ingest w-down --config "$WORK/w.properties"
 "$NW_BIN/needlewatch-analyze" --format json --kafka-bootstrap 127.0.0.1:1 --publish-signals \
-    -X message.timeout.ms=3000 >"$WORK/down.json" 2>>"$WORK/analyze.log" || rc=$?
+    -X kafka.message.timeout.ms=3000 >"$WORK/down.json" 2>>"$WORK/analyze.log" || rc=$?
 nw_check "Kafka unreachable: exit 1, no run stored, the published state unchanged" "1|$runs|$before" \
     "$rc|$(nw_sql "SELECT count(*) FROM needlewatch.analysis_runs")|$(state)"
 

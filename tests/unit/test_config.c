@@ -18,7 +18,7 @@
 static int setup(void **state)
 {
     nw_config_t *cfg = calloc(1, sizeof(*cfg));
-    if (!cfg || !config_init(cfg))
+    if (!cfg || !config_init(cfg, CONFIG_INGEST))
         return -1;
     *state = cfg;
     return 0;

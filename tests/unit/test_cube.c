@@ -1,5 +1,5 @@
 /*
- * test_cube.c - table-driven tests of analyze/cube.c: labels and parsers,
+ * test_cube.c - table-driven tests of analyze/model/cube.c: labels and parsers,
  * device registration, and the margins, which must be exact sums of the
  * base cells on every dimension (any included: it is counted per cell,
  * never summed across types).
@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "cube.h"
+#include "model/cube.h"
 
 #define ARRAY_LEN(x) (sizeof(x) / sizeof((x)[0]))
 

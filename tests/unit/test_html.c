@@ -1,8 +1,8 @@
 /*
- * test_html.c - tests of analyze/html.c and render_html.c on a small cube:
+ * test_html.c - tests of analyze/render/markup.c and html.c on a small cube:
  * escaping of text and attributes, a device type named with HTML that comes
  * out as text, a page with no script and nothing fetched, and suppression:
- * what sv marks hidden shows no count, rate or interval.
+ * what the disclosure marks hidden shows no count, rate or interval.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -15,18 +15,22 @@
 
 #include <cmocka.h>
 
-#include "html.h"
-#include "render.h"
-#include "surveil.h"
+#include "disclose/disclose.h"
+#include "model/rates.h"
+#include "render/markup.h"
+#include "render/render.h"
 
 #define HOSTILE "<img src=x onerror=alert(1)>&\"'"
 
 typedef struct {
     cube_t *cube;
-    analysis_t analysis;
-    sv_data_t data;
-    sv_results_t *sv; /* large: on the heap */
-    render_meta_t meta;
+    rates_t rates;
+    weekly_t weekly;   /* no weeks */
+    signals_t signals; /* no signals */
+    alerts_t alerts;
+    trends_t trends;
+    disclosure_t disclosure;
+    findings_t findings;
 } fixture_t;
 
 static int setup(void **state)
@@ -36,8 +40,7 @@ static int setup(void **state)
     cube_cell_t *cell;
     int hostile;
 
-    if (f == NULL || (f->cube = cube_new()) == NULL ||
-        (f->sv = calloc(1, sizeof(*f->sv))) == NULL)
+    if (f == NULL || (f->cube = cube_new()) == NULL)
         return -1;
     hostile = cube_device_index(f->cube, HOSTILE, err, sizeof(err));
     if (hostile < 0)
@@ -60,14 +63,12 @@ static int setup(void **state)
     f->cube->totals.treatments = 115;
     f->cube->totals.complication_reports = 12;
     f->cube->totals.complication_reports_all = 12;
-    if (analysis_build(f->cube, &f->analysis, err, sizeof(err)) != 0)
+    if (rates_build(f->cube, &f->rates, err, sizeof(err)) != 0)
         return -1;
-    f->sv->data = &f->data; /* no weeks, no signals */
-    f->sv->alert_params.ears = NW_EARS_C2_DEFAULTS;
-    f->meta.from = "2024-01-01";
-    f->meta.to = "2024-12-31";
-    f->meta.generated_at = 1700000000;
-    f->meta.version = "9.9.9";
+    f->alerts.params.ears = NW_EARS_C2_DEFAULTS;
+    f->findings = (findings_t){"2024-01-01", "2024-12-31", 1700000000, "9.9.9", f->cube,
+                               &f->rates,    NULL,         NULL,       NULL,    NULL,
+                               NULL};
     *state = f;
     return 0;
 }
@@ -75,9 +76,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture_t *f = *state;
-    analysis_free(&f->analysis);
+    rates_free(&f->rates);
     cube_free(f->cube);
-    free(f->sv);
     free(f);
     return 0;
 }
@@ -88,7 +88,7 @@ static char *render(const fixture_t *f)
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);
     assert_non_null(out);
-    assert_int_equal(render_html(out, &f->analysis, &f->meta, err, sizeof(err)), 0);
+    assert_int_equal(render_html(out, &f->findings, err, sizeof(err)), 0);
     fclose(out);
     return text;
 }
@@ -114,12 +114,22 @@ static void test_escape(void **state)
     free(text);
 }
 
+/* The findings with their (empty) surveillance part. */
+static void with_surveillance(fixture_t *f)
+{
+    f->findings.weekly = &f->weekly;
+    f->findings.signals = &f->signals;
+    f->findings.alerts = &f->alerts;
+    f->findings.trends = &f->trends;
+    f->findings.disclosure = &f->disclosure;
+}
+
 static void test_page(void **state)
 {
     fixture_t *f = *state;
     char *text;
 
-    f->analysis.sv = f->sv;
+    with_surveillance(f);
     text = render(f);
     assert_non_null(strstr(text, "<!DOCTYPE html>"));
     assert_non_null(strstr(text, "default-src 'none'"));
@@ -144,25 +154,25 @@ static void test_page(void **state)
 static void test_suppressed(void **state)
 {
     fixture_t *f = *state;
-    sv_results_t *sv = f->sv;
+    disclosure_t *d = &f->disclosure;
     char *text, needle[64];
     static const char *const attrs[] = {"data-cases", "data-treatments", "data-home-cases",
                                         "data-clinic-cases", "data-observed", "data-a"};
 
     /* Hide every count 1..4 of the cube, as primary suppression would. */
-    sv->suppress_below = 5;
-    for (size_t d = 0; d <= CUBE_MAX_DEVICES; d++) {
+    d->below = 5;
+    for (size_t dev = 0; dev <= CUBE_MAX_DEVICES; dev++) {
         for (int s = 0; s < CUBE_SETTINGS; s++) {
             for (int k = 0; k < CUBE_SKINS; k++) {
-                const cube_cell_t *cell = cube_cell_const(f->cube, d, s, k);
-                sv->t_hidden[d][s][k] = cell->treatments > 0 && cell->treatments < 5;
+                const cube_cell_t *cell = cube_cell_const(f->cube, dev, s, k);
+                d->cube[dev][s][k][0] = cell->treatments > 0 && cell->treatments < 5;
                 for (int c = 0; c < CUBE_COMPLICATIONS; c++)
-                    sv->c_hidden[d][s][k][c] = cell->cases[c] > 0 && cell->cases[c] < 5;
+                    d->cube[dev][s][k][c + 1] = cell->cases[c] > 0 && cell->cases[c] < 5;
             }
         }
     }
-    sv_apply_suppression(sv, &f->analysis);
-    f->analysis.sv = sv;
+    disclose_mark_rates(d, &f->rates);
+    with_surveillance(f);
     text = render(f);
     for (size_t i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++) {
         for (int n = 1; n < 5; n++) {
@@ -179,9 +189,6 @@ static void test_suppressed(void **state)
     assert_non_null(strstr(text, "data-setting=\"clinic\" data-skin=\"V\" data-treatments=\"25\" "
                                  "data-cases=\"6\""));
     free(text);
-    memset(sv->t_hidden, 0, sizeof(sv->t_hidden));
-    memset(sv->c_hidden, 0, sizeof(sv->c_hidden));
-    sv->suppress_below = 0;
 }
 
 int main(void)

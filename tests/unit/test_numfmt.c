@@ -1,5 +1,5 @@
 /*
- * test_numfmt.c - table-driven tests of analyze/numfmt.c: exact shortest
+ * test_numfmt.c - table-driven tests of analyze/render/numfmt.c: exact shortest
  * doubles for the machine formats, readable numbers for people.
  */
 #include <float.h>
@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "numfmt.h"
+#include "render/numfmt.h"
 
 #define ARRAY_LEN(x) (sizeof(x) / sizeof((x)[0]))
 

@@ -1,5 +1,5 @@
 /*
- * test_render.c - tests of analyze/render_*.c on a small cube: the JSON
+ * test_render.c - tests of the writers of analyze/render/ on a small cube: the JSON
  * parses and every number in it is the analyzer's double, bit for bit;
  * undefined ratios are null; the CSV has one line per rate; the text report
  * has its parts.
@@ -16,12 +16,13 @@
 #include <cjson/cJSON.h>
 #include <cmocka.h>
 
-#include "render.h"
+#include "model/rates.h"
+#include "render/render.h"
 
 typedef struct {
     cube_t *cube;
-    analysis_t analysis;
-    render_meta_t meta;
+    rates_t rates;
+    findings_t findings; /* without surveillance */
 } fixture_t;
 
 static int setup(void **state)
@@ -46,12 +47,14 @@ static int setup(void **state)
     f->cube->totals.complication_reports_all = 6;
     f->cube->totals.orphan_complications = 1;
     f->cube->totals.quarantined = 2;
-    if (analysis_build(f->cube, &f->analysis, err, sizeof(err)) != 0)
+    if (rates_build(f->cube, &f->rates, err, sizeof(err)) != 0)
         return -1;
-    f->meta.from = "2024-01-01";
-    f->meta.to = NULL;
-    f->meta.generated_at = 1700000000;
-    f->meta.version = "9.9.9";
+    f->findings.from = "2024-01-01";
+    f->findings.to = NULL;
+    f->findings.generated_at = 1700000000;
+    f->findings.version = "9.9.9";
+    f->findings.cube = f->cube;
+    f->findings.rates = &f->rates;
     *state = f;
     return 0;
 }
@@ -59,7 +62,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture_t *f = *state;
-    analysis_free(&f->analysis);
+    rates_free(&f->rates);
     cube_free(f->cube);
     free(f);
     return 0;
@@ -71,7 +74,7 @@ static char *render(render_fn fn, const fixture_t *f)
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);
     assert_non_null(out);
-    assert_int_equal(fn(out, &f->analysis, &f->meta, err, sizeof(err)), 0);
+    assert_int_equal(fn(out, &f->findings, err, sizeof(err)), 0);
     fclose(out);
     return text;
 }
@@ -105,9 +108,9 @@ static void test_json(void **state)
 
     /* Every rate row, every double, bit for bit (cJSON parses with strtod). */
     rates = cJSON_GetObjectItemCaseSensitive(root, "rates");
-    assert_int_equal(cJSON_GetArraySize(rates), (int)f->analysis.n_rates);
+    assert_int_equal(cJSON_GetArraySize(rates), (int)f->rates.n_rates);
     cJSON_ArrayForEach(row, rates) {
-        const analysis_rate_t *r = &f->analysis.rates[i++];
+        const rate_t *r = &f->rates.rates[i++];
         assert_string_equal(cJSON_GetObjectItemCaseSensitive(row, "device_type")->valuestring,
                             cube_device_name(f->cube, r->device));
         assert_string_equal(cJSON_GetObjectItemCaseSensitive(row, "complication")->valuestring,
@@ -121,9 +124,9 @@ static void test_json(void **state)
 
     /* Comparisons: a defined one exact, an undefined one null. */
     hvc = cJSON_GetObjectItemCaseSensitive(root, "home_vs_clinic");
-    assert_int_equal(cJSON_GetArraySize(hvc), (int)f->analysis.n_comparisons);
+    assert_int_equal(cJSON_GetArraySize(hvc), (int)f->rates.n_comparisons);
     row = cJSON_GetArrayItem(hvc, 0); /* derma_roller, III, any */
-    assert_true(number(row, "rate_ratio") == f->analysis.comparisons[0].rate_ratio);
+    assert_true(number(row, "rate_ratio") == f->rates.comparisons[0].rate_ratio);
     assert_true(number(cJSON_GetObjectItemCaseSensitive(row, "home"), "rate") == 1.0 / 3.0);
     row = cJSON_GetArrayItem(hvc, 2); /* scarring: no home case */
     assert_string_equal(cJSON_GetObjectItemCaseSensitive(row, "complication")->valuestring, "scarring");
@@ -134,7 +137,7 @@ static void test_json(void **state)
     adj = cJSON_GetObjectItemCaseSensitive(root, "home_vs_clinic_adjusted");
     assert_int_equal(cJSON_GetArraySize(adj), CUBE_COMPLICATIONS);
     row = cJSON_GetArrayItem(adj, 0);
-    assert_true(number(row, "mh_rate_ratio") == f->analysis.adjusted[0].mh_rate_ratio);
+    assert_true(number(row, "mh_rate_ratio") == f->rates.adjusted[0].mh_rate_ratio);
     assert_true(number(row, "strata_used") == 1);
 
     cJSON_Delete(root);
@@ -149,7 +152,7 @@ static void test_csv(void **state)
 
     for (const char *p = text; *p; p++)
         lines += *p == '\n';
-    assert_int_equal(lines, f->analysis.n_rates + 1);
+    assert_int_equal(lines, f->rates.n_rates + 1);
     assert_true(strncmp(text, "device_type,setting,skin_type,complication,treatments,cases,rate,"
                               "ci_low,ci_high\nderma_roller,home,III,any,3,1,0.3333333333333333,", 106) == 0);
     free(text);

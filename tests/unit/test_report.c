@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalogue.h"
 #include "report.h"
 
 #define TODAY "2026-11-25"
@@ -241,7 +242,7 @@ static void chk_clinic(const report_t *r) { assert_string_equal(r->setting, "cli
 static void chk_pen(const report_t *r)
 {
     assert_string_equal(r->device_type, "microneedling_pen");
-    assert_ptr_equal(r->device_type, report_device_types[2]);
+    assert_ptr_equal(r->device_type, catalogue_device_types.entries[2].name);
 }
 static void chk_manuf128(const report_t *r) { assert_string_equal(r->manufacturer, A128); }
 static void chk_model_e64(const report_t *r) { assert_string_equal(r->model, E64 E64); }
@@ -277,7 +278,7 @@ static void chk_treatment_id(const report_t *r) { assert_string_equal(r->treatme
 static void chk_burn(const report_t *r)
 {
     assert_string_equal(r->type, "burn");
-    assert_ptr_equal(r->type, report_complication_types[3]);
+    assert_ptr_equal(r->type, catalogue_complication_types.entries[3].name);
 }
 static void chk_severe(const report_t *r) { assert_string_equal(r->severity, "severe"); }
 static void chk_onset0(const report_t *r) { assert_int_equal(r->onset_days, 0); }
@@ -909,7 +910,7 @@ static void test_full_treatment(void **state)
     assert_false(r.nullified);
     assert_string_equal(r.treated_on, "2026-03-14");
     assert_string_equal(r.setting, "clinic");
-    assert_ptr_equal(r.setting, report_settings[1]);
+    assert_ptr_equal(r.setting, catalogue_settings.entries[1].name);
     assert_string_equal(r.device_type, "rf_microneedling");
     assert_string_equal(r.manufacturer, "Acme \"Derm\"");
     assert_string_equal(r.model, "X-1");
@@ -1030,17 +1031,17 @@ static void test_enum_lists(void **state)
                                         "dryness_peeling", "acne_flare", "other"};
 
     (void)state;
-    assert_int_equal(report_complication_types_count, 10);
+    assert_int_equal(catalogue_complication_types.count, 10);
     for (size_t i = 0; i < 10; i++)
-        assert_string_equal(report_complication_types[i], types[i]);
-    assert_int_equal(report_settings_count, 2);
-    assert_string_equal(report_settings[0], "home");
-    assert_int_equal(report_device_types_count, 5);
-    assert_string_equal(report_device_types[4], "other");
-    assert_int_equal(report_operator_roles_count, 5);
-    assert_int_equal(report_severities_count, 3);
-    assert_int_equal(report_outcomes_count, 4);
-    assert_string_equal(report_outcomes[3], "unknown");
+        assert_string_equal(catalogue_complication_types.entries[i].name, types[i]);
+    assert_int_equal(catalogue_settings.count, 2);
+    assert_string_equal(catalogue_settings.entries[0].name, "home");
+    assert_int_equal(catalogue_device_types.count, 5);
+    assert_string_equal(catalogue_device_types.entries[4].name, "other");
+    assert_int_equal(catalogue_operator_roles.count, 5);
+    assert_int_equal(catalogue_severities.count, 3);
+    assert_int_equal(catalogue_outcomes.count, 4);
+    assert_string_equal(catalogue_outcomes.entries[3].name, "unknown");
 }
 
 /* ---- The hostile-input corpus ------------------------------------------- */

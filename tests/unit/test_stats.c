@@ -1,5 +1,5 @@
 /*
- * test_stats.c - table-driven tests of analyze/stats.c.
+ * test_stats.c - table-driven tests of analyze/model/stats.c.
  *
  * Every expected value names its source beside it: a published table, or an
  * independent computation whose exact command is quoted. The independent
@@ -22,7 +22,7 @@
 
 #include <cmocka.h>
 
-#include "stats.h"
+#include "model/stats.h"
 
 #define RTOL 1e-9
 #define ARRAY_LEN(x) (sizeof(x) / sizeof((x)[0]))

@@ -1,5 +1,5 @@
 /*
- * test_suppress.c - analyze/suppress.c: primary suppression, complementary
+ * test_suppress.c - analyze/disclose/suppress.c: primary suppression, complementary
  * suppression on a 2x2 table with margins (the classic case where hiding
  * one small cell forces three more), the audit on a system a lone-cell rule
  * misses (and completing on one: a bridge between two hidden blocks), fixed
@@ -14,8 +14,8 @@
 
 #include <cmocka.h>
 
-#include "signals.h"
-#include "suppress.h"
+#include "disclose/suppress.h"
+#include "model/signals.h"
 
 /* Cells of a 2x2 table with margins, row-major over a 3x3 grid:
  *   0 1 | 2      rows: 0+1=2, 3+4=5; columns: 0+3=6, 1+4=7; 2+5=8, 6+7=8
@@ -172,7 +172,7 @@ static void test_signal_row(void **state)
      * 10 and 20 for the others. */
     int64_t reports[11] = {12, 10, 2}, other[11] = {30, 10, 20};
     signal_row_t row = {0};
-    rate_row_t rate = {0};
+    signal_rate_t rate = {0};
     signals_compute(&row, 1, reports, other, NW_Z95);
     /* 10 cases in 100 treatments vs 10 in 1000: RR 10. */
     signals_rate(&rate, 100, 10, 1000, 10, NW_Z95);

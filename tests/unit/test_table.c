@@ -1,5 +1,5 @@
 /*
- * test_table.c - tests of analyze/table.c: alignment, UTF-8 widths, rules,
+ * test_table.c - tests of analyze/render/table.c: alignment, UTF-8 widths, rules,
  * no trailing blanks.
  */
 #include <setjmp.h>
@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "table.h"
+#include "render/table.h"
 
 static char *render(const table_t *table, const char *indent)
 {

@@ -1,0 +1,94 @@
+/*
+ * disclose.h - the disclose step: which published counts --suppress-below K
+ * hides, so that no count from 1 to K-1 can be read or worked out from
+ * what is shown, and the marking of every published row that rests on a
+ * hidden count.
+ *
+ * disclose_build() runs small-cell suppression (disclose/suppress.h) on
+ * three families of tables, in this order (the later see the earlier's
+ * decisions):
+ *   the cube     treatments, and cases of each complication: cells
+ *                (device incl. all) x (home, clinic, all) x (I..VI,
+ *                unknown, all), lines along each dimension; cells with no
+ *                treatment are public zeros. Derived counts: the rate
+ *                comparison's other_treatments (all devices minus this
+ *                one, home and clinic);
+ *   the weeks    per count: (device incl. all) x (home, clinic, all) x (each
+ *                week, then the window total = the cube's cell, fixed with
+ *                the cube's decision), lines over devices, settings and
+ *                weeks;
+ *   the reports  complication reports: (device incl. all) x (all types,
+ *                each type); then (all, no model, each manufacturer x
+ *                model pair) x types, the "all" row the first table's
+ *                counts (fixed with its decision). A signal row (device or
+ *                pair D, type C) publishes a = cell (D, C) and, through
+ *                a+b, a+c and a+b+c+d, the margins (D, all types), (all, C)
+ *                and (all, all types): b, c and d are derived counts of the
+ *                cell, and a hidden margin hides every row through it. The
+ *                "no model" row is never published: its small counts are
+ *                hidden, the others taken as known (a stricter audit).
+ * The disclose_mark_*() functions then set the "suppressed" flag of the
+ * rows of the compute step. With suppression off (K = 0) nothing is hidden
+ * and every accessor answers false. Pure: no I/O.
+ */
+#ifndef NW_DISCLOSE_H
+#define NW_DISCLOSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model/alerts.h"
+#include "model/cube.h"
+#include "model/rates.h"
+#include "model/signals.h"
+#include "model/tally.h"
+#include "model/trends.h"
+#include "model/weekly.h"
+
+/* The count "treatments" of a cube cell, beside the complications. */
+#define DISCLOSE_TREATMENTS (-1)
+
+typedef struct {
+    int64_t below;              /* K: counts 1..K-1 are hidden; 0 = off */
+    size_t unprotectable_lines; /* lines that could not be protected (their table is hidden) */
+    /* The cube: [slot][setting][skin][count + 1], count DISCLOSE_TREATMENTS
+     * or a complication; read through disclose_cell(). */
+    bool cube[CUBE_MAX_DEVICES + 1][CUBE_SETTINGS][CUBE_SKINS][1 + CUBE_COMPLICATIONS];
+    size_t n_weeks;
+    bool *weeks;                /* owned: laid out as weekly_at() says; disclose_week() */
+    /* Report counts per device slot and type ([slot][CUBE_ANY] = all types). */
+    bool reports[CUBE_MAX_DEVICES + 1][CUBE_COMPLICATIONS];
+    size_t n_models;
+    bool *models;               /* owned: n_models x types; read through disclose_model() */
+} disclosure_t;
+
+/* Decides what K = below hides (0: nothing) for the counts of cube, weekly
+ * and tally. Borrows nothing. Returns 0, or -1 when out of memory; free
+ * with disclose_free() either way. */
+int disclose_build(const cube_t *cube, const weekly_t *weekly, const tally_t *tally,
+                   int64_t below, disclosure_t *disclosure) __attribute__((warn_unused_result));
+
+void disclose_free(disclosure_t *disclosure);
+
+/* Is a count hidden? A cube cell's (count DISCLOSE_TREATMENTS or a
+ * complication), a week's of a weekly series (count WEEKLY_TREATMENTS or a
+ * complication), a device's report count (slot, type; CUBE_ANY = all
+ * types), a model pair's report count. */
+bool disclose_cell(const disclosure_t *disclosure, size_t slot, int setting, int skin, int count);
+bool disclose_week(const disclosure_t *disclosure, size_t slot, int setting, size_t week,
+                   int count);
+bool disclose_report(const disclosure_t *disclosure, size_t slot, int type);
+bool disclose_model(const disclosure_t *disclosure, size_t model, int type);
+
+/* Is n a count that K hides by itself (1..K-1)? */
+bool disclose_small(const disclosure_t *disclosure, int64_t n);
+
+/* Set the "suppressed" flag of the rows that publish a hidden count, or a
+ * number computed from one. */
+void disclose_mark_rates(const disclosure_t *disclosure, rates_t *rates);
+void disclose_mark_signals(const disclosure_t *disclosure, signals_t *signals);
+void disclose_mark_alerts(const disclosure_t *disclosure, alerts_t *alerts);
+void disclose_mark_trends(const disclosure_t *disclosure, trends_t *trends);
+
+#endif

@@ -1,0 +1,537 @@
+/*
+ * html.c - the findings as one self-contained HTML page (see render.h): inline CSS and SVG, no script, no font, image or style sheet
+ * from anywhere (a Content-Security-Policy of default-src 'none' says so to
+ * the browser), so it opens offline and can be mailed as it is.
+ *
+ * Order: title, window and totals; home versus clinic (forest plots);
+ * rates by skin type; weekly trends with the alerts; signals; how it was
+ * computed, with references. The charts are charts.c's; this file writes
+ * the page around them and the tables. It reads the same findings as the
+ * JSON report, after the disclose step,
+ * and shows exactly what the JSON shows: a value the JSON writes as null
+ * because of --suppress-below is "suppressed" here, never a number.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "civil.h"
+#include "render/charts.h"
+#include "render/markup.h"
+#include "render/numfmt.h"
+#include "render/render.h"
+
+static const char page_style[] =
+    "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,'Helvetica Neue',Arial,"
+    "sans-serif;color:#222;margin:0 auto;max-width:1220px;padding:16px 24px 48px;"
+    "line-height:1.45;background:#fff}\n"
+    "h1{font-size:1.7em;margin:.2em 0}h2{font-size:1.35em;border-bottom:2px solid #222;"
+    "padding-bottom:2px;margin-top:2em}h3{font-size:1.1em;margin:1.2em 0 .3em}"
+    "h4{font-size:1em;margin:.8em 0 .2em}\n"
+    ".meta{color:#444;margin:.2em 0}.note{color:#444;max-width:62em}\n"
+    "nav a{margin-right:1.2em}\n"
+    "table{border-collapse:collapse;margin:.6em 0;font-size:.92em}"
+    "th,td{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}"
+    "th{background:#f2f2f2}td.count,td.num{text-align:right;font-variant-numeric:tabular-nums}\n"
+    "tr.signal td{background:#FAF3B4;font-weight:600}td.flag{white-space:nowrap}"
+    "tr.suppressed td{color:#777}\n"
+    ".grid{display:flex;flex-wrap:wrap;gap:12px 16px}"
+    "figure{margin:0;border:1px solid #ddd;padding:6px 8px 8px;background:#fff}"
+    "figcaption{font-weight:600;margin-bottom:2px}\n"
+    "svg{display:block;max-width:100%;height:auto}"
+    "svg text{font-size:12px;fill:#222}svg .tick{font-size:11px;fill:#333}"
+    "svg .axis-label{font-size:12.5px;font-weight:600}svg .col-head{font-weight:600}"
+    "svg .hint{font-size:11px;fill:#555}svg .muted,svg .bar-missing{fill:#666}"
+    "svg .bar-value{font-size:10px}svg .strong{font-weight:600}\n"
+    "svg line.grid{stroke:#e6e6e6}svg line.axis{stroke:#333}"
+    "svg line.separator{stroke:#bbb}\n"
+    ".trend{font-size:.9em;color:#333;margin:.3em 0 0;max-width:580px}\n"
+    "details summary{cursor:pointer;font-weight:600}\n"
+    "ol.refs li{margin-bottom:.3em}\n"
+    "@media print{h2{page-break-before:auto}figure{page-break-inside:avoid}}\n";
+
+typedef struct {
+    FILE *out;
+    const findings_t *findings;
+    const cube_t *cube;
+    bool surveillance; /* false: no surveillance sections */
+} page_t;
+
+static bool suppressing(const page_t *p)
+{
+    return p->surveillance && p->findings->disclosure->below > 0;
+}
+
+static void page_head(page_t *p, const findings_t *findings)
+{
+    FILE *out = p->out;
+    const cube_totals_t *t = &p->cube->totals;
+    bool from = findings->from && findings->from[0], to = findings->to && findings->to[0];
+    char stamp[32], n[NUMFMT_LEN];
+    struct tm tm;
+
+    gmtime_r(&findings->generated_at, &tm);
+    strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M UTC", &tm);
+    fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+          "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+          "style-src 'unsafe-inline'\">\n"
+          "<title>needlewatch: complications after microneedling</title>\n<style>\n",
+          out);
+    fputs(page_style, out);
+    fputs("</style>\n</head>\n<body>\n<header>\n"
+          "<h1>needlewatch: complications after microneedling</h1>\n",
+          out);
+    fputs("<p class=\"meta window\"", out);
+    html_attr(out, "data-from", from ? findings->from : "");
+    html_attr(out, "data-to", to ? findings->to : "");
+    fputs("><strong>Window:</strong> ", out);
+    if (from && to)
+        fprintf(out, "treatments dated %s to %s (inclusive)", findings->from, findings->to);
+    else if (from)
+        fprintf(out, "treatments dated %s or later", findings->from);
+    else if (to)
+        fprintf(out, "treatments dated up to %s (inclusive)", findings->to);
+    else
+        fputs("all treatments, whatever their date", out);
+    if (p->surveillance && findings->weekly->n_weeks > 0) {
+        const weekly_t *weekly = findings->weekly;
+        char first[11], last[11];
+        civil_format(weekly->first_week, first);
+        civil_format(weekly_monday(weekly, weekly->n_weeks - 1), last);
+        fprintf(out, "; weeks of %s to %s (%zu weeks)", first, last, weekly->n_weeks);
+    }
+    fputs(".</p>\n", out);
+    fprintf(out, "<p class=\"meta\">Generated %s by needlewatch-analyze ", stamp);
+    html_escape(out, findings->version);
+    fprintf(out, " from %s current treatment reports. Intervals are 95%% confidence "
+                 "intervals.</p>\n",
+            numfmt_count(n, sizeof(n), t->treatments));
+    if (suppressing(p))
+        fprintf(out,
+                "<p class=\"meta suppression\" data-suppress-below=\"%lld\"><strong>Small "
+                "numbers hidden:</strong> counts from 1 to %lld are not shown, nor the counts "
+                "that would let them be worked out, nor the rates, intervals and ratios built on "
+                "them; they read &ldquo;suppressed&rdquo; or " DASH ".</p>\n",
+                (long long)findings->disclosure->below, (long long)findings->disclosure->below - 1);
+    fputs("<nav><a href=\"#totals\">Totals</a><a href=\"#home-vs-clinic\">Home versus "
+          "clinic</a><a href=\"#skin-types\">Skin types</a><a href=\"#weekly\">Weekly "
+          "trends</a><a href=\"#signals\">Signals</a><a href=\"#methods\">Methods</a></nav>\n"
+          "</header>\n",
+          out);
+}
+
+static void total_row(FILE *out, const char *key, const char *label, int64_t v)
+{
+    char n[NUMFMT_LEN];
+    fprintf(out, "<tr><th>%s</th><td class=\"count\" data-total=\"%s\"", label, key);
+    html_attr_count(out, "data-value", v);
+    fprintf(out, ">%s</td></tr>\n", numfmt_count(n, sizeof(n), v));
+}
+
+static void totals(page_t *p)
+{
+    const cube_totals_t *t = &p->cube->totals;
+    FILE *out = p->out;
+
+    fputs("<section id=\"totals\">\n<h2>Totals</h2>\n<table class=\"totals\">\n", out);
+    total_row(out, "treatments", "Treatments in the window", t->treatments);
+    total_row(out, "complication_reports", "Complication reports on them",
+              t->complication_reports);
+    total_row(out, "orphan_complications",
+              "Orphan complication reports (treatment unknown or withdrawn)",
+              t->orphan_complications);
+    total_row(out, "complication_reports_outside_window",
+              "Complication reports on treatments outside the window",
+              t->complication_reports_all - t->complication_reports - t->orphan_complications);
+    total_row(out, "quarantined", "Messages quarantined as invalid", t->quarantined);
+    fputs("</table>\n</section>\n", out);
+}
+
+static void home_vs_clinic(page_t *p)
+{
+    FILE *out = p->out;
+
+    fputs("<section id=\"home-vs-clinic\">\n<h2>Home versus clinic</h2>\n"
+          "<p class=\"note\">The rate ratio is the complication rate after home treatments "
+          "divided by the rate after clinic treatments: above 1, more complications at home. "
+          "Each row is one device type, then all device types together: crude, and adjusted "
+          "for device type and skin type (Mantel" DASH "Haenszel), which compares like with "
+          "like. A ratio whose interval crosses the dashed line at 1 shows no clear "
+          "difference.</p>\n<div class=\"grid\">\n",
+          out);
+    for (int c = 0; c < CUBE_COMPLICATIONS; c++) {
+        fprintf(out, "<figure>\n<figcaption>%s</figcaption>\n", cube_complication_title(c));
+        chart_forest(out, p->findings->rates, c);
+        fputs("</figure>\n", out);
+    }
+    fputs("</div>\n</section>\n", out);
+}
+
+static const char *trend_words(const skin_trend_row_t *r)
+{
+    if (r->suppressed)
+        return "suppressed";
+    if (!r->trend.defined)
+        return "not computable";
+    if (r->trend.p >= 0.05)
+        return "no clear trend";
+    return r->trend.z > 0 ? "rising with skin type" : "falling with skin type";
+}
+
+static void skin_trend_note(page_t *p, int c)
+{
+    FILE *out = p->out;
+    static const int settings[3] = {CUBE_SETTING_HOME, CUBE_SETTING_CLINIC, CUBE_SETTING_ALL};
+
+    if (!p->surveillance)
+        return;
+    fprintf(out, "<p class=\"trend\" data-complication=\"%s\">Trend from type I to VI "
+                 "(Cochran" DASH "Armitage):",
+            cube_complication_name(c));
+    for (int i = 0; i < 3; i++) {
+        const skin_trend_row_t *r = &p->findings->trends->skin[settings[i]][c];
+        fprintf(out, "%s <span class=\"skin-trend\" data-setting=\"%s\"", i ? ";" : "",
+                cube_setting_name(settings[i]));
+        if (!r->suppressed && r->trend.defined)
+            html_attr_double(out, "data-p", r->trend.p);
+        fprintf(out, ">%s: %s", settings[i] == CUBE_SETTING_ALL ? "both" :
+                                cube_setting_name(settings[i]), trend_words(r));
+        if (!r->suppressed && r->trend.defined) {
+            if (r->trend.p < 0.001)
+                fputs(", p &lt; 0.001", out);
+            else
+                fprintf(out, ", p = %.3f", r->trend.p);
+        }
+        fputs("</span>", out);
+    }
+    fputs(".</p>\n", out);
+}
+
+static void skin_types(page_t *p)
+{
+    FILE *out = p->out;
+
+    fputs("<section id=\"skin-types\">\n<h2>Rates by skin type</h2>\n"
+          "<p class=\"note\">Cases per 1,000 treatments for each Fitzpatrick skin type (I: "
+          "lightest, VI: darkest), all device types, home and clinic side by side. The black "
+          "bars are 95% intervals (Wilson): small groups give wide ones. A case is a treatment "
+          "followed by at least one report of that complication. Treatments whose skin type "
+          "was not reported are in the totals but not in these charts.</p>\n"
+          "<div class=\"grid\">\n",
+          out);
+    for (int c = 0; c < CUBE_COMPLICATIONS; c++) {
+        fprintf(out, "<figure>\n<figcaption>%s</figcaption>\n", cube_complication_title(c));
+        chart_skin(out, p->findings->rates, c);
+        skin_trend_note(p, c);
+        fputs("</figure>\n", out);
+    }
+    fputs("</div>\n</section>\n", out);
+}
+
+static void alerts_table(page_t *p)
+{
+    const alerts_t *alerts = p->findings->alerts;
+    FILE *out = p->out;
+
+    if (alerts->n == 0) {
+        fputs("<p class=\"alerts-none\">No alert in this window.</p>\n", out);
+        return;
+    }
+    fputs("<h3>All alerts</h3>\n<table class=\"alerts\">\n<tr><th>Week of</th><th>ISO week</th>"
+          "<th>Device type</th><th>Setting</th><th>Complication</th><th>Cases</th>"
+          "<th>Expected</th><th>Upper bound</th></tr>\n",
+          out);
+    for (size_t i = 0; i < alerts->n; i++) {
+        const alert_row_t *a = &alerts->rows[i];
+        char date[11], iso[9], n[NUMFMT_LEN];
+        int32_t monday = weekly_monday(p->findings->weekly, a->week);
+        civil_format(monday, date);
+        civil_iso_week(monday, iso);
+        fprintf(out, "<tr class=\"alert-row%s\"", a->suppressed ? " suppressed" : "");
+        html_attr(out, "data-device", cube_device_name(p->cube, a->device));
+        html_attr(out, "data-setting", cube_setting_name(a->setting));
+        html_attr(out, "data-complication", cube_complication_name(a->complication));
+        fprintf(out, " data-week=\"%s\"", iso);
+        if (!a->suppressed)
+            html_attr_count(out, "data-observed", (int64_t)a->ears.observed);
+        fprintf(out, "><td>%s</td><td>%s</td><td>", date, iso);
+        html_escape(out, cube_device_title(p->cube, a->device));
+        fprintf(out, "</td><td>%s</td><td>%s</td>", cube_setting_name(a->setting),
+                cube_complication_title(a->complication));
+        if (a->suppressed)
+            fputs("<td class=\"count\">suppressed</td><td class=\"num\">suppressed</td>"
+                  "<td class=\"num\">suppressed</td></tr>\n",
+                  out);
+        else
+            fprintf(out,
+                    "<td class=\"count\">%s</td><td class=\"num\">%.1f</td><td "
+                    "class=\"num\">%.1f</td></tr>\n",
+                    numfmt_count(n, sizeof(n), (int64_t)a->ears.observed), a->ears.mean,
+                    a->ears.upperbound);
+    }
+    fputs("</table>\n", out);
+}
+
+static void weekly(page_t *p)
+{
+    const alert_params_t *params = &p->findings->alerts->params;
+    const cube_t *cube = p->cube;
+    FILE *out = p->out;
+
+    fputs("<section id=\"weekly\">\n<h2>Weekly trends and alerts</h2>\n", out);
+    fprintf(out,
+            "<p class=\"note\">Cases per week of treatment, for each device type: any "
+            "complication, and each complication that raised an alert. Each week is compared "
+            "with the %zu weeks before it, skipping the two most recent (EARS C2); an alert "
+            "(&#9660;) means the week is above the usual level by more than chance would "
+            "explain (alpha %g) with at least %lld cases. Alerts ask for a closer look; recent "
+            "weeks may still be missing late reports.</p>\n",
+            params->ears.baseline, params->ears.alpha, (long long)params->min_cases);
+    if (p->findings->weekly->n_weeks == 0) {
+        fputs("<p>No treatment in this window.</p>\n</section>\n", out);
+        return;
+    }
+    for (size_t i = 0; i <= cube->n_devices; i++) {
+        /* All device types first, then each type in report order. */
+        size_t slot = i == 0 ? CUBE_DEVICE_ALL : cube_device_slot(cube, i - 1);
+        if (cube_cell_const(cube, slot, CUBE_SETTING_ALL, CUBE_SKIN_ALL)->treatments == 0)
+            continue;
+        fputs("<h3>", out);
+        html_escape(out, cube_device_title(cube, slot));
+        fputs("</h3>\n", out);
+        for (int c = 0; c < CUBE_COMPLICATIONS; c++) {
+            size_t n = chart_alerts_in(p->findings, slot, c);
+            if (c != CUBE_ANY && n == 0)
+                continue;
+            fprintf(out, "<figure>\n<figcaption>%s: %zu alert%s</figcaption>\n",
+                    cube_complication_title(c), n, n == 1 ? "" : "s");
+            chart_weekly(out, p->findings, slot, c);
+            fputs("</figure>\n", out);
+        }
+    }
+    alerts_table(p);
+    fputs("</section>\n", out);
+}
+
+static void signal_row(page_t *p, const signal_row_t *r)
+{
+    FILE *out = p->out;
+    char a[NUMFMT_LEN], prr[96], ror[96];
+    bool h = r->suppressed;
+
+    fprintf(out, "<tr class=\"signal-row%s%s\"", !h && r->evans_signal ? " signal" : "",
+            h ? " suppressed" : "");
+    if (r->manufacturer == NULL) {
+        html_attr(out, "data-device", cube_device_name(p->cube, r->device));
+    } else {
+        html_attr(out, "data-manufacturer", r->manufacturer);
+        html_attr(out, "data-model", r->model);
+    }
+    html_attr(out, "data-complication", cube_complication_name(r->complication));
+    if (h) {
+        fputs(" data-suppressed=\"true\"", out);
+    } else {
+        html_attr_count(out, "data-a", r->table.a);
+        if (r->prr.defined) {
+            html_attr_double(out, "data-prr", r->prr.est);
+            html_attr_double(out, "data-prr-lo", r->prr.lo);
+            html_attr_double(out, "data-prr-hi", r->prr.hi);
+        }
+        if (r->chi2.defined)
+            html_attr_double(out, "data-chi2", r->chi2.stat);
+        fprintf(out, " data-evans=\"%s\"", r->evans_signal ? "true" : "false");
+    }
+    fputs(">", out);
+    if (r->manufacturer == NULL) {
+        fputs("<td>", out);
+        html_escape(out, cube_device_title(p->cube, r->device));
+        fputs("</td>", out);
+    } else {
+        fputs("<td>", out);
+        html_escape(out, r->manufacturer);
+        fputs("</td><td>", out);
+        html_escape(out, r->model);
+        fputs("</td>", out);
+    }
+    fprintf(out, "<td>%s</td>", cube_complication_title(r->complication));
+    if (h) {
+        fputs("<td class=\"count\">suppressed</td><td class=\"num\">suppressed</td>"
+              "<td class=\"num\">suppressed</td><td class=\"num\">suppressed</td>"
+              "<td class=\"flag\">suppressed</td></tr>\n",
+              out);
+        return;
+    }
+    fprintf(out, "<td class=\"count\">%s</td><td class=\"num\">%s</td>",
+            numfmt_count(a, sizeof(a), r->table.a), numfmt_ratio_or_na(prr, sizeof(prr), r->prr));
+    if (r->chi2.defined)
+        fprintf(out, "<td class=\"num\">%.2f</td>", r->chi2.stat);
+    else
+        fputs("<td class=\"num\">n/a</td>", out);
+    fprintf(out, "<td class=\"num\">%s</td><td class=\"flag\">%s</td></tr>\n",
+            numfmt_ratio_or_na(ror, sizeof(ror), r->ror), r->evans_signal ? "&#9650; signal" : "no");
+}
+
+static void signals_table(page_t *p, const signal_row_t *rows, size_t n, bool by_model)
+{
+    FILE *out = p->out;
+
+    fprintf(out, "<table class=\"signals%s\">\n<tr>%s<th>Complication</th><th>Reports</th>"
+                 "<th>PRR (95%% CI)</th><th>" CHI "&sup2; (Yates)</th><th>ROR (95%% CI)</th>"
+                 "<th>Evans rule</th></tr>\n",
+            by_model ? " by-model" : " by-device",
+            by_model ? "<th>Manufacturer</th><th>Model</th>" : "<th>Device type</th>");
+    for (size_t i = 0; i < n; i++)
+        signal_row(p, &rows[i]);
+    fputs("</table>\n", out);
+}
+
+static size_t count_signals(const signal_row_t *rows, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        k += !rows[i].suppressed && rows[i].evans_signal;
+    return k;
+}
+
+static void signals(page_t *p)
+{
+    const signals_t *found = p->findings->signals;
+    FILE *out = p->out;
+    size_t by_device = count_signals(found->devices, found->n_devices);
+    size_t by_model = count_signals(found->models, found->n_models);
+
+    fputs("<section id=\"signals\">\n<h2>Signals</h2>\n"
+          "<p class=\"note\">Does one device type (or model) have more of a complication than "
+          "the others? Among the complication reports, the proportional reporting ratio (PRR) "
+          "divides the share of this complication for this device by its share for all others. "
+          "A row is a <strong>signal</strong> (highlighted, &#9650;) by the Evans rule: at least "
+          "3 reports, PRR at least 2 and " CHI "&sup2; at least 4. A signal asks for a closer "
+          "look; it does not prove the device causes harm.</p>\n",
+          out);
+    fprintf(out, "<h3>By device type: <span class=\"signal-count\" data-n=\"%zu\">%zu "
+                 "signal%s</span></h3>\n",
+            by_device, by_device, by_device == 1 ? "" : "s");
+    signals_table(p, found->devices, found->n_devices, false);
+    fprintf(out, "<h3>By manufacturer and model: <span class=\"signal-count\" data-n=\"%zu\">%zu "
+                 "signal%s</span></h3>\n"
+                 "<p class=\"note\">Each model against the reports of all other models. Signals "
+                 "first; the full table below.</p>\n",
+            by_model, by_model, by_model == 1 ? "" : "s");
+    if (by_model > 0) {
+        fputs("<table class=\"signals model-signals-only\">\n<tr><th>Manufacturer</th>"
+              "<th>Model</th><th>Complication</th><th>Reports</th><th>PRR (95% CI)</th><th>"
+              CHI "&sup2; (Yates)</th><th>ROR (95% CI)</th><th>Evans rule</th></tr>\n",
+              out);
+        for (size_t i = 0; i < found->n_models; i++) {
+            const signal_row_t *r = &found->models[i];
+            if (!r->suppressed && r->evans_signal)
+                signal_row(p, r);
+        }
+        fputs("</table>\n", out);
+    }
+    fprintf(out, "<details><summary>Every manufacturer and model (%zu rows)</summary>\n",
+            found->n_models);
+    signals_table(p, found->models, found->n_models, true);
+    fputs("</details>\n</section>\n", out);
+}
+
+static void methods(page_t *p)
+{
+    FILE *out = p->out;
+
+    fputs("<section id=\"methods\">\n<h2>How this was computed</h2>\n<ul>\n"
+          "<li><strong>Treatments</strong>: the current version of each treatment report in "
+          "the window, withdrawn ones excluded. A <strong>case</strong> of a complication is a "
+          "treatment with at least one current report of it; a treatment counts once however "
+          "many reports it has. Complication reports whose treatment is unknown or withdrawn "
+          "are orphans and are not counted.</li>\n"
+          "<li><strong>Rates</strong>: cases per 1,000 treatments, with the Wilson score "
+          "interval [1].</li>\n"
+          "<li><strong>Home versus clinic</strong>: crude rate ratio with the Katz log "
+          "interval [2]; adjusted: Mantel" DASH "Haenszel rate ratio over the groups device "
+          "type " TIMES " skin type (unknown skin type a group of its own) [3], with the "
+          "Greenland" DASH "Robins interval [4]. Not computable (n/a) when a side has no "
+          "case.</li>\n"
+          "<li><strong>Signals</strong>: on complication reports, proportional reporting ratio "
+          "(PRR) and the Evans screening rule [5]; reporting odds ratio (ROR) with Woolf's "
+          "interval [6]; " CHI "&sup2; with Yates' correction [7].</li>\n"
+          "<li><strong>Alerts</strong>: EARS C2 [8] on the weekly number of cases (ISO weeks, "
+          "Monday to Sunday, of the treatment date) of each device type " TIMES " setting "
+          TIMES " complication, all device types and both settings included, as R "
+          "surveillance::earsC (method C2).</li>\n"
+          "<li><strong>Trend across skin types</strong>: Cochran" DASH "Armitage test over "
+          "Fitzpatrick I" DASH "VI, scores 1" DASH "6 [9, 10].</li>\n",
+          out);
+    if (suppressing(p))
+        fprintf(out,
+                "<li><strong>Small numbers</strong>: counts from 1 to %lld are hidden (primary "
+                "suppression), and further counts are hidden until none of them can be worked "
+                "out from the totals (complementary suppression, checked by solving the table's "
+                "sums); rates, intervals and ratios built on a hidden count are hidden too. "
+                "Lines that could not be protected: %zu.</li>\n",
+                (long long)p->findings->disclosure->below - 1,
+                p->findings->disclosure->unprotectable_lines);
+    fprintf(out,
+            "<li>Intervals are 95%% (z = %.6f). Every number of this page, at full precision, "
+            "and every row behind it are in the JSON report (<code>--format json</code>).</li>\n"
+            "</ul>\n",
+            p->findings->rates->z);
+    fputs("<h3>References</h3>\n<ol class=\"refs\">\n"
+          "<li>Wilson EB. Probable inference, the law of succession, and statistical inference. "
+          "J Am Stat Assoc 1927;22:209" DASH "212.</li>\n"
+          "<li>Katz D, Baptista J, Azen SP, Pike MC. Obtaining confidence intervals for the risk "
+          "ratio in cohort studies. Biometrics 1978;34:469" DASH "474.</li>\n"
+          "<li>Mantel N, Haenszel W. Statistical aspects of the analysis of data from "
+          "retrospective studies of disease. J Natl Cancer Inst 1959;22:719" DASH "748.</li>\n"
+          "<li>Greenland S, Robins JM. Estimation of a common effect parameter from sparse "
+          "follow-up data. Biometrics 1985;41:55" DASH "68.</li>\n"
+          "<li>Evans SJW, Waller PC, Davis S. Use of proportional reporting ratios (PRRs) for "
+          "signal generation from spontaneous adverse drug reaction reports. "
+          "Pharmacoepidemiol Drug Saf 2001;10:483" DASH "486.</li>\n"
+          "<li>Woolf B. On estimating the relation between blood group and disease. Ann Hum "
+          "Genet 1955;19:251" DASH "253.</li>\n"
+          "<li>Yates F. Contingency tables involving small numbers and the " CHI "&sup2; test. "
+          "Suppl J R Stat Soc 1934;1:217" DASH "235.</li>\n"
+          "<li>Hutwagner L, Thompson W, Seeman GM, Treadwell T. The bioterrorism preparedness "
+          "and response Early Aberration Reporting System (EARS). J Urban Health "
+          "2003;80(2 Suppl 1):i89" DASH "96.</li>\n"
+          "<li>Cochran WG. Some methods for strengthening the common " CHI "&sup2; tests. "
+          "Biometrics 1954;10:417" DASH "451.</li>\n"
+          "<li>Armitage P. Tests for linear trends in proportions and frequencies. Biometrics "
+          "1955;11:375" DASH "386.</li>\n"
+          "<li>Okabe M, Ito K. Color Universal Design (CUD): how to make figures and "
+          "presentations that are friendly to colorblind people. 2008. (The colours of the "
+          "charts.)</li>\n"
+          "</ol>\n</section>\n",
+          out);
+}
+
+int render_html(FILE *out, const findings_t *findings, char *errbuf, size_t errlen)
+{
+    page_t p = {out, findings, findings->cube, findings->signals != NULL};
+
+    page_head(&p, findings);
+    fputs("<main>\n", out);
+    totals(&p);
+    if (p.cube->totals.treatments == 0) {
+        fputs("<p class=\"empty\"><strong>No treatments in this window: there are no rates to "
+              "report.</strong></p>\n",
+              out);
+    } else {
+        home_vs_clinic(&p);
+        skin_types(&p);
+        if (p.surveillance) {
+            weekly(&p);
+            signals(&p);
+        }
+    }
+    methods(&p);
+    fputs("</main>\n</body>\n</html>\n", out);
+    if (ferror(out)) {
+        snprintf(errbuf, errlen, "write error: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,525 @@
+/*
+ * json.c - the findings as one JSON object (see render.h).
+ *
+ * Members: analyzer, generated_at, window, confidence_level, z, totals,
+ * rates, home_vs_clinic, home_vs_clinic_adjusted, then the surveillance
+ * members (suppression, complication_catalogue, signals, signals_by_model,
+ * rate_comparison, alerts, alert_method, weekly, skin_trend). Numbers are
+ * JSON numbers written by numfmt_double(), so each reads back as the exact
+ * double the analyzer computed; an undefined estimate is null. A row that
+ * --suppress-below hides keeps its labels and "suppressed": true; its
+ * counts, estimates and flags are null. The tree is built with cJSON
+ * (strings escaped there) and printed once. The signal and alert objects
+ * are also the messages of --publish-signals (export/publish.c).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "catalogue.h"
+#include "civil.h"
+#include "render/numfmt.h"
+#include "render/render.h"
+
+/* ---- Writers of one member ------------------------------------------ */
+
+static bool json_double(cJSON *obj, const char *name, double v, bool hide)
+{
+    char buf[NUMFMT_LEN];
+    if (hide || !numfmt_double(buf, sizeof(buf), v))
+        return cJSON_AddNullToObject(obj, name) != NULL;
+    return cJSON_AddRawToObject(obj, name, buf) != NULL;
+}
+
+static bool json_count(cJSON *obj, const char *name, int64_t n, bool hide)
+{
+    char buf[32];
+    if (hide)
+        return cJSON_AddNullToObject(obj, name) != NULL;
+    snprintf(buf, sizeof(buf), "%" PRId64, n);
+    return cJSON_AddRawToObject(obj, name, buf) != NULL;
+}
+
+static bool add_flag(cJSON *obj, const char *name, bool v, bool hide)
+{
+    if (hide)
+        return cJSON_AddNullToObject(obj, name) != NULL;
+    return cJSON_AddBoolToObject(obj, name, v) != NULL;
+}
+
+static bool add_ratio(cJSON *obj, const char *name, nw_ratio_t r, bool hide)
+{
+    char lo[48], hi[48];
+    snprintf(lo, sizeof(lo), "%s_ci_low", name);
+    snprintf(hi, sizeof(hi), "%s_ci_high", name);
+    return json_double(obj, name, r.defined ? r.est : NAN, hide) &&
+           json_double(obj, lo, r.defined ? r.lo : NAN, hide) &&
+           json_double(obj, hi, r.defined ? r.hi : NAN, hide);
+}
+
+static bool add_date(cJSON *obj, const char *name, const char *date)
+{
+    if (date == NULL || date[0] == '\0')
+        return cJSON_AddNullToObject(obj, name) != NULL;
+    return cJSON_AddStringToObject(obj, name, date) != NULL;
+}
+
+static bool add_totals(cJSON *root, const cube_totals_t *totals)
+{
+    cJSON *obj = cJSON_AddObjectToObject(root, "totals");
+    int64_t outside = totals->complication_reports_all - totals->complication_reports -
+                      totals->orphan_complications;
+
+    return obj != NULL && json_count(obj, "treatments", totals->treatments, false) &&
+           json_count(obj, "complication_reports", totals->complication_reports, false) &&
+           json_count(obj, "orphan_complications", totals->orphan_complications, false) &&
+           json_count(obj, "quarantined", totals->quarantined, false) &&
+           json_count(obj, "complication_reports_outside_window", outside, false);
+}
+
+static bool add_rates(cJSON *root, const rates_t *rates)
+{
+    cJSON *arr = cJSON_AddArrayToObject(root, "rates");
+    if (arr == NULL)
+        return false;
+    for (size_t i = 0; i < rates->n_rates; i++) {
+        const rate_t *r = &rates->rates[i];
+        cJSON *row = cJSON_CreateObject();
+        if (row == NULL)
+            return false;
+        cJSON_AddItemToArray(arr, row); /* arr owns row from here */
+        if (!cJSON_AddStringToObject(row, "device_type", cube_device_name(rates->cube, r->device)) ||
+            !cJSON_AddStringToObject(row, "setting", cube_setting_name(r->setting)) ||
+            !cJSON_AddStringToObject(row, "skin_type", cube_skin_name(r->skin)) ||
+            !cJSON_AddStringToObject(row, "complication", cube_complication_name(r->complication)) ||
+            !json_count(row, "treatments", r->treatments, r->suppressed) ||
+            !json_count(row, "cases", r->cases, r->suppressed) ||
+            !json_double(row, "rate", r->rate, r->suppressed) ||
+            !json_double(row, "ci_low", r->ci_low, r->suppressed) ||
+            !json_double(row, "ci_high", r->ci_high, r->suppressed) ||
+            (r->suppressed && !cJSON_AddBoolToObject(row, "suppressed", true)))
+            return false;
+    }
+    return true;
+}
+
+static bool add_side(cJSON *row, const char *name, const rate_side_t *side, bool hide)
+{
+    cJSON *obj = cJSON_AddObjectToObject(row, name);
+    return obj != NULL && json_count(obj, "treatments", side->treatments, hide) &&
+           json_count(obj, "cases", side->cases, hide) &&
+           json_double(obj, "rate", side->rate, hide);
+}
+
+static bool add_comparisons(cJSON *root, const rates_t *rates)
+{
+    cJSON *arr = cJSON_AddArrayToObject(root, "home_vs_clinic");
+    if (arr == NULL)
+        return false;
+    for (size_t i = 0; i < rates->n_comparisons; i++) {
+        const rate_comparison_t *cmp = &rates->comparisons[i];
+        cJSON *row = cJSON_CreateObject();
+        if (row == NULL)
+            return false;
+        cJSON_AddItemToArray(arr, row);
+        if (!cJSON_AddStringToObject(row, "device_type", cube_device_name(rates->cube, cmp->device)) ||
+            !cJSON_AddStringToObject(row, "skin_type", cube_skin_name(cmp->skin)) ||
+            !cJSON_AddStringToObject(row, "complication", cube_complication_name(cmp->complication)) ||
+            !add_side(row, "home", &cmp->home, cmp->suppressed) ||
+            !add_side(row, "clinic", &cmp->clinic, cmp->suppressed) ||
+            !json_double(row, "rate_ratio", cmp->rate_ratio, cmp->suppressed) ||
+            !json_double(row, "ci_low", cmp->ci_low, cmp->suppressed) ||
+            !json_double(row, "ci_high", cmp->ci_high, cmp->suppressed) ||
+            (cmp->suppressed && !cJSON_AddBoolToObject(row, "suppressed", true)))
+            return false;
+    }
+    return true;
+}
+
+static bool add_adjusted(cJSON *root, const rates_t *rates)
+{
+    cJSON *arr = cJSON_AddArrayToObject(root, "home_vs_clinic_adjusted");
+    if (arr == NULL)
+        return false;
+    for (int c = 0; c < CUBE_COMPLICATIONS; c++) {
+        const rate_adjusted_t *adj = &rates->adjusted[c];
+        cJSON *row = cJSON_CreateObject();
+        if (row == NULL)
+            return false;
+        cJSON_AddItemToArray(arr, row);
+        if (!cJSON_AddStringToObject(row, "complication", cube_complication_name(adj->complication)) ||
+            !json_double(row, "mh_rate_ratio", adj->mh_rate_ratio, adj->suppressed) ||
+            !json_double(row, "ci_low", adj->ci_low, adj->suppressed) ||
+            !json_double(row, "ci_high", adj->ci_high, adj->suppressed) ||
+            (adj->suppressed && !cJSON_AddBoolToObject(row, "suppressed", true)) ||
+            !json_count(row, "strata_used", (int64_t)adj->strata_used, false) ||
+            !cJSON_AddStringToObject(row, "strata", "device_type x skin_type"))
+            return false;
+    }
+    return true;
+}
+
+/* ---- Surveillance members ------------------------------------------ */
+
+static bool add_catalogue(cJSON *root)
+{
+    const catalogue_list_t *types = &catalogue_complication_types;
+    cJSON *arr = cJSON_AddArrayToObject(root, "complication_catalogue");
+    if (arr == NULL)
+        return false;
+    for (size_t i = 0; i < types->count; i++) {
+        const catalogue_entry_t *e = &types->entries[i];
+        cJSON *row = cJSON_CreateObject(), *codes, *terms;
+        if (row == NULL)
+            return false;
+        cJSON_AddItemToArray(arr, row);
+        if (!cJSON_AddStringToObject(row, "complication", e->name) ||
+            !cJSON_AddStringToObject(row, "title", e->title) ||
+            (codes = cJSON_AddArrayToObject(row, "imdrf_annex_e_codes")) == NULL ||
+            (terms = cJSON_AddArrayToObject(row, "imdrf_annex_e_terms")) == NULL)
+            return false;
+        for (int k = 0; k < 2 && e->imdrf_codes[k] != NULL; k++) {
+            cJSON *x = cJSON_CreateString(e->imdrf_codes[k]);
+            cJSON *y = cJSON_CreateString(e->imdrf_terms[k]);
+            if (x == NULL || y == NULL) {
+                cJSON_Delete(x);
+                cJSON_Delete(y);
+                return false;
+            }
+            cJSON_AddItemToArray(codes, x);
+            cJSON_AddItemToArray(terms, y);
+        }
+        if (!(e->imdrf_note ? cJSON_AddStringToObject(row, "note", e->imdrf_note) != NULL
+                            : cJSON_AddNullToObject(row, "note") != NULL))
+            return false;
+    }
+    return true;
+}
+
+cJSON *render_json_signal(const cube_t *cube, const signal_row_t *row)
+{
+    cJSON *obj = cJSON_CreateObject();
+    bool h = row->suppressed;
+
+    if (obj == NULL)
+        return NULL;
+    if (row->manufacturer == NULL) {
+        if (!cJSON_AddStringToObject(obj, "device_type", cube_device_name(cube, row->device)))
+            goto fail;
+    } else if (!cJSON_AddStringToObject(obj, "manufacturer", row->manufacturer) ||
+               !cJSON_AddStringToObject(obj, "model", row->model)) {
+        goto fail;
+    }
+    if (!cJSON_AddStringToObject(obj, "complication", cube_complication_name(row->complication)) ||
+        !json_count(obj, "a", row->table.a, h) || !json_count(obj, "b", row->table.b, h) ||
+        !json_count(obj, "c", row->table.c, h) || !json_count(obj, "d", row->table.d, h) ||
+        !add_ratio(obj, "prr", row->prr, h) ||
+        !json_double(obj, "chi2", row->chi2.defined ? row->chi2.stat : NAN, h) ||
+        !json_double(obj, "chi2_p", row->chi2.defined ? row->chi2.p : NAN, h) ||
+        !add_ratio(obj, "ror", row->ror, h) ||
+        !add_flag(obj, "evans_signal", row->evans_signal, h) ||
+        !add_flag(obj, "signal", row->signal, h) ||
+        !cJSON_AddBoolToObject(obj, "suppressed", h))
+        goto fail;
+    return obj;
+fail:
+    cJSON_Delete(obj);
+    return NULL;
+}
+
+static cJSON *rate_json(const cube_t *cube, const signal_rate_t *row)
+{
+    cJSON *obj = cJSON_CreateObject();
+    bool h = row->suppressed;
+
+    if (obj == NULL)
+        return NULL;
+    if (!cJSON_AddStringToObject(obj, "device_type", cube_device_name(cube, row->device)) ||
+        !cJSON_AddStringToObject(obj, "setting", cube_setting_name(row->setting)) ||
+        !cJSON_AddStringToObject(obj, "complication", cube_complication_name(row->complication)) ||
+        !json_count(obj, "treatments", row->treatments, h) ||
+        !json_count(obj, "cases", row->cases, h) || !json_double(obj, "rate", row->rate, h) ||
+        !json_count(obj, "other_treatments", row->other_treatments, h) ||
+        !json_count(obj, "other_cases", row->other_cases, h) ||
+        !json_double(obj, "other_rate", row->other_rate, h) ||
+        !json_double(obj, "rate_ratio", row->rate_ratio.defined ? row->rate_ratio.est : NAN, h) ||
+        !json_double(obj, "ci_low", row->rate_ratio.defined ? row->rate_ratio.lo : NAN, h) ||
+        !json_double(obj, "ci_high", row->rate_ratio.defined ? row->rate_ratio.hi : NAN, h) ||
+        !cJSON_AddBoolToObject(obj, "suppressed", h)) {
+        cJSON_Delete(obj);
+        return NULL;
+    }
+    return obj;
+}
+
+cJSON *render_json_alert(const findings_t *findings, const alert_row_t *a)
+{
+    const cube_t *cube = findings->cube;
+    cJSON *obj = cJSON_CreateObject();
+    char week[11], iso[9];
+    int32_t monday = weekly_monday(findings->weekly, a->week);
+    bool h = a->suppressed;
+
+    if (obj == NULL)
+        return NULL;
+    civil_format(monday, week);
+    civil_iso_week(monday, iso);
+    if (!cJSON_AddStringToObject(obj, "device_type", cube_device_name(cube, a->device)) ||
+        !cJSON_AddStringToObject(obj, "setting", cube_setting_name(a->setting)) ||
+        !cJSON_AddStringToObject(obj, "complication", cube_complication_name(a->complication)) ||
+        !cJSON_AddStringToObject(obj, "week", iso) ||
+        !cJSON_AddStringToObject(obj, "week_start", week) ||
+        !json_count(obj, "observed", (int64_t)a->ears.observed, h) ||
+        !json_double(obj, "expected", a->ears.mean, h) ||
+        !json_double(obj, "statistic", a->ears.statistic, h) ||
+        !cJSON_AddStringToObject(obj, "method", "EARS C2") ||
+        !json_double(obj, "sd", a->ears.sd, h) ||
+        !json_double(obj, "sigma", a->ears.sigma, h) ||
+        !json_double(obj, "upperbound", a->ears.upperbound, h) ||
+        !json_double(obj, "threshold", a->ears.threshold, false) ||
+        !cJSON_AddBoolToObject(obj, "suppressed", h)) {
+        cJSON_Delete(obj);
+        return NULL;
+    }
+    return obj;
+}
+
+static bool add_rate_comparison(cJSON *root, const cube_t *cube, const signals_t *signals)
+{
+    cJSON *arr = cJSON_AddArrayToObject(root, "rate_comparison");
+    if (arr == NULL)
+        return false;
+    for (size_t i = 0; i < signals->n_rates; i++) {
+        cJSON *obj = rate_json(cube, &signals->rates[i]);
+        if (obj == NULL)
+            return false;
+        cJSON_AddItemToArray(arr, obj);
+    }
+    return true;
+}
+
+static bool add_rows(cJSON *root, const char *name, const cube_t *cube, const signal_row_t *rows,
+                     size_t n)
+{
+    cJSON *arr = cJSON_AddArrayToObject(root, name);
+    if (arr == NULL)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        cJSON *obj = render_json_signal(cube, &rows[i]);
+        if (obj == NULL)
+            return false;
+        cJSON_AddItemToArray(arr, obj);
+    }
+    return true;
+}
+
+static bool add_alerts(cJSON *root, const findings_t *findings)
+{
+    const alerts_t *alerts = findings->alerts;
+    const alert_params_t *params = &alerts->params;
+    cJSON *arr = cJSON_AddArrayToObject(root, "alerts"), *m;
+    nw_ears_t probe;
+    long zero[16] = {0};
+
+    if (arr == NULL)
+        return false;
+    for (size_t i = 0; i < alerts->n; i++) {
+        cJSON *obj = render_json_alert(findings, &alerts->rows[i]);
+        if (obj == NULL)
+            return false;
+        cJSON_AddItemToArray(arr, obj);
+    }
+    /* The threshold the parameters give (computed by stats.c on a dummy). */
+    probe = stats_ears_c2(zero, 16, 15, (nw_ears_params_t){3, params->ears.alpha, 0});
+    m = cJSON_AddObjectToObject(root, "alert_method");
+    return m != NULL && cJSON_AddStringToObject(m, "method", "EARS C2") &&
+           cJSON_AddStringToObject(m, "series",
+                                   "weekly cases (treatments that are cases) by ISO week "
+                                   "(Monday to Sunday) of treated_on, per device type x "
+                                   "setting x complication, and for all device types and "
+                                   "both settings") &&
+           json_count(m, "baseline", (int64_t)params->ears.baseline, false) &&
+           json_count(m, "guard_weeks", 2, false) &&
+           json_double(m, "alpha", params->ears.alpha, false) &&
+           json_double(m, "threshold", probe.threshold, false) &&
+           json_double(m, "min_sigma", params->ears.min_sigma, false) &&
+           json_count(m, "min_cases", params->min_cases, false) &&
+           cJSON_AddStringToObject(
+               m, "reference",
+               "Hutwagner L, Thompson W, Seeman GM, Treadwell T. The bioterrorism preparedness "
+               "and response Early Aberration Reporting System (EARS). J Urban Health "
+               "2003;80(2 Suppl 1):i89-96; as implemented in R surveillance::earsC "
+               "(method = \"C2\")");
+}
+
+static bool add_weekly(cJSON *root, const findings_t *findings)
+{
+    const weekly_t *weekly = findings->weekly;
+    const cube_t *cube = findings->cube;
+    cJSON *obj = cJSON_AddObjectToObject(root, "weekly"), *weeks, *series;
+
+    if (obj == NULL || (weeks = cJSON_AddArrayToObject(obj, "weeks")) == NULL ||
+        (series = cJSON_AddArrayToObject(obj, "series")) == NULL)
+        return false;
+    for (size_t w = 0; w < weekly->n_weeks; w++) {
+        char week[11];
+        cJSON *s;
+        civil_format(weekly_monday(weekly, w), week);
+        if ((s = cJSON_CreateString(week)) == NULL)
+            return false;
+        cJSON_AddItemToArray(weeks, s);
+    }
+    for (size_t i = 0; i <= cube->n_devices; i++) {
+        size_t slot = cube_device_slot(cube, i);
+        for (int st = 0; st < CUBE_SETTINGS; st++) {
+        cJSON *row, *arr, *cases;
+        if (cube_cell_const(cube, slot, CUBE_SETTING_ALL, CUBE_SKIN_ALL)->treatments == 0)
+            continue;
+        if ((row = cJSON_CreateObject()) == NULL)
+            return false;
+        cJSON_AddItemToArray(series, row);
+        if (!cJSON_AddStringToObject(row, "device_type", cube_device_name(cube, slot)) ||
+            !cJSON_AddStringToObject(row, "setting", cube_setting_name(st)) ||
+            (arr = cJSON_AddArrayToObject(row, "treatments")) == NULL ||
+            (cases = cJSON_AddObjectToObject(row, "cases")) == NULL)
+            return false;
+        for (int c = WEEKLY_TREATMENTS; c < CUBE_COMPLICATIONS; c++) {
+            if (c >= 0 && (arr = cJSON_AddArrayToObject(cases, cube_complication_name(c))) == NULL)
+                return false;
+            for (size_t w = 0; w < weekly->n_weeks; w++) {
+                int64_t v = weekly_get(weekly, slot, st, c, w);
+                cJSON *x = disclose_week(findings->disclosure, slot, st, w, c)
+                               ? cJSON_CreateNull()
+                               : cJSON_CreateNumber((double)v);
+                if (x == NULL)
+                    return false;
+                cJSON_AddItemToArray(arr, x);
+            }
+        }
+        }
+    }
+    return true;
+}
+
+static bool add_skin_trend(cJSON *root, const findings_t *findings)
+{
+    const disclosure_t *d = findings->disclosure;
+    cJSON *arr = cJSON_AddArrayToObject(root, "skin_trend");
+    if (arr == NULL)
+        return false;
+    for (int s = 0; s < CUBE_SETTINGS; s++) {
+        for (int c = 0; c < CUBE_COMPLICATIONS; c++) {
+            const skin_trend_row_t *r = &findings->trends->skin[s][c];
+            bool h = r->suppressed;
+            cJSON *row = cJSON_CreateObject(), *t, *k;
+            const char *dir = !r->trend.defined ? "not computable"
+                              : r->trend.p >= 0.05  ? "no clear trend"
+                              : r->trend.z > 0      ? "rising with skin type"
+                                                    : "falling with skin type";
+            if (row == NULL)
+                return false;
+            cJSON_AddItemToArray(arr, row);
+            if (!cJSON_AddStringToObject(row, "setting", cube_setting_name(s)) ||
+                !cJSON_AddStringToObject(row, "complication", cube_complication_name(c)) ||
+                (t = cJSON_AddArrayToObject(row, "treatments")) == NULL ||
+                (k = cJSON_AddArrayToObject(row, "cases")) == NULL)
+                return false;
+            for (int i = 0; i < 6; i++) {
+                bool th = disclose_cell(d, CUBE_DEVICE_ALL, s, i, DISCLOSE_TREATMENTS);
+                bool ch = disclose_cell(d, CUBE_DEVICE_ALL, s, i, c);
+                cJSON *x = th ? cJSON_CreateNull() : cJSON_CreateNumber((double)r->treatments[i]);
+                cJSON *y = ch ? cJSON_CreateNull() : cJSON_CreateNumber((double)r->cases[i]);
+                if (x == NULL || y == NULL) {
+                    cJSON_Delete(x);
+                    cJSON_Delete(y);
+                    return false;
+                }
+                cJSON_AddItemToArray(t, x);
+                cJSON_AddItemToArray(k, y);
+            }
+            if (!json_double(row, "z", r->trend.defined ? r->trend.z : NAN, h) ||
+                !json_double(row, "chi2", r->trend.defined ? r->trend.chi2 : NAN, h) ||
+                !json_double(row, "p_value", r->trend.defined ? r->trend.p : NAN, h) ||
+                !cJSON_AddStringToObject(row, "direction", h ? "suppressed" : dir) ||
+                !cJSON_AddBoolToObject(row, "suppressed", h))
+                return false;
+        }
+    }
+    return true;
+}
+
+/* The surveillance members; none when the findings have none. */
+static bool add_surveillance(cJSON *root, const findings_t *findings)
+{
+    const disclosure_t *d = findings->disclosure;
+    const signals_t *signals = findings->signals;
+    cJSON *supp;
+
+    if (signals == NULL)
+        return true;
+    supp = cJSON_AddObjectToObject(root, "suppression");
+    if (supp == NULL || !json_count(supp, "suppress_below", d->below, d->below <= 0) ||
+        !json_count(supp, "unprotectable_lines", (int64_t)d->unprotectable_lines, false))
+        return false;
+    return add_catalogue(root) &&
+           add_rows(root, "signals", findings->cube, signals->devices, signals->n_devices) &&
+           add_rows(root, "signals_by_model", findings->cube, signals->models,
+                    signals->n_models) &&
+           add_rate_comparison(root, findings->cube, signals) && add_alerts(root, findings) &&
+           add_weekly(root, findings) && add_skin_trend(root, findings);
+}
+
+int render_json(FILE *out, const findings_t *findings, char *errbuf, size_t errlen)
+{
+    cJSON *root = NULL, *obj;
+    char *text = NULL;
+    char stamp[32];
+    struct tm tm;
+    int rc = -1;
+
+    gmtime_r(&findings->generated_at, &tm);
+    strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+
+    root = cJSON_CreateObject();
+    if (root == NULL)
+        goto nomem;
+    obj = cJSON_AddObjectToObject(root, "analyzer");
+    if (obj == NULL || !cJSON_AddStringToObject(obj, "name", "needlewatch-analyze") ||
+        !cJSON_AddStringToObject(obj, "version", findings->version))
+        goto nomem;
+    if (!cJSON_AddStringToObject(root, "generated_at", stamp))
+        goto nomem;
+    obj = cJSON_AddObjectToObject(root, "window");
+    if (obj == NULL || !add_date(obj, "from", findings->from) ||
+        !add_date(obj, "to", findings->to))
+        goto nomem;
+    if (!json_double(root, "confidence_level", 0.95, false) ||
+        !json_double(root, "z", findings->rates->z, false))
+        goto nomem;
+    if (!add_totals(root, &findings->cube->totals) || !add_rates(root, findings->rates) ||
+        !add_comparisons(root, findings->rates) || !add_adjusted(root, findings->rates) ||
+        !add_surveillance(root, findings))
+        goto nomem;
+
+    text = cJSON_Print(root);
+    if (text == NULL)
+        goto nomem;
+    if (fputs(text, out) == EOF || fputc('\n', out) == EOF) {
+        snprintf(errbuf, errlen, "write error: %s", strerror(errno));
+        goto out;
+    }
+    rc = 0;
+    goto out;
+nomem:
+    snprintf(errbuf, errlen, "out of memory building the JSON");
+out:
+    free(text); /* cJSON's default allocator is malloc */
+    cJSON_Delete(root);
+    return rc;
+}

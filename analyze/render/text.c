@@ -1,0 +1,653 @@
+/*
+ * text.c - the findings as a report for people (see render.h).
+ *
+ * Order: title and window, how to read it, totals; then per device type the
+ * home and clinic rates side by side with their rate ratio (1); rates by
+ * skin type for home, clinic and both (2); the adjusted comparison (3);
+ * then the surveillance sections, each opened by a few sentences saying
+ * what it means and listing only what stands out: signals by device type
+ * (4) and by model (5), weekly alerts (6), trends across skin types (7);
+ * then the methods. Every table goes through table.c, so columns stay
+ * aligned whatever the numbers. The full detail (every interval of every
+ * cell, every row) is in the JSON and CSV formats; this report says so.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "civil.h"
+#include "render/numfmt.h"
+#include "render/render.h"
+#include "render/table.h"
+
+typedef struct {
+    FILE *out;
+    const findings_t *findings;
+    const rates_t *rates;
+    const cube_t *cube;
+    bool oom;
+} report_t;
+
+/* A count of the cube, or "–" when --suppress-below hides it (c = -1:
+ * the treatments). */
+static char *cell_count(char *buf, size_t len, const report_t *rep, size_t d, int s, int k, int c)
+{
+    const disclosure_t *disclosure = rep->findings->disclosure;
+    const cube_cell_t *cell = cube_cell_const(rep->cube, d, s, k);
+    if (disclosure != NULL && disclose_cell(disclosure, d, s, k, c)) {
+        snprintf(buf, len, "%s", DASH);
+        return buf;
+    }
+    return numfmt_count(buf, len, c < 0 ? cell->treatments : cell->cases[c]);
+}
+
+/* A section title, underlined. */
+static void heading(FILE *out, const char *title)
+{
+    size_t n = table_text_width(title);
+    fprintf(out, "\n%s\n", title);
+    for (size_t i = 0; i < n; i++)
+        fputc('=', out);
+    fputc('\n', out);
+}
+
+static void print_table(report_t *rep, table_t *table)
+{
+    if (table == NULL) {
+        rep->oom = true;
+        return;
+    }
+    table_print(table, rep->out, "  ");
+}
+
+static void add_row(report_t *rep, table_t *table, const char *const *cells, bool header)
+{
+    if (table == NULL || !(header ? table_add_header(table, cells) : table_add_row(table, cells)))
+        rep->oom = true;
+}
+
+/* "4.21% (3.80–4.66)" */
+static char *rate_ci(char *buf, size_t len, double rate, double lo, double hi)
+{
+    char r[NUMFMT_LEN], l[NUMFMT_LEN], h[NUMFMT_LEN];
+    snprintf(buf, len, "%s%% (%s" DASH "%s)", numfmt_percent(r, sizeof(r), rate),
+             numfmt_percent(l, sizeof(l), lo), numfmt_percent(h, sizeof(h), hi));
+    return buf;
+}
+
+
+/* What a ratio and its interval say, in words. */
+static const char *verdict(bool defined, double lo, double hi)
+{
+    if (!defined)
+        return "";
+    if (lo > 1.0)
+        return "home higher";
+    if (hi < 1.0)
+        return "home lower";
+    return "no clear difference";
+}
+
+/* Why a home/clinic ratio is missing. */
+static const char *why_no_ratio(int64_t home_n, int64_t home_cases, int64_t clinic_n,
+                                int64_t clinic_cases)
+{
+    if (home_n == 0 && clinic_n == 0)
+        return "n/a (no treatments)";
+    if (home_n == 0)
+        return "n/a (no home treatments)";
+    if (clinic_n == 0)
+        return "n/a (no clinic treatments)";
+    if (home_cases == 0 && clinic_cases == 0)
+        return "n/a (no cases)";
+    if (home_cases == 0)
+        return "n/a (no home case)";
+    if (clinic_cases == 0)
+        return "n/a (no clinic case)";
+    return "n/a";
+}
+
+static void print_intro(report_t *rep, const findings_t *findings)
+{
+    const char *title = "needlewatch: complications after microneedling";
+    char stamp[32];
+    struct tm tm;
+    bool from = findings->from && findings->from[0], to = findings->to && findings->to[0];
+
+    gmtime_r(&findings->generated_at, &tm);
+    strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M UTC", &tm);
+    fprintf(rep->out, "%s\n", title);
+    for (size_t i = 0; i < strlen(title); i++)
+        fputc('=', rep->out);
+    fputc('\n', rep->out);
+    if (from && to)
+        fprintf(rep->out, "Treatments dated %s to %s (inclusive)\n", findings->from, findings->to);
+    else if (from)
+        fprintf(rep->out, "Treatments dated %s or later\n", findings->from);
+    else if (to)
+        fprintf(rep->out, "Treatments dated up to %s (inclusive)\n", findings->to);
+    else
+        fprintf(rep->out, "All treatments, whatever their date\n");
+    fprintf(rep->out, "Generated %s by needlewatch-analyze %s\n", stamp, findings->version);
+
+    fprintf(rep->out,
+        "\nHow to read this report\n"
+        "  Rate        Share of treatments followed by at least one reported complication of\n"
+        "              that kind. A treatment with several such reports counts once.\n"
+        "  (a" DASH "b)       95%% confidence interval: the true rate is plausibly anywhere in it.\n"
+        "              Small groups give wide intervals.\n"
+        "  Rate ratio  Home rate divided by clinic rate. Above 1: home use riskier than\n"
+        "              clinic use; below 1: safer. When its interval excludes 1 the\n"
+        "              difference is statistically clear at 95%% (\"home higher\" or\n"
+        "              \"home lower\"); otherwise \"no clear difference\".\n"
+        "  n/a         Not computable, for the reason given (a side with no case or no\n"
+        "              treatment).\n");
+}
+
+static void print_totals(report_t *rep, const findings_t *findings)
+{
+    const cube_totals_t *t = &rep->cube->totals;
+    table_t *table = table_new(2);
+    char a[NUMFMT_LEN], b[NUMFMT_LEN], c[NUMFMT_LEN], d[NUMFMT_LEN], e[NUMFMT_LEN];
+    int64_t outside = t->complication_reports_all - t->complication_reports - t->orphan_complications;
+    bool window = (findings->from && findings->from[0]) || (findings->to && findings->to[0]);
+
+    heading(rep->out, "Totals");
+    if (table != NULL)
+        table_align(table, 1, TABLE_RIGHT);
+    add_row(rep, table, (const char *[]){"Treatments analysed", numfmt_count(a, sizeof(a), t->treatments)}, false);
+    add_row(rep, table, (const char *[]){"Complication reports on these treatments",
+                                         numfmt_count(b, sizeof(b), t->complication_reports)}, false);
+    if (window)
+        add_row(rep, table, (const char *[]){"Complication reports on treatments outside the window",
+                                             numfmt_count(c, sizeof(c), outside)}, false);
+    add_row(rep, table, (const char *[]){"Orphan complication reports (treatment unknown or withdrawn; not counted)",
+                                         numfmt_count(d, sizeof(d), t->orphan_complications)}, false);
+    add_row(rep, table, (const char *[]){"Quarantined messages (failed validation; not counted)",
+                                         numfmt_count(e, sizeof(e), t->quarantined)}, false);
+    print_table(rep, table);
+    table_free(table);
+}
+
+/* The rate of one side of a device block: "4.21% (3.80–4.66)" or "no treatments". */
+static const char *side_rate(char *buf, size_t len, const rates_t *rates, size_t device,
+                             int setting, int complication)
+{
+    const rate_t *r = rates_find(rates, device, setting, CUBE_SKIN_ALL, complication);
+    if (r == NULL)
+        return "no treatments";
+    if (r->suppressed)
+        return "not shown (few cases)";
+    return rate_ci(buf, len, r->rate, r->ci_low, r->ci_high);
+}
+
+/* A device used in one setting only: its rates, no comparison. */
+static void print_device_one_side(report_t *rep, size_t d, int setting)
+{
+    table_t *table = table_new(3);
+
+    fprintf(rep->out, "  No %s treatments: no comparison. %s use only:\n",
+            cube_setting_name(CUBE_SETTING_CLINIC - setting),
+            catalogue_settings.entries[setting].title);
+    if (table != NULL)
+        table_align(table, 1, TABLE_RIGHT);
+    add_row(rep, table, (const char *[]){"Complication", "Cases", "Rate (95% CI)"}, true);
+    for (int c = 0; c < CUBE_COMPLICATIONS; c++) {
+        char cn[NUMFMT_LEN], rc[96];
+        add_row(rep, table,
+                (const char *[]){cube_complication_title(c), cell_count(cn, sizeof(cn), rep, d, setting, CUBE_SKIN_ALL, c),
+                                 side_rate(rc, sizeof(rc), rep->rates, d, setting, c)}, false);
+    }
+    print_table(rep, table);
+    table_free(table);
+}
+
+static void print_device(report_t *rep, size_t d)
+{
+    const rates_t *rates = rep->rates;
+    const cube_cell_t *home = cube_cell_const(rep->cube, d, CUBE_SETTING_HOME, CUBE_SKIN_ALL);
+    const cube_cell_t *clinic = cube_cell_const(rep->cube, d, CUBE_SETTING_CLINIC, CUBE_SKIN_ALL);
+    char hn[NUMFMT_LEN], cn[NUMFMT_LEN];
+    table_t *table;
+
+    fprintf(rep->out, "\n%s: %s home treatment%s, %s clinic treatment%s\n",
+            cube_device_title(rep->cube, d), cell_count(hn, sizeof(hn), rep, d, CUBE_SETTING_HOME, CUBE_SKIN_ALL, -1),
+            home->treatments == 1 ? "" : "s", cell_count(cn, sizeof(cn), rep, d, CUBE_SETTING_CLINIC, CUBE_SKIN_ALL, -1),
+            clinic->treatments == 1 ? "" : "s");
+    if (home->treatments == 0 || clinic->treatments == 0) {
+        print_device_one_side(rep, d, home->treatments ? CUBE_SETTING_HOME : CUBE_SETTING_CLINIC);
+        return;
+    }
+    table = table_new(7);
+    if (table != NULL) {
+        table_align(table, 1, TABLE_RIGHT);
+        table_align(table, 3, TABLE_RIGHT);
+    }
+    add_row(rep, table, (const char *[]){"Complication", "Home cases", "Home rate (95% CI)",
+                                         "Clinic cases", "Clinic rate (95% CI)",
+                                         "Rate ratio (95% CI)", "Home vs clinic"}, true);
+    for (int c = 0; c < CUBE_COMPLICATIONS; c++) {
+        const rate_comparison_t *cmp = rates_find_comparison(rates, d, CUBE_SKIN_ALL, c);
+        char hc[NUMFMT_LEN], cc[NUMFMT_LEN], hr[96], cr[96], rr[96];
+        const char *ratio, *word = "";
+
+        if (cmp != NULL && cmp->suppressed) {
+            ratio = "not shown (few cases)";
+        } else if (cmp != NULL && cmp->defined) {
+            ratio = numfmt_ratio_ci(rr, sizeof(rr), cmp->rate_ratio, cmp->ci_low, cmp->ci_high);
+            word = verdict(true, cmp->ci_low, cmp->ci_high);
+        } else {
+            ratio = why_no_ratio(home->treatments, home->cases[c], clinic->treatments, clinic->cases[c]);
+        }
+        add_row(rep, table,
+                (const char *[]){cube_complication_title(c), cell_count(hc, sizeof(hc), rep, d, CUBE_SETTING_HOME, CUBE_SKIN_ALL, c),
+                                 side_rate(hr, sizeof(hr), rates, d, CUBE_SETTING_HOME, c),
+                                 cell_count(cc, sizeof(cc), rep, d, CUBE_SETTING_CLINIC, CUBE_SKIN_ALL, c),
+                                 side_rate(cr, sizeof(cr), rates, d, CUBE_SETTING_CLINIC, c),
+                                 ratio, word}, false);
+    }
+    print_table(rep, table);
+    table_free(table);
+}
+
+static void print_devices(report_t *rep)
+{
+    heading(rep->out, "1. Home versus clinic, by device type (all skin types)");
+    for (size_t i = 0; i <= rep->cube->n_devices; i++) {
+        size_t d = cube_device_slot(rep->cube, i);
+        if (cube_cell_const(rep->cube, d, CUBE_SETTING_ALL, CUBE_SKIN_ALL)->treatments > 0)
+            print_device(rep, d);
+    }
+}
+
+static void print_skin_setting(report_t *rep, int s, const char *title)
+{
+    const rates_t *rates = rep->rates;
+    int skins[CUBE_SKINS];
+    int n = 0;
+    table_t *any = NULL, *matrix = NULL;
+    const char *header[TABLE_MAX_COLS];
+    char counts[CUBE_SKINS][NUMFMT_LEN];
+    char cells[CUBE_SKINS][NUMFMT_LEN + 1];
+
+    fprintf(rep->out, "\n%s\n", title);
+    for (int k = 0; k < CUBE_SKINS; k++) {
+        if (cube_cell_const(rep->cube, CUBE_DEVICE_ALL, s, k)->treatments > 0)
+            skins[n++] = k;
+    }
+    if (n == 0) {
+        fprintf(rep->out, "  No treatments.\n");
+        return;
+    }
+
+    /* Any complication, with intervals, one row per skin type. */
+    any = table_new(4);
+    if (any != NULL) {
+        table_align(any, 1, TABLE_RIGHT);
+        table_align(any, 2, TABLE_RIGHT);
+    }
+    add_row(rep, any, (const char *[]){"Skin type", "Treatments", "Cases", "Any complication (95% CI)"}, true);
+    for (int i = 0; i < n; i++) {
+        const rate_t *r = rates_find(rates, CUBE_DEVICE_ALL, s, skins[i], CUBE_ANY);
+        char tn[NUMFMT_LEN], cn[NUMFMT_LEN], rc[96];
+        add_row(rep, any,
+                (const char *[]){skins[i] == CUBE_SKIN_ALL ? "All" : cube_skin_name(skins[i]),
+                                 cell_count(tn, sizeof(tn), rep, CUBE_DEVICE_ALL, s, skins[i], -1),
+                                 cell_count(cn, sizeof(cn), rep, CUBE_DEVICE_ALL, s, skins[i], CUBE_ANY),
+                                 r->suppressed ? "not shown" : rate_ci(rc, sizeof(rc), r->rate, r->ci_low, r->ci_high)}, false);
+    }
+    print_table(rep, any);
+    table_free(any);
+
+    /* Each type, rates only: complications down, skin types across. */
+    fprintf(rep->out, "\n  Rate in %% of treatments, by type of complication and skin type:\n");
+    matrix = table_new((size_t)n + 1);
+    header[0] = "Complication";
+    for (int i = 0; i < n; i++) {
+        header[i + 1] = skins[i] == CUBE_SKIN_ALL ? "All" : cube_skin_name(skins[i]);
+        if (matrix != NULL)
+            table_align(matrix, (size_t)i + 1, TABLE_RIGHT);
+    }
+    add_row(rep, matrix, header, true);
+    header[0] = "Treatments";
+    for (int i = 0; i < n; i++) {
+        cell_count(counts[i], sizeof(counts[i]), rep, CUBE_DEVICE_ALL, s, skins[i], -1);
+        header[i + 1] = counts[i];
+    }
+    add_row(rep, matrix, header, false);
+    for (int c = 1; c < CUBE_COMPLICATIONS; c++) {
+        header[0] = cube_complication_title(c);
+        for (int i = 0; i < n; i++) {
+            const rate_t *r = rates_find(rates, CUBE_DEVICE_ALL, s, skins[i], c);
+            if (r->suppressed)
+                snprintf(cells[i], sizeof(cells[i]), "%s", DASH);
+            else
+                numfmt_percent(cells[i], sizeof(cells[i]), r->rate);
+            header[i + 1] = cells[i];
+        }
+        add_row(rep, matrix, header, false);
+    }
+    print_table(rep, matrix);
+    table_free(matrix);
+}
+
+static void print_skin_types(report_t *rep)
+{
+    heading(rep->out, "2. Complication rates by skin type (Fitzpatrick I" DASH "VI), all device types");
+    fprintf(rep->out, "Skin type \"unknown\": the report gave none. Intervals for every cell are in\n"
+                      "the csv and json formats (--format csv).\n");
+    print_skin_setting(rep, CUBE_SETTING_HOME, "Home use");
+    print_skin_setting(rep, CUBE_SETTING_CLINIC, "Clinic use");
+    print_skin_setting(rep, CUBE_SETTING_ALL, "Home and clinic together");
+}
+
+/* Why the adjusted ratio of complication c is missing: the cases counted
+ * are those of the groups that have both settings. */
+static const char *why_no_adjusted(const cube_t *cube, int c)
+{
+    int64_t groups = 0, home_cases = 0, clinic_cases = 0;
+
+    for (size_t d = 0; d < cube->n_devices; d++) {
+        for (int k = 0; k < CUBE_SKIN_ALL; k++) {
+            const cube_cell_t *h = cube_cell_const(cube, d, CUBE_SETTING_HOME, k);
+            const cube_cell_t *l = cube_cell_const(cube, d, CUBE_SETTING_CLINIC, k);
+            if (h->treatments == 0 || l->treatments == 0)
+                continue;
+            groups++;
+            home_cases += h->cases[c];
+            clinic_cases += l->cases[c];
+        }
+    }
+    if (groups == 0)
+        return "n/a (no group with both settings)";
+    if (home_cases == 0 && clinic_cases == 0)
+        return "n/a (no case in these groups)";
+    if (home_cases == 0)
+        return "n/a (no home case in these groups)";
+    return "n/a (no clinic case in these groups)";
+}
+
+static void print_adjusted(report_t *rep)
+{
+    const rates_t *rates = rep->rates;
+    table_t *table = table_new(5);
+
+    heading(rep->out, "3. Home versus clinic, adjusted for device type and skin type");
+    fprintf(rep->out,
+        "People treated at home may use other devices and have other skin types than\n"
+        "clinic patients. The adjusted rate ratio (Mantel" DASH "Haenszel) compares home with\n"
+        "clinic within each device type and skin type group, then pools the groups, so\n"
+        "those differences do not distort the comparison. Groups used: those with both\n"
+        "home and clinic treatments.\n\n");
+    if (table != NULL)
+        table_align(table, 3, TABLE_RIGHT);
+    add_row(rep, table, (const char *[]){"Complication", "Adjusted rate ratio (95% CI)",
+                                         "Crude rate ratio (95% CI)", "Groups used",
+                                         "Home vs clinic (adjusted)"}, true);
+    for (int c = 0; c < CUBE_COMPLICATIONS; c++) {
+        const rate_adjusted_t *adj = &rates->adjusted[c];
+        const rate_comparison_t *cmp =
+            rates_find_comparison(rates, CUBE_DEVICE_ALL, CUBE_SKIN_ALL, c);
+        char ar[96], cr[96], groups[NUMFMT_LEN];
+        const char *adjusted, *crude;
+
+        if (adj->suppressed)
+            adjusted = "not shown (few cases)";
+        else if (adj->defined)
+            adjusted = numfmt_ratio_ci(ar, sizeof(ar), adj->mh_rate_ratio, adj->ci_low, adj->ci_high);
+        else
+            adjusted = why_no_adjusted(rep->cube, c);
+        if (cmp != NULL && cmp->suppressed) {
+            crude = "not shown (few cases)";
+        } else if (cmp != NULL && cmp->defined) {
+            crude = numfmt_ratio_ci(cr, sizeof(cr), cmp->rate_ratio, cmp->ci_low, cmp->ci_high);
+        } else {
+            const cube_cell_t *h = cube_cell_const(rep->cube, CUBE_DEVICE_ALL, CUBE_SETTING_HOME, CUBE_SKIN_ALL);
+            const cube_cell_t *k = cube_cell_const(rep->cube, CUBE_DEVICE_ALL, CUBE_SETTING_CLINIC, CUBE_SKIN_ALL);
+            crude = why_no_ratio(h->treatments, h->cases[c], k->treatments, k->cases[c]);
+        }
+        numfmt_count(groups, sizeof(groups), (int64_t)adj->strata_used);
+        add_row(rep, table,
+                (const char *[]){cube_complication_title(c), adjusted, crude, groups,
+                                 verdict(adj->defined, adj->ci_low, adj->ci_high)}, false);
+    }
+    print_table(rep, table);
+    table_free(table);
+}
+
+/* ---- Surveillance ---------------------------------------------- */
+
+static bool print_signals(FILE *out, const cube_t *cube, const signal_row_t *rows, size_t n,
+                          bool by_model)
+{
+    table_t *t = table_new(by_model ? 5 : 4);
+    size_t shown = 0, hidden = 0;
+    bool ok = t != NULL;
+
+    if (t != NULL)
+        table_align(t, by_model ? 3 : 2, TABLE_RIGHT);
+    if (by_model)
+        ok = ok && table_add_header(t, (const char *[]){"Manufacturer", "Model", "Complication",
+                                                        "Reports", "PRR (95% CI)"});
+    else
+        ok = ok && table_add_header(t, (const char *[]){"Device type", "Complication", "Reports",
+                                                        "PRR (95% CI)"});
+    for (size_t i = 0; i < n && ok; i++) {
+        const signal_row_t *r = &rows[i];
+        char reports[NUMFMT_LEN], prr[96];
+        if (r->suppressed) {
+            hidden++;
+            continue;
+        }
+        if (!r->signal)
+            continue;
+        shown++;
+        numfmt_count(reports, sizeof(reports), r->table.a);
+        numfmt_ratio_or_na(prr, sizeof(prr), r->prr);
+        if (by_model)
+            ok = table_add_row(t, (const char *[]){r->manufacturer, r->model,
+                                                   cube_complication_title(r->complication),
+                                                   reports, prr});
+        else
+            ok = table_add_row(t, (const char *[]){cube_device_title(cube, r->device),
+                                                   cube_complication_title(r->complication),
+                                                   reports, prr});
+    }
+    if (ok && shown > 0)
+        ok = table_print(t, out, "  ");
+    else if (ok)
+        fprintf(out, "  Nothing stands out.\n");
+    if (hidden > 0)
+        fprintf(out, "  %zu row%s not shown: too few reports to publish (--suppress-below).\n",
+                hidden, hidden == 1 ? "" : "s");
+    table_free(t);
+    return ok;
+}
+
+/* Rate comparison rows whose whole 95% interval is above 1 (3+ cases). */
+static bool print_rates(FILE *out, const cube_t *cube, const signals_t *signals)
+{
+    table_t *t = table_new(5);
+    size_t shown = 0, hidden = 0;
+    bool ok = t != NULL;
+
+    if (t != NULL)
+        table_align(t, 3, TABLE_RIGHT);
+    ok = ok && table_add_header(t, (const char *[]){"Device type", "Setting", "Complication",
+                                                    "Cases", "Rate ratio (95% CI)"});
+    for (size_t i = 0; i < signals->n_rates && ok; i++) {
+        const signal_rate_t *r = &signals->rates[i];
+        char cases[NUMFMT_LEN], rr[96];
+        if (r->suppressed) {
+            hidden++;
+            continue;
+        }
+        if (!r->rate_ratio.defined || r->cases < 3 || r->rate_ratio.lo <= 1.0)
+            continue;
+        shown++;
+        numfmt_count(cases, sizeof(cases), r->cases);
+        numfmt_ratio_or_na(rr, sizeof(rr), r->rate_ratio);
+        ok = table_add_row(t, (const char *[]){cube_device_title(cube, r->device),
+                                               cube_setting_name(r->setting),
+                                               cube_complication_title(r->complication), cases,
+                                               rr});
+    }
+    if (ok && shown > 0)
+        ok = table_print(t, out, "  ");
+    else if (ok)
+        fprintf(out, "  Nothing stands out.\n");
+    if (hidden > 0)
+        fprintf(out, "  %zu row%s not shown: too few cases to publish (--suppress-below).\n", hidden,
+                hidden == 1 ? "" : "s");
+    table_free(t);
+    return ok;
+}
+
+/* Sections 4-7; false when out of memory. */
+static bool print_surveillance(FILE *out, const findings_t *findings)
+{
+    const signals_t *signals = findings->signals;
+    const alerts_t *alerts = findings->alerts;
+    const alert_params_t *params = &alerts->params;
+    const cube_t *cube = findings->cube;
+    bool ok = true;
+    table_t *t;
+
+    heading(out, "4. Signals by device type");
+    fprintf(out,
+        "Does one device type have more of a complication than the others? Two tests:\n"
+        "  PRR         among complication reports, the share of this one for this device\n"
+        "              type divided by its share for the others (proportional reporting\n"
+        "              ratio; flagged by the Evans rule: 3+ reports, PRR 2+, chi-square 4+).\n"
+        "  Rate ratio  its complication rate divided by the rate of all other device\n"
+        "              types, home and clinic separately; listed when at least 3 cases\n"
+        "              and the whole 95%% interval is above 1.\n"
+        "A flag asks for a closer look; it does not prove the device causes harm.\n\n");
+    ok = ok && print_signals(out, cube, signals->devices, signals->n_devices, false);
+    fprintf(out, "\n");
+    ok = ok && print_rates(out, cube, signals);
+
+    heading(out, "5. Signals by model");
+    fprintf(out,
+        "The PRR for each manufacturer and model, against the reports of all other\n"
+        "models (reports naming no manufacturer or model have no row of their own).\n\n");
+    ok = ok && print_signals(out, cube, signals->models, signals->n_models, true);
+
+    heading(out, "6. Weekly alerts");
+    fprintf(out,
+        "Each week's number of cases is compared with the %zu weeks before it, skipping\n"
+        "the two most recent (EARS C2). An alert means the week is above the usual\n"
+        "level by more than chance would explain (alpha %g), with at least %lld cases.\n"
+        "Recent weeks may still be missing late reports.\n\n",
+        params->ears.baseline, params->ears.alpha,
+        (long long)params->min_cases);
+    if (alerts->n == 0) {
+        fprintf(out, "  No alert.\n");
+    } else if ((t = table_new(6)) != NULL) {
+        table_align(t, 4, TABLE_RIGHT);
+        table_align(t, 5, TABLE_RIGHT);
+        ok = ok && table_add_header(t, (const char *[]){"Week of", "Device type", "Setting",
+                                                    "Complication", "Cases",
+                                                    "Usual (upper bound)"});
+        for (size_t i = 0; i < alerts->n && ok; i++) {
+            const alert_row_t *a = &alerts->rows[i];
+            char week[11], obs[NUMFMT_LEN], usual[96];
+            civil_format(weekly_monday(findings->weekly, a->week), week);
+            if (a->suppressed) {
+                strcpy(obs, "not shown");
+                strcpy(usual, "not shown");
+            } else {
+                numfmt_count(obs, sizeof(obs), (int64_t)a->ears.observed);
+                snprintf(usual, sizeof(usual), "%.1f (%.1f)", a->ears.mean, a->ears.upperbound);
+            }
+            ok = table_add_row(t, (const char *[]){week, cube_device_title(cube, a->device),
+                                               cube_setting_name(a->setting),
+                                               cube_complication_title(a->complication), obs,
+                                               usual});
+        }
+        ok = ok && table_print(t, out, "  ");
+        table_free(t);
+    } else {
+        ok = false;
+    }
+
+    heading(out, "7. Trends across skin types");
+    fprintf(out,
+        "Does the rate go up or down from Fitzpatrick type I to VI (all device types;\n"
+        "skin type unknown left out)? Cochran" DASH "Armitage test; listed when clear at\n"
+        "the 5%% level.\n\n");
+    if ((t = table_new(4)) == NULL)
+        return false;
+    ok = ok && table_add_header(t, (const char *[]){"Setting", "Complication", "Trend", "p"});
+    size_t shown = 0;
+    for (int s = 0; s < CUBE_SETTINGS && ok; s++) {
+        for (int c = 0; c < CUBE_COMPLICATIONS && ok; c++) {
+            const skin_trend_row_t *r = &findings->trends->skin[s][c];
+            char p[32];
+            if (r->suppressed || !r->trend.defined || r->trend.p >= 0.05)
+                continue;
+            shown++;
+            if (r->trend.p < 0.001)
+                strcpy(p, "< 0.001");
+            else
+                snprintf(p, sizeof(p), "%.3f", r->trend.p);
+            ok = table_add_row(t, (const char *[]){s == CUBE_SETTING_ALL ? "home and clinic"
+                                                                      : cube_setting_name(s),
+                                               cube_complication_title(c),
+                                               r->trend.z > 0 ? "higher in darker skin"
+                                                              : "higher in lighter skin",
+                                               p});
+        }
+    }
+    if (ok && shown)
+        ok = table_print(t, out, "  ");
+    else if (ok)
+        fprintf(out, "  No clear trend.\n");
+    table_free(t);
+    if (findings->disclosure->below > 0)
+        fprintf(out, "\nCounts from 1 to %lld are not shown, nor other counts that would let them\n"
+                     "be worked out from the totals.\n",
+                (long long)findings->disclosure->below - 1);
+    return ok;
+}
+
+static void print_methods(report_t *rep)
+{
+    fprintf(rep->out,
+        "\nMethods\n"
+        "  Treatments: the current version of each treatment report, withdrawn ones\n"
+        "  excluded. Complication reports whose treatment is unknown or withdrawn are\n"
+        "  orphans and are not counted. Rates: Wilson score 95%% intervals. Crude rate\n"
+        "  ratios: Katz log 95%% intervals. Adjusted: Mantel" DASH "Haenszel rate ratio over\n"
+        "  device type x skin type groups, Greenland" DASH "Robins 95%% interval.\n"
+        "  z = 1.959964.\n");
+}
+
+int render_text(FILE *out, const findings_t *findings, char *errbuf, size_t errlen)
+{
+    report_t rep = {out, findings, findings->rates, findings->cube, false};
+
+    print_intro(&rep, findings);
+    print_totals(&rep, findings);
+    if (rep.cube->totals.treatments == 0) {
+        fprintf(out, "\nNo treatments in this window: there are no rates to report.\n");
+    } else {
+        print_devices(&rep);
+        print_skin_types(&rep);
+        print_adjusted(&rep);
+        if (findings->signals != NULL && !print_surveillance(out, findings))
+            rep.oom = true;
+        print_methods(&rep);
+    }
+    if (rep.oom) {
+        snprintf(errbuf, errlen, "out of memory building the report");
+        return -1;
+    }
+    if (ferror(out)) {
+        snprintf(errbuf, errlen, "write error: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
