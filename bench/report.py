@@ -180,7 +180,8 @@ def worker_cpu(workdir):
 
 
 TIME_RE = re.compile(r"time: main thread polling ([0-9.]+) s, decoding ([0-9.]+) s, "
-                     r"waiting for the writer ([0-9.]+) s; writer thread writing ([0-9.]+) s")
+                     r"(?:waiting for|paused for) the writer ([0-9.]+) s; "
+                     r"writer thread writing ([0-9.]+) s")
 
 
 def worker_times(workdir, prefix):
@@ -283,7 +284,7 @@ def render(rows, meta, workdir):
                  "the main thread polls Kafka (the group join included), decodes, and waits for the "
                  "writer thread, which stores the previous batch in PostgreSQL.")
         L.append("")
-        L.append("| run | main thread polling | decoding | waiting for the writer | writer thread writing |")
+        L.append("| run | main thread polling | decoding | paused for the writer | writer thread writing |")
         L.append("|---|---:|---:|---:|---:|")
         for name, t in (("needlewatch-ingest", t_ing), ("the same, triggers disabled", t_not)):
             if t:

@@ -47,6 +47,9 @@ static const opt_t opts[] = {
      false, false, "a batch is written when it holds this many messages..."},
     {"ingest.batch.max_ms", INGEST, OPT_INT, OFF(batch_max_ms), "500", 1, 600000, false, false,
      "...or when its first message is this old (milliseconds)"},
+    {"ingest.batch.max_bytes", INGEST, OPT_INT, OFF(batch_max_bytes), "8388608", 65536,
+     1 << 30, false, false, "...or when its messages reach this many bytes; while the writer "
+     "stores the previous batch the open one fills up to this, then the partitions pause"},
     {"ingest.max_message_bytes", INGEST, OPT_INT, OFF(max_message_bytes), "1048576", 16,
      64 << 20, false, false, "larger messages are quarantined unread"},
     {"ingest.max_depth", INGEST, OPT_INT, OFF(max_depth), "16", 2, 1000, false, false,
@@ -91,17 +94,14 @@ static const char *const kafka_defaults[][2] = {
     {"auto.offset.reset", "earliest"},
     {"enable.partition.eof", "true"},
     {"client.id", "needlewatch-ingest"},
-    /* Bounded memory, without starving the worker. The high-level
-     * consumer stops fetching once its queue holds queued.min.messages
-     * (100000 by default, some 100 MiB of RSS) or queued.max.messages.kbytes,
-     * and librdkafka before 2.2 (Debian 12 ships 2.0.2) only looks again
-     * after a fixed 1 s (fetch.queue.backoff.ms came in 2.2): a queue that
-     * a worker drains in less than a second leaves it idle for the rest.
-     * 35000 is a little more than a second of a worker's rate with the kept
-     * counts; 20000 cost 20-25% of the throughput for 12 MiB less RSS
-     * (bench/RESULTS.md). */
-    {"queued.min.messages", "35000"},
-    {"queued.max.messages.kbytes", "16384"},
+    /* Bounded memory, without starving the worker (ingest/flow.h): the
+     * worker polls without stopping and pauses its partitions itself when
+     * its open batch is full, so these thresholds of librdkafka's queue
+     * (all partitions together) only bound what one burst of fetches may
+     * bring ahead of the decoder; when they are reached anyway, the worker
+     * kicks the fetcher instead of waiting out librdkafka 2.0.2's second. */
+    {"queued.min.messages", "50000"},
+    {"queued.max.messages.kbytes", "8192"},
     {"fetch.max.bytes", "4194304"},
 };
 

@@ -41,6 +41,7 @@ typedef struct nw_config {
     char *topic_complications;
     int batch_max_messages;
     int batch_max_ms;
+    int batch_max_bytes;        /* open batch bound while the writer works (flow.h) */
     int max_message_bytes;
     int max_depth;
     int stats_interval_ms;

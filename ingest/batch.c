@@ -9,6 +9,8 @@
 bool batch_init(batch_t *batch, size_t cap)
 {
     memset(batch, 0, sizeof(*batch));
+    if (cap == 0)
+        cap = 1;
     batch->entries = calloc(cap, sizeof(*batch->entries));
     batch->offsets_cap = 64;
     batch->offsets = calloc(batch->offsets_cap, sizeof(*batch->offsets));
@@ -55,6 +57,7 @@ void batch_clear(batch_t *batch)
     for (size_t i = 0; i < batch->count; i++)
         entry_clear(&batch->entries[i]);
     batch->count = 0;
+    batch->bytes = 0;
     batch->offsets_count = 0;
     batch->first_ms = 0;
 }
@@ -91,13 +94,24 @@ static bool note_offset(batch_t *batch, report_kind_t kind, int32_t partition, i
 
 bool batch_add(batch_t *batch, batch_entry_t *entry, int64_t now_ms)
 {
-    if (batch->count == batch->cap ||
-        !note_offset(batch, entry->kind, entry->msg.partition, entry->msg.offset)) {
+    if (batch->count == batch->cap) {
+        size_t cap = batch->cap * 2;
+        batch_entry_t *entries = realloc(batch->entries, cap * sizeof(*entries));
+        if (!entries) {
+            entry_clear(entry);
+            return false;
+        }
+        memset(entries + batch->cap, 0, (cap - batch->cap) * sizeof(*entries));
+        batch->entries = entries;
+        batch->cap = cap;
+    }
+    if (!note_offset(batch, entry->kind, entry->msg.partition, entry->msg.offset)) {
         entry_clear(entry);
         return false;
     }
     if (batch->count == 0)
         batch->first_ms = now_ms;
+    batch->bytes += entry->msg.len + entry->msg.key_len;
     batch->entries[batch->count++] = *entry;
     memset(entry, 0, sizeof(*entry));
     return true;
@@ -119,6 +133,7 @@ size_t batch_drop_partition(batch_t *batch, report_kind_t kind, int32_t partitio
     for (size_t i = 0; i < batch->count; i++) {
         batch_entry_t *e = &batch->entries[i];
         if (e->kind == kind && e->msg.partition == partition) {
+            batch->bytes -= e->msg.len + e->msg.key_len;
             entry_clear(e);
             dropped++;
         } else {

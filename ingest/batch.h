@@ -50,12 +50,14 @@ typedef struct batch_offset {
 
 typedef struct batch {
     batch_entry_t *entries;
-    size_t count, cap;
+    size_t count, cap;       /* cap grows as needed (batch_add) */
+    size_t bytes;            /* of the messages' payloads and keys */
     int64_t first_ms;        /* monotonic ms when the first entry came */
     batch_offset_t *offsets;
     size_t offsets_count, offsets_cap;
 } batch_t;
 
+/* cap: the entries allocated at first (they grow when needed). */
 bool batch_init(batch_t *batch, size_t cap) __attribute__((warn_unused_result));
 void batch_free(batch_t *batch);
 
@@ -65,7 +67,8 @@ bool batch_msg_copy(batch_msg_t *msg, const char *topic, const rd_kafka_message_
     __attribute__((warn_unused_result));
 
 /* Takes ownership of entry's message copy and of the decoded report or
- * error (also on failure, when they are freed); *entry is cleared. */
+ * error (also on failure, when they are freed); *entry is cleared. Returns
+ * false only when out of memory. */
 bool batch_add(batch_t *batch, batch_entry_t *entry, int64_t now_ms)
     __attribute__((warn_unused_result));
 

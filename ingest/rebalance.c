@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flow.h"
 #include "log.h"
 #include "writer.h"
 
@@ -94,6 +95,7 @@ void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
             error = rd_kafka_incremental_assign(rk, list);
         else
             aerr = rd_kafka_assign(rk, list);
+        flow_on_assign(w, list);
         break;
     case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
         /* Still ours until we return: write what we hold for them, but do
@@ -110,6 +112,9 @@ void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         }
         log_info("worker", "%d partition(s) revoked; now consuming %zu", list->cnt,
                  w->assigned_count);
+        /* The open batch went with the flush: nothing to hold back, and no
+         * partition may stay paused in librdkafka behind our back. */
+        flow_resume(w);
         if (cooperative)
             error = rd_kafka_incremental_unassign(rk, list);
         else
@@ -119,6 +124,7 @@ void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         log_error("kafka", "rebalance failed: %s", rd_kafka_err2str(err));
         batch_clear(&w->batch);
         w->assigned_count = 0;
+        flow_resume(w);
         aerr = rd_kafka_assign(rk, NULL);
         break;
     }

@@ -89,6 +89,9 @@ typedef struct worker {
     bool wr_quit;             /* under wr_lock */
     /* Where the time goes, in microseconds (the final stats line). */
     int64_t poll_us, decode_us, wait_us;  /* main thread */
+    bool paused;              /* flow.c: the assignment is paused (main thread) */
+    int64_t paused_since_us, paused_us;
+    uint64_t pauses, kicks;
     int64_t writer_busy_us;               /* writer thread; read after it ended */
 } worker_t;
 

@@ -20,6 +20,7 @@
 #include <cjson/cJSON.h>
 
 #include "log.h"
+#include "flow.h"
 #include "rebalance.h"
 #include "state.h"
 #include "writer.h"
@@ -374,20 +375,29 @@ int worker_run(const nw_config_t *cfg, const worker_opts_t *opts)
     while (state_run) {
         int64_t t = state_now_ms();
         int timeout = 500;
-        int64_t t_us;
+        int64_t t_us, waited_us;
         rd_kafka_message_t *rkm;
+        bool due, over;
 
         if (w.batch.count) {
             int64_t left = w.batch.first_ms + cfg->batch_max_ms - t;
             timeout = left <= 0 ? 0 : (left < timeout ? (int)left : timeout);
             /* Due but the writer is busy: look again soon. */
-            if (timeout == 0 && !writer_idle(&w))
+            if ((timeout == 0 || w.paused) && !writer_idle(&w))
                 timeout = 5;
         }
+        /* Messages are due from a partition not at its end: notice soon
+         * when librdkafka stops giving them (flow.h). */
+        if (!w.paused && w.assigned_count && !all_eof(&w) && timeout > FLOW_KICK_MS)
+            timeout = FLOW_KICK_MS;
         update_today(&w);
         t_us = state_now_us();
         rkm = rd_kafka_consumer_poll(w.rk, timeout);
-        w.poll_us += state_now_us() - t_us;
+        waited_us = state_now_us() - t_us;
+        w.poll_us += waited_us;
+        if (!rkm && !w.paused && w.assigned_count && !all_eof(&w) &&
+            waited_us >= (int64_t)FLOW_KICK_MS * 1000)
+            flow_kick(&w);
         if (rkm) {
             t_us = state_now_us();
             if (rkm->err)
@@ -397,19 +407,19 @@ int worker_run(const nw_config_t *cfg, const worker_opts_t *opts)
             w.decode_us += state_now_us() - t_us;
         }
         t = state_now_ms();
-        /* A full batch waits for the writer; one that is only old enough
-         * (or, with --exit-on-eof, at the end of input) keeps filling
-         * until the writer is free. */
-        if (w.batch.count >= (size_t)cfg->batch_max_messages) {
-            t_us = state_now_us();
-            writer_wait(&w);
-            w.wait_us += state_now_us() - t_us;
-        }
-        if (w.batch.count &&
-            (w.batch.count >= (size_t)cfg->batch_max_messages ||
-             t - w.batch.first_ms >= cfg->batch_max_ms || (opts->exit_on_eof && all_eof(&w))) &&
-            writer_idle(&w))
+        /* A batch that is full, old enough or (with --exit-on-eof) at the
+         * end of input goes to the writer when it is free; until then the
+         * open batch keeps filling, up to ingest.batch.max_bytes, where the
+         * partitions pause (flow.h). The main thread never waits. */
+        over = w.batch.bytes >= (size_t)cfg->batch_max_bytes;
+        due = w.batch.count >= (size_t)cfg->batch_max_messages || over ||
+              t - w.batch.first_ms >= cfg->batch_max_ms || (opts->exit_on_eof && all_eof(&w));
+        if (w.batch.count && due && writer_idle(&w)) {
             writer_hand_off(&w);
+            flow_resume(&w);
+        } else if (over) {
+            flow_pause(&w);
+        }
         if (cfg->stats_interval_ms && t - w.last_stats_ms >= cfg->stats_interval_ms)
             log_stats(&w, false);
         w.snap.loop_ms = t;
@@ -449,11 +459,12 @@ out:
     }
     log_stats(&w, true);
     /* Where the time went, for tuning (bench/RESULTS.md reads this line). */
+    flow_resume(&w);   /* counts the last pause's time */
     log_info("stats",
-             "time: main thread polling %.1f s, decoding %.1f s, waiting for the writer "
-             "%.1f s; writer thread writing %.1f s",
-             (double)w.poll_us / 1e6, (double)w.decode_us / 1e6, (double)w.wait_us / 1e6,
-             (double)w.writer_busy_us / 1e6);
+             "time: main thread polling %.1f s, decoding %.1f s, paused for the writer "
+             "%.1f s; writer thread writing %.1f s; %" PRIu64 " pauses, %" PRIu64 " kicks",
+             (double)w.poll_us / 1e6, (double)w.decode_us / 1e6, (double)w.paused_us / 1e6,
+             (double)w.writer_busy_us / 1e6, w.pauses, w.kicks);
     metrics_stop(w.metrics);
     batch_free(&w.batch);
     batch_free(&w.job.batch);
