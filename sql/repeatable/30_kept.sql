@@ -94,79 +94,87 @@ $$;
 -- xid < h (h NULL: every version the caller's snapshot sees). One row per
 -- touched treatment and side (sign -1: before, +1: after) that has a cell
 -- at that side, with ordinal 0 and its number of complication reports; one
--- more row per type of its reports (ordinal, reports of that type); and one
+-- more row per type of its reports (ordinal, reports of that type; -2 for a
+-- type the catalogue does not list); and one
 -- row per complication report with a version in [w, h) and side at which it
 -- is current (ordinal -1, reports 1), for the total, orphans included.
 CREATE OR REPLACE FUNCTION needlewatch_kept.transitions(w bigint, h bigint)
 RETURNS TABLE (sign integer, treated_on date, device_type text, setting text,
                fitzpatrick smallint, manufacturer text, model text, ordinal integer,
                reports bigint)
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
+    -- Each report's current version at a cut is one backward probe of its
+    -- primary key (report_id, version), stepping over versions above the
+    -- cut: a batch of new reports costs a few index probes per report, and
+    -- only the tail of the tables is read to find them (the BRIN on xid).
     WITH new_c AS MATERIALIZED (      -- complication reports with a new version
         SELECT DISTINCT v.report_id
         FROM needlewatch.complication_versions v
         WHERE (v.xid >= w OR (v.xid IS NULL AND w <= 0)) AND (h IS NULL OR coalesce(v.xid, 0) < h)
-    ), cv AS (
-        SELECT v.report_id, v.version, v.treatment_id, v.nullified, coalesce(v.xid, 0) AS xid
-        FROM needlewatch.complication_versions v
-        JOIN new_c USING (report_id)
-    ), c_before AS (
-        SELECT DISTINCT ON (cv.report_id) cv.report_id, cv.treatment_id, cv.nullified
-        FROM cv WHERE cv.xid < w
-        ORDER BY cv.report_id, cv.version DESC
-    ), c_after AS (
-        SELECT DISTINCT ON (cv.report_id) cv.report_id, cv.treatment_id, cv.nullified
-        FROM cv WHERE h IS NULL OR cv.xid < h
-        ORDER BY cv.report_id, cv.version DESC
+    ), c_cuts AS MATERIALIZED (       -- the treatment their current version names
+        SELECT n.report_id,                                    -- before and after (NULL:
+               CASE WHEN NOT b.nullified THEN b.treatment_id END AS b_treatment,   -- none)
+               CASE WHEN NOT a.nullified THEN a.treatment_id END AS a_treatment
+        FROM new_c n
+        LEFT JOIN LATERAL (
+            SELECT x.nullified, x.treatment_id FROM needlewatch.complication_versions x
+            WHERE x.report_id = n.report_id AND coalesce(x.xid, 0) < w
+            ORDER BY x.version DESC
+            LIMIT 1
+        ) b ON true
+        LEFT JOIN LATERAL (
+            SELECT x.nullified, x.treatment_id FROM needlewatch.complication_versions x
+            WHERE x.report_id = n.report_id AND (h IS NULL OR coalesce(x.xid, 0) < h)
+            ORDER BY x.version DESC
+            LIMIT 1
+        ) a ON true
     ), touched AS MATERIALIZED (      -- treatments whose count may change
         SELECT v.report_id
         FROM needlewatch.treatment_versions v
         WHERE (v.xid >= w OR (v.xid IS NULL AND w <= 0)) AND (h IS NULL OR coalesce(v.xid, 0) < h)
         UNION
-        SELECT c.treatment_id FROM c_before c WHERE NOT c.nullified
+        SELECT c.b_treatment FROM c_cuts c WHERE c.b_treatment IS NOT NULL
         UNION
-        SELECT c.treatment_id FROM c_after c WHERE NOT c.nullified
-    ), tv AS (
-        SELECT v.report_id, v.version, v.nullified, v.treated_on, v.device_type, v.setting,
-               v.fitzpatrick, v.manufacturer, v.model, coalesce(v.xid, 0) AS xid
-        FROM needlewatch.treatment_versions v
-        JOIN touched USING (report_id)
-    ), t_sides AS (                   -- their current versions at each cut
-        SELECT -1 AS sign, b.*
-        FROM (SELECT DISTINCT ON (tv.report_id) tv.*
-              FROM tv WHERE tv.xid < w
-              ORDER BY tv.report_id, tv.version DESC) b
-        WHERE NOT b.nullified
-        UNION ALL
-        SELECT 1, a.*
-        FROM (SELECT DISTINCT ON (tv.report_id) tv.*
-              FROM tv WHERE h IS NULL OR tv.xid < h
-              ORDER BY tv.report_id, tv.version DESC) a
-        WHERE NOT a.nullified
-    ), kv AS (                        -- every version of every complication
-        SELECT v.report_id, v.version, v.treatment_id, v.type, v.nullified,   -- that ever named
-               coalesce(v.xid, 0) AS xid                                       -- a touched one
-        FROM needlewatch.complication_versions v
-        WHERE v.report_id IN (SELECT k.report_id
-                              FROM needlewatch.complication_versions k
-                              JOIN touched t ON t.report_id = k.treatment_id)
-    ), k_sides AS (                   -- which touched treatment each names, at each cut
-        SELECT -1 AS sign, b.treatment_id, b.type
-        FROM (SELECT DISTINCT ON (kv.report_id) kv.*
-              FROM kv WHERE kv.xid < w
-              ORDER BY kv.report_id, kv.version DESC) b
-        WHERE NOT b.nullified
-        UNION ALL
-        SELECT 1, a.treatment_id, a.type
-        FROM (SELECT DISTINCT ON (kv.report_id) kv.*
-              FROM kv WHERE h IS NULL OR kv.xid < h
-              ORDER BY kv.report_id, kv.version DESC) a
-        WHERE NOT a.nullified
-    ), per_type AS (
-        SELECT k.sign, k.treatment_id, o.ordinal, count(*) AS reports
+        SELECT c.a_treatment FROM c_cuts c WHERE c.a_treatment IS NOT NULL
+    ), t_sides AS MATERIALIZED (      -- their current versions at each cut
+        SELECT s.sign, t.report_id, v.treated_on, v.device_type, v.setting, v.fitzpatrick,
+               v.manufacturer, v.model
+        FROM touched t
+        CROSS JOIN (VALUES (-1), (1)) AS s (sign)
+        CROSS JOIN LATERAL (
+            SELECT x.nullified, x.treated_on, x.device_type, x.setting, x.fitzpatrick,
+                   x.manufacturer, x.model
+            FROM needlewatch.treatment_versions x
+            WHERE x.report_id = t.report_id
+              AND CASE WHEN s.sign < 0 THEN coalesce(x.xid, 0) < w
+                       ELSE h IS NULL OR coalesce(x.xid, 0) < h END
+            ORDER BY x.version DESC
+            LIMIT 1
+        ) v
+        WHERE NOT v.nullified
+    ), k_names AS MATERIALIZED (      -- complications that ever named a touched one
+        SELECT DISTINCT k.report_id
+        FROM touched t
+        JOIN needlewatch.complication_versions k ON k.treatment_id = t.report_id
+    ), k_sides AS (                   -- which treatment each names, at each cut
+        SELECT s.sign, v.treatment_id, v.type
+        FROM k_names n
+        CROSS JOIN (VALUES (-1), (1)) AS s (sign)
+        CROSS JOIN LATERAL (
+            SELECT x.nullified, x.treatment_id, x.type
+            FROM needlewatch.complication_versions x
+            WHERE x.report_id = n.report_id
+              AND CASE WHEN s.sign < 0 THEN coalesce(x.xid, 0) < w
+                       ELSE h IS NULL OR coalesce(x.xid, 0) < h END
+            ORDER BY x.version DESC
+            LIMIT 1
+        ) v
+        WHERE NOT v.nullified
+    ), per_type AS (                  -- ordinal -2: a type the catalogue lacks
+        SELECT k.sign, k.treatment_id, coalesce(o.ordinal, -2) AS ordinal, count(*) AS reports
         FROM k_sides k
-        JOIN needlewatch.complication_catalogue o ON o.complication = k.type
-        WHERE k.treatment_id IN (SELECT t.report_id FROM touched t)
+        JOIN touched t ON t.report_id = k.treatment_id
+        LEFT JOIN needlewatch.complication_catalogue o ON o.complication = k.type
         GROUP BY 1, 2, 3
     )
     SELECT s.sign, s.treated_on, s.device_type, s.setting, s.fitzpatrick, s.manufacturer,
@@ -181,9 +189,9 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     FROM t_sides s
     JOIN per_type p ON p.sign = s.sign AND p.treatment_id = s.report_id
     UNION ALL
-    SELECT -1, NULL, NULL, NULL, NULL, NULL, NULL, -1, 1 FROM c_before WHERE NOT nullified
+    SELECT -1, NULL, NULL, NULL, NULL, NULL, NULL, -1, 1 FROM c_cuts WHERE b_treatment IS NOT NULL
     UNION ALL
-    SELECT 1, NULL, NULL, NULL, NULL, NULL, NULL, -1, 1 FROM c_after WHERE NOT nullified
+    SELECT 1, NULL, NULL, NULL, NULL, NULL, NULL, -1, 1 FROM c_cuts WHERE a_treatment IS NOT NULL
 $$;
 
 -- transitions(w, h) summed into the shapes of the kept tables:
@@ -202,7 +210,7 @@ BEGIN
 CREATE OR REPLACE FUNCTION needlewatch_kept.changes(w bigint, h bigint)
 RETURNS TABLE (kind text, treated_on date, device_type text, setting text,
                fitzpatrick smallint, manufacturer text, model text, treatments bigint,
-               cases_any bigint, reports bigint, counts integer[])
+               cases_any bigint, reports bigint, counts integer[], unknown bigint)
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     WITH t AS MATERIALIZED (
         SELECT * FROM needlewatch_kept.transitions(w, h)
@@ -211,8 +219,9 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
                coalesce(sum(t.sign) FILTER (WHERE t.ordinal = 0), 0) AS treatments,
                coalesce(sum(t.sign) FILTER (WHERE t.ordinal = 0 AND t.reports > 0), 0) AS cases_any,
                coalesce(sum(t.sign * t.reports) FILTER (WHERE t.ordinal = 0), 0) AS reports,
-               ARRAY[%1$s]::integer[] AS counts
-        FROM t WHERE t.ordinal >= 0
+               ARRAY[%1$s]::integer[] AS counts,
+               coalesce(sum(t.sign) FILTER (WHERE t.ordinal = -2), 0) AS unknown
+        FROM t WHERE t.ordinal >= 0 OR t.ordinal = -2
         GROUP BY 1, 2, 3, 4
     ), model AS (
         SELECT t.treated_on, t.device_type, t.manufacturer, t.model,
@@ -230,24 +239,24 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
         GROUP BY 1, 2, 3
     )
     SELECT 'cell', c.treated_on, c.device_type, c.setting, c.fz, NULL, NULL,
-           c.treatments, c.cases_any, c.reports, c.counts
+           c.treatments, c.cases_any, c.reports, c.counts, c.unknown
     FROM cell c
-    WHERE c.treatments <> 0 OR c.cases_any <> 0 OR c.reports <> 0
+    WHERE c.treatments <> 0 OR c.cases_any <> 0 OR c.reports <> 0 OR c.unknown <> 0
        OR c.counts <> array_fill(0, ARRAY[cardinality(c.counts)])
     UNION ALL
     SELECT 'model_day', m.treated_on, m.device_type, NULL, NULL, m.manufacturer, m.model,
-           NULL, NULL, NULL, m.counts
+           NULL, NULL, NULL, m.counts, NULL
     FROM model m WHERE m.counts <> array_fill(0, ARRAY[cardinality(m.counts)])
     UNION ALL
     SELECT 'model_month', m.month, m.device_type, NULL, NULL, m.manufacturer, m.model,
-           NULL, NULL, NULL, m.counts
+           NULL, NULL, NULL, m.counts, NULL
     FROM month m WHERE m.counts <> array_fill(0, ARRAY[cardinality(m.counts)])
     UNION ALL
     SELECT 'model_total', NULL, m.device_type, NULL, NULL, m.manufacturer, m.model,
-           NULL, NULL, NULL, m.counts
+           NULL, NULL, NULL, m.counts, NULL
     FROM total m WHERE m.counts <> array_fill(0, ARRAY[cardinality(m.counts)])
     UNION ALL
-    SELECT 'total', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, sum(t.sign), NULL
+    SELECT 'total', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, sum(t.sign), NULL, NULL
     FROM t WHERE t.ordinal = -1
     HAVING sum(t.sign) <> 0
 $$
@@ -295,16 +304,18 @@ BEGIN
         SELECT * FROM needlewatch_kept.changes(w, h)
     ), cells AS (
         INSERT INTO needlewatch_kept.cells AS k
-            (treated_on, device_type, setting, fitzpatrick, treatments, cases_any, reports, cases)
+            (treated_on, device_type, setting, fitzpatrick, treatments, cases_any, reports, cases,
+             unknown)
         SELECT c.treated_on, c.device_type, c.setting, c.fitzpatrick, c.treatments, c.cases_any,
-               c.reports, c.counts
+               c.reports, c.counts, c.unknown
         FROM c WHERE c.kind = 'cell'
         ORDER BY 1, 2, 3, 4
         ON CONFLICT (treated_on, device_type, setting, fitzpatrick) DO UPDATE
         SET treatments = k.treatments + EXCLUDED.treatments,
             cases_any = k.cases_any + EXCLUDED.cases_any,
             reports = k.reports + EXCLUDED.reports,
-            cases = needlewatch_kept.add(k.cases, EXCLUDED.cases)
+            cases = needlewatch_kept.add(k.cases, EXCLUDED.cases),
+            unknown = k.unknown + EXCLUDED.unknown
         RETURNING 1
     ), days AS (
         INSERT INTO needlewatch_kept.model_days AS k
@@ -389,15 +400,16 @@ $$;
 -- summed by the caller.
 CREATE OR REPLACE FUNCTION needlewatch_kept.cell_rows()
 RETURNS TABLE (treated_on date, device_type text, setting text, fitzpatrick smallint,
-               treatments bigint, cases_any bigint, reports bigint, cases integer[])
+               treatments bigint, cases_any bigint, reports bigint, cases integer[],
+               unknown bigint)
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT k.treated_on, k.device_type, k.setting, k.fitzpatrick, k.treatments, k.cases_any,
-           k.reports, k.cases
+           k.reports, k.cases, k.unknown
     FROM needlewatch_kept.cells k
     WHERE needlewatch_kept.watermark() IS NOT NULL
     UNION ALL
     SELECT c.treated_on, c.device_type, c.setting, c.fitzpatrick, c.treatments, c.cases_any,
-           c.reports, c.counts
+           c.reports, c.counts, c.unknown
     FROM needlewatch_kept.changes(coalesce(needlewatch_kept.watermark(), 0), NULL) c
     WHERE c.kind = 'cell'
 $$;
@@ -438,14 +450,16 @@ BEGIN
 -- The current counts per day and cell (rows of zeros left out).
 CREATE OR REPLACE FUNCTION needlewatch.kept_current_cells()
 RETURNS TABLE (treated_on date, device_type text, setting text, fitzpatrick smallint,
-               treatments bigint, cases_any bigint, reports bigint, cases bigint[])
+               treatments bigint, cases_any bigint, reports bigint, cases bigint[],
+               unknown bigint)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET jit = off AS $$
     SELECT k.treated_on, k.device_type, k.setting, k.fitzpatrick, sum(k.treatments)::bigint,
-           sum(k.cases_any)::bigint, sum(k.reports)::bigint, ARRAY[%1$s]::bigint[]
+           sum(k.cases_any)::bigint, sum(k.reports)::bigint, ARRAY[%1$s]::bigint[],
+           sum(k.unknown)::bigint
     FROM needlewatch_kept.cell_rows() k
     GROUP BY 1, 2, 3, 4
     HAVING sum(k.treatments) <> 0 OR sum(k.cases_any) <> 0 OR sum(k.reports) <> 0
-        OR ARRAY[%1$s]::bigint[] <> array_fill(0::bigint, ARRAY[%3$s])
+        OR sum(k.unknown) <> 0 OR ARRAY[%1$s]::bigint[] <> array_fill(0::bigint, ARRAY[%3$s])
 $$;
 
 -- The current per-model counts at one level (rows of zeros left out).
@@ -460,9 +474,10 @@ $$;
 
 -- What needlewatch-analyze reads for its rates: the counts summed per
 -- (treated_on in [from_date, to_date] (NULL: open), device_type, setting,
--- fitzpatrick); cases[i] is the type of ordinal i in the catalogue.
--- unknown_type is always 0 (the catalogue constrains the types); it stays
--- in the analyzer's interface. SECURITY DEFINER: the analyst reads no table.
+-- fitzpatrick); cases[i] is the type of ordinal i in the catalogue, and
+-- unknown_type the cases of a type it does not list (0 unless its
+-- constraint was dropped by hand). SECURITY DEFINER: the analyst reads no
+-- table.
 CREATE OR REPLACE FUNCTION needlewatch.kept_cube(from_date date, to_date date)
 RETURNS TABLE (in_window boolean, device_type text, setting text, fitzpatrick smallint,
                treatments bigint, cases_any bigint, reports bigint, cases bigint[],
@@ -472,11 +487,11 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET j
                             AND coalesce(to_date, 'infinity'::date),
            k.device_type, k.setting, nullif(k.fitzpatrick, 0)::smallint,
            sum(k.treatments)::bigint, sum(k.cases_any)::bigint, sum(k.reports)::bigint,
-           ARRAY[%1$s]::bigint[], 0::bigint
+           ARRAY[%1$s]::bigint[], sum(k.unknown)::bigint
     FROM needlewatch_kept.cell_rows() k
     GROUP BY 1, 2, 3, 4
     HAVING sum(k.treatments) <> 0 OR sum(k.cases_any) <> 0 OR sum(k.reports) <> 0
-        OR ARRAY[%1$s]::bigint[] <> array_fill(0::bigint, ARRAY[%3$s])
+        OR sum(k.unknown) <> 0 OR ARRAY[%1$s]::bigint[] <> array_fill(0::bigint, ARRAY[%3$s])
 $$;
 
 -- What the surveillance part of the report reads (analyze's loader), for
@@ -638,10 +653,10 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET j
         SELECT r.report_id, r.treated_on, r.device_type, r.setting,
                coalesce(r.fitzpatrick, 0) AS fz, r.manufacturer, r.model
         FROM needlewatch.treatments r
-    ), c AS (      -- per treatment and type: its current reports
-        SELECT x.treatment_id, o.ordinal, count(*) AS n
+    ), c AS (      -- per treatment and type: its current reports (-2: not catalogued)
+        SELECT x.treatment_id, coalesce(o.ordinal, -2) AS ordinal, count(*) AS n
         FROM needlewatch.complications x
-        JOIN needlewatch.complication_catalogue o ON o.complication = x.type
+        LEFT JOIN needlewatch.complication_catalogue o ON o.complication = x.type
         GROUP BY 1, 2
     ), per_t AS (
         SELECT c.treatment_id, sum(c.n) AS n FROM c GROUP BY 1
@@ -651,24 +666,28 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET j
         FROM t LEFT JOIN per_t p ON p.treatment_id = t.report_id
         GROUP BY 1, 2, 3, 4
     ), cell_types AS (
-        SELECT t.treated_on, t.device_type, t.setting, t.fz, ARRAY[%1$s]::bigint[] AS cases
+        SELECT t.treated_on, t.device_type, t.setting, t.fz, ARRAY[%1$s]::bigint[] AS cases,
+               count(*) FILTER (WHERE c.ordinal = -2) AS unknown
         FROM t JOIN c ON c.treatment_id = t.report_id
         GROUP BY 1, 2, 3, 4
     ), actual_cells AS (
         SELECT b.treated_on, b.device_type, b.setting, b.fz,
-               format('treatments=%%s any=%%s reports=%%s by type %%s', b.treatments,
+               format('treatments=%%s any=%%s reports=%%s by type %%s%%s', b.treatments,
                       b.cases_any, b.reports,
-                      coalesce(y.cases, array_fill(0::bigint, ARRAY[%3$s]))) AS v
+                      coalesce(y.cases, array_fill(0::bigint, ARRAY[%3$s])),
+                      CASE WHEN y.unknown > 0 THEN ' unknown=' || y.unknown END) AS v
         FROM cell_base b
         LEFT JOIN cell_types y USING (treated_on, device_type, setting, fz)
     ), kept_cells AS (
         SELECT k.treated_on, k.device_type, k.setting, k.fitzpatrick AS fz,
-               format('treatments=%%s any=%%s reports=%%s by type %%s', k.treatments,
-                      k.cases_any, k.reports, k.cases) AS v
+               format('treatments=%%s any=%%s reports=%%s by type %%s%%s', k.treatments,
+                      k.cases_any, k.reports, k.cases,
+                      CASE WHEN k.unknown > 0 THEN ' unknown=' || k.unknown END) AS v
         FROM needlewatch.kept_current_cells() k
     ), models AS (
         SELECT t.treated_on, t.device_type, t.manufacturer, t.model, c.ordinal, c.n
         FROM t JOIN c ON c.treatment_id = t.report_id
+        WHERE c.ordinal > 0
     ), actual_models AS (
         SELECT 'model_day' AS kind, m.treated_on AS key_date, m.device_type, m.manufacturer,
                m.model, ARRAY[%2$s]::bigint[]::text AS v
