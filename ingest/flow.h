@@ -17,15 +17,18 @@
  *     (rd_kafka_pause_partitions: librdkafka stops fetching them and drops
  *     what it prefetched for them, buffers included) and resumes them as
  *     soon as the writer takes the batch;
- *   - when a poll finds the queue empty while some partition still has
- *     messages to give (not at its end) and nothing is paused, librdkafka has
- *     stopped at its threshold and would wait out its second: the worker
- *     kicks it (pause then resume: its broker thread decides again at once).
+ *   - when a poll finds the queue empty for FLOW_KICK_MS while some
+ *     partition still has messages to give (flow_behind()) and nothing is
+ *     paused, librdkafka has stopped at its threshold and would wait out its
+ *     second: the worker kicks it (a seek of each partition to its own
+ *     position: its broker thread decides again at once).
  * In both, librdkafka restarts each partition at the position of the last
  * message it gave the worker (rktp_app_offset), so nothing is skipped or read
- * twice; what it drops was never given to the worker. Resume is only ever
- * called on paused partitions: in 2.0.2 a resume of a running partition
- * still bumps its fetch version and restarts it from its start offset.
+ * twice; what it drops was never given to the worker. Two traps of 2.0.2
+ * decide the details (flow.c): a partition that has given nothing yet is
+ * never paused (it would stay stuck at its logical start offset), and
+ * resume is only ever called on paused partitions (a resume of a running
+ * one restarts its fetching from its start offset).
  *
  * The main thread owns this state; the rebalance callbacks run on it too.
  */
@@ -48,11 +51,17 @@ void flow_pause(worker_t *w);
 /* Resumes them (a no-op when not paused). */
 void flow_resume(worker_t *w);
 
+/* Whether some assigned partition has messages it has not given yet: its
+ * position is below the end librdkafka last saw (its cached high
+ * watermark). A partition at its end is not behind: there an empty poll is
+ * the fetcher's long poll (fetch.wait.max.ms), not a stall. */
+bool flow_behind(worker_t *w);
+
 /* Restarts librdkafka's fetching of every assigned partition (not paused). */
 void flow_kick(worker_t *w);
 
-/* A rebalance callback has just assigned parts: pauses them when the worker
- * is paused. */
-void flow_on_assign(worker_t *w, rd_kafka_topic_partition_list_t *parts);
+/* A message arrived: when the worker is paused and its partition is not
+ * (it had given nothing before the pause), pauses that partition too. */
+void flow_on_message(worker_t *w, const rd_kafka_message_t *rkm);
 
 #endif

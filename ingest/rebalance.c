@@ -95,7 +95,6 @@ void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
             error = rd_kafka_incremental_assign(rk, list);
         else
             aerr = rd_kafka_assign(rk, list);
-        flow_on_assign(w, list);
         break;
     case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
         /* Still ours until we return: write what we hold for them, but do

@@ -90,6 +90,7 @@ typedef struct worker {
     /* Where the time goes, in microseconds (the final stats line). */
     int64_t poll_us, decode_us, wait_us;  /* main thread */
     bool paused;              /* flow.c: the assignment is paused (main thread) */
+    rd_kafka_topic_partition_list_t *paused_parts;  /* flow.c: what it paused; owned */
     int64_t paused_since_us, paused_us;
     uint64_t pauses, kicks;
     int64_t writer_busy_us;               /* writer thread; read after it ended */

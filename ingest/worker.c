@@ -327,7 +327,8 @@ int worker_run(const nw_config_t *cfg, const worker_opts_t *opts)
         }
         state_publish(&w);
     }
-    if (!batch_init(&w.batch, (size_t)cfg->batch_max_messages) ||
+    if (!(w.paused_parts = rd_kafka_topic_partition_list_new(16)) ||
+        !batch_init(&w.batch, (size_t)cfg->batch_max_messages) ||
         !batch_init(&w.job.batch, (size_t)cfg->batch_max_messages)) {
         log_error("worker", "out of memory");
         goto out;
@@ -395,15 +396,16 @@ int worker_run(const nw_config_t *cfg, const worker_opts_t *opts)
         rkm = rd_kafka_consumer_poll(w.rk, timeout);
         waited_us = state_now_us() - t_us;
         w.poll_us += waited_us;
-        if (!rkm && !w.paused && w.assigned_count && !all_eof(&w) &&
-            waited_us >= (int64_t)FLOW_KICK_MS * 1000)
+        if (!rkm && !w.paused && waited_us >= (int64_t)FLOW_KICK_MS * 1000 && flow_behind(&w))
             flow_kick(&w);
         if (rkm) {
             t_us = state_now_us();
-            if (rkm->err)
+            if (rkm->err) {
                 handle_event(&w, rkm);
-            else
+            } else {
+                flow_on_message(&w, rkm);
                 handle_message(&w, rkm);
+            }
             w.decode_us += state_now_us() - t_us;
         }
         t = state_now_ms();
@@ -459,7 +461,8 @@ out:
     }
     log_stats(&w, true);
     /* Where the time went, for tuning (bench/RESULTS.md reads this line). */
-    flow_resume(&w);   /* counts the last pause's time */
+    if (w.paused)      /* the last pause's time (the consumer is gone) */
+        w.paused_us += state_now_us() - w.paused_since_us;
     log_info("stats",
              "time: main thread polling %.1f s, decoding %.1f s, paused for the writer "
              "%.1f s; writer thread writing %.1f s; %" PRIu64 " pauses, %" PRIu64 " kicks",
@@ -468,6 +471,8 @@ out:
     metrics_stop(w.metrics);
     batch_free(&w.batch);
     batch_free(&w.job.batch);
+    if (w.paused_parts)
+        rd_kafka_topic_partition_list_destroy(w.paused_parts);
     free(w.job.parts);
     free(w.job.fenced);
     pg_sink_destroy(w.sink);
