@@ -39,15 +39,25 @@
 # with their data; on a running cluster it only checks readiness. --brokers
 # and --sasl-tls count only at the first start.
 #
-# --sasl-tls CERTDIR: the client listener speaks SASL_SSL with SCRAM-SHA-512
-# (brokers talk to each other the same way; the controller listener stays
-# plaintext on loopback). CERTDIR holds ca.crt, and server.crt (the chain,
-# leaf first) and server.key (PEM, unencrypted) for localhost / 127.0.0.1.
-# Two SCRAM users are created at format time: "admin" (for these tools) and
-# "needlewatch" (for clients), each with a random password kept in DIR (mode
+# --sasl-tls CERTDIR: the client listener speaks SASL_SSL only, with the
+# mechanisms SCRAM-SHA-512 and PLAIN (brokers talk to each other with
+# SCRAM-SHA-512; the controller listener stays plaintext on loopback).
+# CERTDIR holds ca.crt, and server.crt (the chain, leaf first) and
+# server.key (PEM, unencrypted) for localhost / 127.0.0.1. Two users exist
+# for both mechanisms (SCRAM credentials are written at format time, PLAIN
+# ones in the listener's JAAS settings): "admin" (these tools) and
+# "needlewatch" (clients), each with a random password kept in DIR (mode
 # 600); env prints the client's as NW_KAFKA_SASL_USERNAME,
 # NW_KAFKA_SASL_PASSWORD and NW_KAFKA_CA (a development cluster: the password
-# is a test fixture, not a secret worth more than the folder).
+# is a test fixture, not a secret worth more than the folder). Why PLAIN too:
+# librdkafka before 2.6.1 (Debian 12 ships 2.0.2) sends a SCRAM final
+# message that Kafka 4.x rejects (librdkafka PR 4895), so kcat and the
+# worker can use SCRAM only against Kafka 3.x here (NW_KAFKA_VERSION, below);
+# this script's own kcat checks use PLAIN.
+#
+# NW_KAFKA_VERSION=V (at the first start) runs another Kafka release than
+# the pom's, e.g. 3.9.1 for SCRAM with an older librdkafka; the folder keeps
+# its version for later commands.
 set -euo pipefail
 
 prog=$(basename "$0")
@@ -94,7 +104,10 @@ dir=${args[1]:-}
 
 # --- The jars --------------------------------------------------------------
 
+# The version: the pom's, or $NW_KAFKA_VERSION (another 3.x or 4.x release,
+# for a check against it; the pom's is the one the project tests).
 kafka_version() {
+    if [ -n "${NW_KAFKA_VERSION:-}" ]; then echo "$NW_KAFKA_VERSION"; return; fi
     sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$POM" | head -n 1
 }
 
@@ -112,7 +125,7 @@ fetch_jars() {
         LIBDIR=$root/kafka-$version
     fi
     stamp=$LIBDIR/.pom.sha256
-    want=$(sha256sum "$POM" | cut -d' ' -f1)
+    want="$(sha256sum "$POM" | cut -d' ' -f1) $version"
     if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return; fi
     mkdir -p "$(dirname "$LIBDIR")"
     (
@@ -122,7 +135,8 @@ fetch_jars() {
         say "fetching Apache Kafka $version from Maven Central into $LIBDIR"
         local tmp=$LIBDIR.tmp.$$
         rm -rf "$tmp"
-        if ! mvn -B -q -f "$POM" dependency:copy-dependencies -DoutputDirectory="$tmp" \
+        if ! mvn -B -q -f "$POM" -Dkafka.version="$version" dependency:copy-dependencies \
+            -DoutputDirectory="$tmp" \
             >"$tmp.log" 2>&1; then
             tail -n 30 "$tmp.log" >&2
             rm -rf "$tmp"
@@ -260,13 +274,17 @@ write_node_conf() {
         echo "controller.quorum.voters=$voters"
         echo "controller.listener.names=CONTROLLER"
         if sasl_on; then
+            local admin client
+            admin=$(cat "$dir/tls/admin.password")
+            client=$(cat "$dir/tls/client.password")
             echo "listeners=SASL_SSL://127.0.0.1:$(state_get "port.$id"),CONTROLLER://127.0.0.1:$(state_get "cport.$id")"
             echo "advertised.listeners=SASL_SSL://127.0.0.1:$(state_get "port.$id")"
             echo "listener.security.protocol.map=SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT"
             echo "inter.broker.listener.name=SASL_SSL"
-            echo "sasl.enabled.mechanisms=SCRAM-SHA-512"
+            echo "sasl.enabled.mechanisms=SCRAM-SHA-512,PLAIN"
             echo "sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512"
-            echo "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username=\"admin\" password=\"$(cat "$dir/tls/admin.password")\";"
+            echo "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username=\"admin\" password=\"$admin\";"
+            echo "listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username=\"admin\" password=\"$admin\" user_admin=\"$admin\" user_needlewatch=\"$client\";"
             echo "ssl.keystore.type=PEM"
             echo "ssl.keystore.location=$dir/tls/server.pem"
             echo "ssl.truststore.type=PEM"
@@ -317,7 +335,7 @@ write_client_confs() {
     if sasl_on; then
         (umask 077 && {
             echo "security.protocol=SASL_SSL"
-            echo "sasl.mechanisms=SCRAM-SHA-512"
+            echo "sasl.mechanisms=PLAIN"
             echo "sasl.username=admin"
             echo "sasl.password=$(cat "$dir/tls/admin.password")"
             echo "ssl.ca.location=$dir/tls/ca.crt"
@@ -400,6 +418,8 @@ do_start() {
     dir=$(cd "$dir" && pwd -P)
     state="$dir/kafka.state"
     lock_dir
+    # A folder keeps the version it was made with.
+    [ -z "$(state_get version)" ] || NW_KAFKA_VERSION=$(state_get version)
     fetch_jars
     if [ -z "$(state_get brokers)" ]; then
         init_cluster "${brokers:-3}"
@@ -408,8 +428,6 @@ do_start() {
         [ -z "$brokers" ] || [ "$brokers" = "$(state_get brokers)" ] ||
             say "warning: --brokers $brokers ignored: $dir holds $(state_get brokers) node(s)"
         [ -z "$sasl_dir" ] || sasl_on || say "warning: --sasl-tls ignored: $dir was made without it"
-        [ "$(state_get version)" = "$(kafka_version)" ] ||
-            say "warning: $dir was made by Kafka $(state_get version); now $(kafka_version)"
     fi
     write_client_confs
     local id started=0
@@ -520,6 +538,7 @@ need_dir() {
     fi
     dir=$(cd "$dir" && pwd -P)
     state="$dir/kafka.state"
+    [ -z "$(state_get version)" ] || NW_KAFKA_VERSION=$(state_get version)
 }
 
 case "$cmd" in
