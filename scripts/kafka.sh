@@ -299,6 +299,10 @@ write_node_conf() {
         fi
         echo "log.dirs=$dir/node-$id/data"
         echo "auto.create.topics.enable=false"
+        # Batches up to 2 MiB (Kafka's default is 1 MiB + 12 bytes), so the
+        # hostile corpus's message just over 1 MiB reaches the worker's own
+        # limit (ingest.max_message_bytes) instead of the broker's.
+        echo "message.max.bytes=2097152"
         echo "num.partitions=1"
         echo "default.replication.factor=$rf"
         echo "min.insync.replicas=$isr"
