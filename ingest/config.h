@@ -24,6 +24,10 @@ typedef struct nw_kv {
     char *value;
 } nw_kv_t;
 
+/* ingest.on_gap: what the worker does when offsets it has not stored were
+ * deleted from Kafka (see gaps.h). */
+typedef enum { ON_GAP_CONTINUE = 0, ON_GAP_STOP } nw_on_gap_t;
+
 typedef struct nw_config {
     char *pg_conninfo;          /* "" = libpq's PG* environment and .pgpass */
     char *topic_treatments;
@@ -36,6 +40,7 @@ typedef struct nw_config {
     int pg_retry_max_ms;        /* ceiling of the reconnect backoff */
     nw_log_level_t log_level;
     char *metrics_listen;       /* "" = no metrics endpoint */
+    int on_gap;                 /* nw_on_gap_t */
 
     /* kafka.* pairs in the order given (later ones win in librdkafka too). */
     rd_kafka_conf_t *kconf;     /* owned; holds every kafka.* key already applied */

@@ -18,6 +18,7 @@
 #include <cjson/cJSON.h>
 
 #include "batch.h"
+#include "gaps.h"
 #include "log.h"
 #include "metrics.h"
 #include "pg_sink.h"
@@ -35,6 +36,7 @@ static void on_signal(int sig)
 typedef struct assigned {
     pg_partition_t part;
     bool eof;
+    int64_t expect;        /* the next offset expected from Kafka (-1: any), see gaps.h */
 } assigned_t;
 
 typedef struct counters {
@@ -107,6 +109,14 @@ static int64_t now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wall-clock milliseconds since the epoch (for the database). */
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
@@ -264,7 +274,7 @@ static void write_job(worker_t *w, job_t *job, int give_up_ms)
         pg_write_stats_t st = {0};
         pg_status_t status;
 
-        if (job->batch.count == 0) {
+        if (batch_is_empty(&job->batch)) {
             job->committed = true;
             return;
         }
@@ -326,7 +336,7 @@ static bool job_prepare(worker_t *w, job_t *job)
             i = (size_t)-1; /* offsets were compacted: start over */
         }
     }
-    if (batch->count == 0)
+    if (batch_is_empty(batch))
         return false;
     if (batch->offsets_count > job->cap) {
         size_t cap = batch->offsets_count * 2;
@@ -368,7 +378,7 @@ static void job_finish(worker_t *w, job_t *job)
         forget_assigned(w, job->fenced[i].kind, job->fenced[i].partition);
     }
     job->nfenced = 0;
-    if (!job->committed && w->batch.count) {
+    if (!job->committed && !batch_is_empty(&w->batch)) {
         log_warn("worker", "dropping the next %zu messages too; they will be consumed again",
                  w->batch.count);
         batch_clear(&w->batch);
@@ -478,7 +488,7 @@ static bool flush(worker_t *w, int give_up_ms)
 {
     writer_wait(w);
     if (!job_prepare(w, &w->job))
-        return w->batch.count == 0;
+        return batch_is_empty(&w->batch);
     write_job(w, &w->job, give_up_ms);
     job_finish(w, &w->job);
     return w->job.committed;
@@ -548,6 +558,7 @@ static void on_assign(worker_t *w, rd_kafka_topic_partition_list_t *list)
         forget_assigned(w, parts[i].kind, parts[i].partition);
         w->assigned[w->assigned_count].part = parts[i];
         w->assigned[w->assigned_count].eof = false;
+        w->assigned[w->assigned_count].expect = parts[i].next_offset >= 0 ? parts[i].next_offset : -1;
         w->assigned_count++;
         log_debug("worker", "[%s/%" PRId32 "] assigned, epoch %" PRId64 ", next offset %" PRId64,
                   parts[i].topic, parts[i].partition, parts[i].epoch, parts[i].next_offset);
@@ -602,7 +613,17 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         log_error("kafka", "rebalance failed: %s", rd_kafka_err2str(err));
         batch_clear(&w->batch);
         w->assigned_count = 0;
-        aerr = rd_kafka_assign(rk, NULL);
+        if (cooperative) {
+            /* assign() is refused under the cooperative protocol: give up
+             * the whole current assignment incrementally. */
+            rd_kafka_topic_partition_list_t *current = NULL;
+            if (!(aerr = rd_kafka_assignment(rk, &current)))
+                error = rd_kafka_incremental_unassign(rk, current);
+            if (current)
+                rd_kafka_topic_partition_list_destroy(current);
+        } else {
+            aerr = rd_kafka_assign(rk, NULL);
+        }
         break;
     }
     w->snap.assigned_partitions = w->assigned_count;
@@ -699,6 +720,59 @@ static int stats_cb(rd_kafka_t *rk, char *json, size_t json_len, void *opaque)
     return 0; /* librdkafka frees json */
 }
 
+/* Compares the offset Kafka delivered for a partition (a message's, or the
+ * end offset at EOF) with the one expected (gaps.h). A gap is logged,
+ * counted, and added to the open batch, to be recorded in the transaction
+ * that moves the partition's offset past it; with ingest.on_gap=stop it
+ * stops the worker instead, and nothing moves. Returns false when what was
+ * delivered must not be used. */
+static bool check_offsets(worker_t *w, assigned_t *a, int64_t got, bool at_eof)
+{
+    const pg_partition_t *p = &a->part;
+    int64_t end = 0;
+    batch_gap_t gap;
+
+    switch (gaps_check(w->rk, p->topic, p->partition, a->expect, got, 2000, &end)) {
+    case GAPS_NONE:
+    case GAPS_SKIPPED:
+        return true;
+    case GAPS_REWOUND:
+        log_warn("worker",
+                 "[%s/%" PRId32 "] offset %" PRId64 " is below %" PRId64
+                 ", the one expected: the topic was recreated or its log truncated; reading "
+                 "again from there (stored report versions are not stored twice)",
+                 p->topic, p->partition, got, a->expect);
+        return true;
+    case GAPS_LOST:
+        break;
+    }
+    w->snap.topic[p->kind].gaps++;
+    w->snap.topic[p->kind].gap_offsets += (uint64_t)(end - a->expect);
+    if (w->cfg->on_gap == ON_GAP_STOP) {
+        log_error("worker",
+                  "[%s/%" PRId32 "] offsets %" PRId64 "..%" PRId64 " (%" PRId64
+                  ") were deleted from Kafka (retention or delete-records) before they were "
+                  "stored; stopping (ingest.on_gap=stop), the stored offset stays %" PRId64,
+                  p->topic, p->partition, a->expect, end - 1, end - a->expect, a->expect);
+        w->fatal = true;
+        run = 0;
+        return false;
+    }
+    log_error("worker",
+              "[%s/%" PRId32 "] offsets %" PRId64 "..%" PRId64 " (%" PRId64
+              ") were deleted from Kafka (retention or delete-records) before they were "
+              "stored; recording the gap in needlewatch.kafka_gaps and going on from %" PRId64,
+              p->topic, p->partition, a->expect, end - 1, end - a->expect, end);
+    gap = (batch_gap_t){p->kind, p->partition, a->expect, end, wall_ms()};
+    if (!batch_add_gap(&w->batch, &gap, at_eof ? got : end, now_ms())) {
+        log_error("worker", "out of memory; stopping");
+        w->fatal = true;
+        run = 0;
+        return false;
+    }
+    return true;
+}
+
 static void handle_message(worker_t *w, rd_kafka_message_t *rkm)
 {
     batch_entry_t entry = {0};
@@ -707,10 +781,12 @@ static void handle_message(worker_t *w, rd_kafka_message_t *rkm)
     char errbuf[512];
 
     if (!topic_kind(w, rd_kafka_topic_name(rkm->rkt), &entry.kind) ||
-        !(a = find_assigned(w, entry.kind, rkm->partition))) {
+        !(a = find_assigned(w, entry.kind, rkm->partition)) ||
+        !check_offsets(w, a, rkm->offset, false)) {
         rd_kafka_message_destroy(rkm);
         return;
     }
+    a->expect = rkm->offset + 1;
     a->eof = false;
     w->n.consumed++;
     w->snap.topic[entry.kind].consumed++;
@@ -747,8 +823,10 @@ static void handle_event(worker_t *w, rd_kafka_message_t *rkm)
         report_kind_t kind;
         assigned_t *a;
         if (topic_kind(w, rd_kafka_topic_name(rkm->rkt), &kind) &&
-            (a = find_assigned(w, kind, rkm->partition)))
+            (a = find_assigned(w, kind, rkm->partition)) && check_offsets(w, a, rkm->offset, true)) {
+            a->expect = rkm->offset;
             a->eof = true;
+        }
     } else if (rkm->rkt) {
         log_warn("kafka", "[%s/%" PRId32 "] %s", rd_kafka_topic_name(rkm->rkt), rkm->partition,
                  rd_kafka_message_errstr(rkm));
@@ -798,6 +876,15 @@ static rd_kafka_t *make_consumer(worker_t *w)
     if (rd_kafka_conf_get(conf, "auto.offset.reset", value, &size) == RD_KAFKA_CONF_OK)
         w->start_at_end = strcasecmp(value, "latest") == 0 || strcasecmp(value, "largest") == 0 ||
                           strcasecmp(value, "end") == 0;
+    /* The user's auto.offset.reset chose where new partitions start (above);
+     * the consumer itself goes to the log start when an offset is gone, so
+     * that check_offsets sees the gap (gaps.c says why). */
+    if (rd_kafka_conf_set(conf, "auto.offset.reset", "earliest", errbuf, sizeof(errbuf)) !=
+        RD_KAFKA_CONF_OK) {
+        log_error("kafka", "auto.offset.reset: %s", errbuf);
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
     rd_kafka_conf_set_opaque(conf, w);
     rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
     rd_kafka_conf_set_log_cb(conf, log_cb);
@@ -906,7 +993,7 @@ int worker_run(const nw_config_t *cfg, const worker_opts_t *opts)
         int64_t t_us;
         rd_kafka_message_t *rkm;
 
-        if (w.batch.count) {
+        if (!batch_is_empty(&w.batch)) {
             int64_t left = w.batch.first_ms + cfg->batch_max_ms - t;
             timeout = left <= 0 ? 0 : (left < timeout ? (int)left : timeout);
             /* Due but the writer is busy: look again soon. */
@@ -934,7 +1021,7 @@ int worker_run(const nw_config_t *cfg, const worker_opts_t *opts)
             writer_wait(&w);
             w.wait_us += now_us() - t_us;
         }
-        if (w.batch.count &&
+        if (!batch_is_empty(&w.batch) &&
             (w.batch.count >= (size_t)cfg->batch_max_messages ||
              t - w.batch.first_ms >= cfg->batch_max_ms || (opts->exit_on_eof && all_eof(&w))) &&
             writer_idle(&w))
@@ -944,7 +1031,7 @@ int worker_run(const nw_config_t *cfg, const worker_opts_t *opts)
         w.snap.loop_ms = t;
         if (w.metrics && t - w.last_publish_ms >= 200)
             publish(&w);
-        if (opts->exit_on_eof && writer_idle(&w) && w.batch.count == 0 && all_eof(&w)) {
+        if (opts->exit_on_eof && writer_idle(&w) && batch_is_empty(&w.batch) && all_eof(&w)) {
             log_info("worker", "every assigned partition consumed and committed; exiting");
             break;
         }
