@@ -476,10 +476,12 @@ do_stop() {
         say "killed ${#pids[@]} node(s)"
         return 0
     fi
-    # All at once: a node shutting down alone waits for the controller to
-    # move its leaders, and the others are leaving too. Then KILL stragglers.
-    if ! stop_pids TERM 60 "${pids[@]}"; then
-        say "some nodes did not stop within 60 s; killing them"
+    # All at once, then SIGKILL for stragglers: a node's broker waits for
+    # the controller quorum to acknowledge its controlled shutdown, and once
+    # a majority of the nodes is gone there is none, so the last ones may
+    # wait minutes. Kafka recovers from the kill at the next start.
+    if ! stop_pids TERM "${NW_KAFKA_STOP_TIMEOUT:-20}" "${pids[@]}"; then
+        say "some nodes did not stop within ${NW_KAFKA_STOP_TIMEOUT:-20} s; killing them"
         stop_pids KILL 30 "${pids[@]}" || true
     fi
     say "stopped ${#pids[@]} node(s)"
