@@ -508,6 +508,17 @@ static bool grow_assigned(worker_t *w, size_t extra)
     return true;
 }
 
+/* The group's rebalance protocol, as the log says it: eager or cooperative. */
+static const char *protocol_name(rd_kafka_t *rk)
+{
+    const char *p = rd_kafka_rebalance_protocol(rk);
+    if (p && strcmp(p, "COOPERATIVE") == 0)
+        return "cooperative";
+    if (p && strcmp(p, "EAGER") == 0)
+        return "eager";
+    return "no protocol";
+}
+
 /* Claims the partitions in PostgreSQL and points each at its stored offset. */
 static void on_assign(worker_t *w, rd_kafka_topic_partition_list_t *list)
 {
@@ -563,7 +574,8 @@ static void on_assign(worker_t *w, rd_kafka_topic_partition_list_t *list)
         log_debug("worker", "[%s/%" PRId32 "] assigned, epoch %" PRId64 ", next offset %" PRId64,
                   parts[i].topic, parts[i].partition, parts[i].epoch, parts[i].next_offset);
     }
-    log_info("worker", "assigned %zu partition(s); now consuming %zu", n, w->assigned_count);
+    log_info("worker", "assigned %zu partition(s) (%s); now consuming %zu", n,
+             protocol_name(w->rk), w->assigned_count);
 out:
     free(parts);
 }
