@@ -28,15 +28,15 @@ wait_all() { # SECONDS: until every message produced so far is committed
     nw_wait_sql "SELECT coalesce(sum(next_offset), 0) FROM needlewatch.kafka_offsets WHERE next_offset > 0" \
         "$EXP_messages" "$1" || nw_log "timed out waiting at $(total) of $EXP_messages messages"
 }
-stop() { # PID...: SIGTERM, and the exit codes joined with |
-    local p out="" rc
+stop() { # PID...: SIGTERM; EXITS gets their exit codes joined with |
+    local p rc
+    EXITS=""
     kill -TERM "$@"
     for p in "$@"; do
         rc=0
         wait "$p" || rc=$?
-        out="$out${out:+|}$rc"
+        EXITS="$EXITS${EXITS:+|}$rc"
     done
-    echo "$out"
 }
 
 # churn NAME STRATEGY SEED: three workers of group NAME, one joining and one
@@ -57,9 +57,11 @@ churn() {
     nw_wait_log "$WORK/$name-3.log" "assigned [1-9]" 60
     nw_wait_sql "SELECT coalesce(sum(next_offset), 0) > $((EXP_messages / 2)) FROM needlewatch.kafka_offsets WHERE next_offset > 0" t 120 || true
     nw_log "$name: worker 1 leaves at $(total) of $EXP_messages messages"
-    nw_check "$name: worker 1 leaves, exit 0" 0 "$(stop $p1)"
+    stop $p1
+    nw_check "$name: worker 1 leaves, exit 0" 0 "$EXITS"
     wait_all 180
-    nw_check "$name: workers 2 and 3 exit 0" "0|0" "$(stop $p2 $p3)"
+    stop $p2 $p3
+    nw_check "$name: workers 2 and 3 exit 0" "0|0" "$EXITS"
     nw_check "$name: every worker ran under the $4 protocol" 3 \
         "$(grep -l "assigned [0-9]* partition(s) ($4)" "$WORK/$name"-[123].log | wc -l)"
     nw_check_exact
@@ -95,7 +97,8 @@ before1=$(owned $s1)
 before2=$(owned $s2)
 nw_check "static: each member owns partitions" yes "$([ -n "$before1" ] && [ -n "$before2" ] && echo yes || echo no)"
 r2=$(rebalances "$WORK/static-2a.log")
-nw_check "static: worker 1 stops, exit 0" 0 "$(stop $s1)"
+stop $s1
+nw_check "static: worker 1 stops, exit 0" 0 "$EXITS"
 "$ING" --config "$WORK/static1.properties" 2>"$WORK/static-1b.log" & s1=$!
 nw_wait_log "$WORK/static-1b.log" "assigned [1-9]" 60
 nw_loadgen -n 3000 --seed 73
@@ -103,13 +106,15 @@ wait_all 120
 nw_check "static: worker 1 is back with the same partitions" "$before1" "$(owned $s1)"
 nw_check "static: worker 2 saw no rebalance" "$r2" "$(rebalances "$WORK/static-2a.log")"
 r1=$(rebalances "$WORK/static-1b.log")
-nw_check "static: worker 2 stops, exit 0" 0 "$(stop $s2)"
+stop $s2
+nw_check "static: worker 2 stops, exit 0" 0 "$EXITS"
 "$ING" --config "$WORK/static2.properties" 2>"$WORK/static-2b.log" & s2=$!
 nw_wait_log "$WORK/static-2b.log" "assigned [1-9]" 60
 nw_loadgen -n 3000 --seed 74
 wait_all 120
 nw_check "static: worker 2 is back with the same partitions" "$before2" "$(owned $s2)"
 nw_check "static: worker 1 saw no rebalance" "$r1" "$(rebalances "$WORK/static-1b.log")"
-nw_check "static: both exit 0" "0|0" "$(stop $s1 $s2)"
+stop $s1 $s2
+nw_check "static: both exit 0" "0|0" "$EXITS"
 nw_check_exact
 nw_done
