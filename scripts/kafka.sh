@@ -186,10 +186,12 @@ lock_dir() {
 
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# pick_port: a free port below Linux's ephemeral range (32768 and up, the
+# local ports of outgoing connections, which a listener could not bind).
 pick_port() {
     local p tries=0
     while [ $tries -lt 200 ]; do
-        p=$((20000 + RANDOM % 40000))
+        p=$((10000 + RANDOM % 22000))
         if ! port_in_use "$p" && ! grep -q "=$p\$" "$state" 2>/dev/null; then
             echo "$p"
             return
