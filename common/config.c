@@ -17,7 +17,10 @@
 
 #include "props.h"
 
-typedef enum { OPT_STR, OPT_INT, OPT_DOUBLE, OPT_LOGLEVEL } opt_type_t;
+typedef enum { OPT_STR, OPT_INT, OPT_DOUBLE, OPT_LOGLEVEL, OPT_ON_GAP } opt_type_t;
+
+/* OPT_ON_GAP's values, indexed by nw_on_gap_t. */
+static const char *const on_gap_names[] = {"continue", "stop"};
 
 typedef struct opt {
     const char *name;
@@ -65,6 +68,9 @@ static const opt_t opts[] = {
      "worker runs none)"},
     {"log.level", BOTH, OPT_LOGLEVEL, OFF(log_level), "info", 0, 0, false, false,
      "error, warn, info or debug"},
+    {"ingest.on_gap", INGEST, OPT_ON_GAP, OFF(on_gap), "continue", 0, 0, false, false,
+     "offsets deleted from Kafka before they were stored (retention): log, record in "
+     "needlewatch.kafka_gaps and continue, or stop (exit 1)"},
     {"metrics.listen", INGEST, OPT_STR, OFF(metrics_listen), "", 0, 0, false, false,
      "HOST:PORT for /metrics, /healthz, /readyz (e.g. 127.0.0.1:9187; empty = off)"},
     {"topic.signals", ANALYZE, OPT_STR, OFF(topic_signals), "signals", 0, 0, false, false,
@@ -91,8 +97,13 @@ static const char *const kafka_defaults[][2] = {
     {"group.id", "needlewatch-ingest"},
     {"enable.auto.commit", "false"},
     {"enable.auto.offset.store", "false"},
+    /* Where a partition new to PostgreSQL starts (earliest or latest). The
+     * consumer itself always runs with earliest: see ingest/gaps.c. */
     {"auto.offset.reset", "earliest"},
     {"enable.partition.eof", "true"},
+    /* Never store a message of an aborted transaction; config_validate
+     * refuses read_uncommitted. (librdkafka's default too, said here.) */
+    {"isolation.level", "read_committed"},
     {"client.id", "needlewatch-ingest"},
     /* Bounded memory, without starving the worker (ingest/flow.h): the
      * worker polls without stopping and pauses its partitions itself when
@@ -180,6 +191,16 @@ static bool set_opt(nw_config_t *cfg, const opt_t *opt, const char *value, char 
             return false;
         }
         return true;
+    case OPT_ON_GAP:
+        for (int i = 0; i < (int)(sizeof(on_gap_names) / sizeof(on_gap_names[0])); i++) {
+            if (strcmp(on_gap_names[i], value) == 0) {
+                *(int *)field = i;
+                return true;
+            }
+        }
+        snprintf(errbuf, errsize, "%s: must be continue or stop, got \"%.40s\"", opt->name,
+                 value);
+        return false;
     }
     return false;
 }
@@ -592,6 +613,20 @@ bool config_validate(const nw_config_t *cfg, char *errbuf, size_t errsize)
                  cfg->topic_treatments);
         return false;
     }
+    {
+        /* A transaction aborted after its messages reached the log must
+         * leave nothing in the database (docs/kafka.md). */
+        char value[64];
+        size_t size = sizeof(value);
+        if (rd_kafka_conf_get(cfg->kconf, "isolation.level", value, &size) == RD_KAFKA_CONF_OK &&
+            strcmp(value, "read_committed") != 0) {
+            snprintf(errbuf, errsize,
+                     "kafka.isolation.level=%s would store messages of aborted transactions; "
+                     "the worker consumes read_committed only",
+                     value);
+            return false;
+        }
+    }
     return true;
 }
 
@@ -671,6 +706,9 @@ void config_dump(const nw_config_t *cfg, FILE *out)
             break;
         case OPT_LOGLEVEL:
             dump_value(out, opts[i].name, level_names[*(const nw_log_level_t *)field]);
+            break;
+        case OPT_ON_GAP:
+            dump_value(out, opts[i].name, on_gap_names[*(const int *)field]);
             break;
         }
     }

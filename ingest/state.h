@@ -29,6 +29,7 @@
 typedef struct assigned {
     pg_partition_t part;
     bool eof;
+    int64_t expect;        /* the next offset expected from Kafka (-1: any), see gaps.h */
 } assigned_t;
 
 typedef struct counters {
