@@ -404,13 +404,15 @@ join_seconds() { log_seconds "$1" "$2" '\[worker\] assigned'; }
 # Start to "every assigned partition consumed and committed; exiting".
 committed_seconds() { log_seconds "$1" "$2" 'consumed and committed'; }
 
-# user_triggers DB: how many user triggers the worker's migrations put on
-# the tables it writes (sql/005_kept_counts.sql keeps aggregate counts that
-# way).
+# user_triggers DB: how many user triggers fire on the worker's inserts into
+# the tables it writes (before 012 the kept counts were kept that way; since,
+# none: the statement triggers of sql/repeatable/30_kept.sql fire on UPDATE,
+# DELETE and TRUNCATE only). tgtype bit 2 is INSERT.
 user_triggers() {
-    sql_in "$1" -c "SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal AND tgrelid IN
-        ('needlewatch.treatment_versions'::regclass, 'needlewatch.complication_versions'::regclass,
-         'needlewatch.quarantine'::regclass)"
+    sql_in "$1" -c "SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal AND tgtype & 4 <> 0
+        AND tgrelid IN ('needlewatch.treatment_versions'::regclass,
+                        'needlewatch.complication_versions'::regclass,
+                        'needlewatch.quarantine'::regclass)"
 }
 
 # without_triggers DB DIR: lets the worker apply its own (compiled-in)
