@@ -95,82 +95,126 @@ $$;
 -- touched treatment and side (sign -1: before, +1: after) that has a cell
 -- at that side, with ordinal 0 and its number of complication reports; one
 -- more row per type of its reports (ordinal, reports of that type; -2 for a
--- type the catalogue does not list); and one
--- row per complication report with a version in [w, h) and side at which it
--- is current (ordinal -1, reports 1), for the total, orphans included.
-CREATE OR REPLACE FUNCTION needlewatch_kept.transitions(w bigint, h bigint)
+-- type the catalogue does not list); and rows with ordinal -1 whose reports
+-- add up, per side, to the complication reports that side counts in the
+-- total (orphans included).
+-- w <= 0 (a recount) reads every version once (counts_at()); otherwise only
+-- the reports with a version in [w, h) are touched (between()). Both read
+-- narrow columns and sort report ids byte-wise (COLLATE "C"): a recount of
+-- a million reports sorts in memory (work_mem).
+CREATE OR REPLACE FUNCTION needlewatch_kept.counts_at(h bigint)
 RETURNS TABLE (sign integer, treated_on date, device_type text, setting text,
                fitzpatrick smallint, manufacturer text, model text, ordinal integer,
                reports bigint)
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
-    -- Each report's current version at a cut is one backward probe of its
-    -- primary key (report_id, version), stepping over versions above the
-    -- cut: a batch of new reports costs a few index probes per report, and
-    -- only the tail of the tables is read to find them (the BRIN on xid).
-    WITH new_c AS MATERIALIZED (      -- complication reports with a new version
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET work_mem = '256MB'
+SET jit = off AS $$
+    WITH t AS MATERIALIZED (           -- every treatment's current version at h
+        SELECT DISTINCT ON (v.report_id COLLATE "C") v.report_id, v.nullified, v.treated_on,
+               v.device_type, v.setting, v.fitzpatrick, v.manufacturer, v.model
+        FROM needlewatch.treatment_versions v
+        WHERE h IS NULL OR coalesce(v.xid, 0) < h
+        ORDER BY v.report_id COLLATE "C", v.version DESC
+    ), c AS MATERIALIZED (             -- every complication's current version at h
+        SELECT DISTINCT ON (v.report_id COLLATE "C") v.treatment_id, v.type, v.nullified
+        FROM needlewatch.complication_versions v
+        WHERE h IS NULL OR coalesce(v.xid, 0) < h
+        ORDER BY v.report_id COLLATE "C", v.version DESC
+    ), per_type AS (
+        SELECT c.treatment_id, coalesce(o.ordinal, -2) AS ordinal, count(*) AS reports
+        FROM c
+        LEFT JOIN needlewatch.complication_catalogue o ON o.complication = c.type
+        WHERE NOT c.nullified
+        GROUP BY 1, 2
+    ), per_treatment AS (
+        SELECT p.treatment_id, sum(p.reports) AS reports FROM per_type p GROUP BY 1
+    )
+    SELECT 1, t.treated_on, t.device_type, t.setting, t.fitzpatrick, t.manufacturer, t.model,
+           0, coalesce(r.reports, 0)
+    FROM t
+    LEFT JOIN per_treatment r ON r.treatment_id = t.report_id
+    WHERE NOT t.nullified
+    UNION ALL
+    SELECT 1, t.treated_on, t.device_type, t.setting, t.fitzpatrick, t.manufacturer, t.model,
+           p.ordinal, p.reports
+    FROM t
+    JOIN per_type p ON p.treatment_id = t.report_id
+    WHERE NOT t.nullified
+    UNION ALL
+    SELECT 1, NULL, NULL, NULL, NULL, NULL, NULL, -1, count(*)
+    FROM c WHERE NOT c.nullified
+$$;
+
+CREATE OR REPLACE FUNCTION needlewatch_kept.between(w bigint, h bigint)
+RETURNS TABLE (sign integer, treated_on date, device_type text, setting text,
+               fitzpatrick smallint, manufacturer text, model text, ordinal integer,
+               reports bigint)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET work_mem = '256MB'
+SET jit = off AS $$
+    WITH new_c AS MATERIALIZED (       -- complication reports with a new version
         SELECT DISTINCT v.report_id
         FROM needlewatch.complication_versions v
-        WHERE (v.xid >= w OR (v.xid IS NULL AND w <= 0)) AND (h IS NULL OR coalesce(v.xid, 0) < h)
-    ), c_cuts AS MATERIALIZED (       -- the treatment their current version names
-        SELECT n.report_id,                                    -- before and after (NULL:
-               CASE WHEN NOT b.nullified THEN b.treatment_id END AS b_treatment,   -- none)
-               CASE WHEN NOT a.nullified THEN a.treatment_id END AS a_treatment
-        FROM new_c n
-        LEFT JOIN LATERAL (
-            SELECT x.nullified, x.treatment_id FROM needlewatch.complication_versions x
-            WHERE x.report_id = n.report_id AND coalesce(x.xid, 0) < w
-            ORDER BY x.version DESC
-            LIMIT 1
-        ) b ON true
-        LEFT JOIN LATERAL (
-            SELECT x.nullified, x.treatment_id FROM needlewatch.complication_versions x
-            WHERE x.report_id = n.report_id AND (h IS NULL OR coalesce(x.xid, 0) < h)
-            ORDER BY x.version DESC
-            LIMIT 1
-        ) a ON true
-    ), touched AS MATERIALIZED (      -- treatments whose count may change
+        WHERE v.xid >= w AND (h IS NULL OR v.xid < h)
+    ), cv AS MATERIALIZED (            -- all their versions
+        SELECT v.report_id, v.version, v.treatment_id, v.nullified, coalesce(v.xid, 0) AS xid
+        FROM needlewatch.complication_versions v
+        JOIN new_c USING (report_id)
+    ), c_cuts AS MATERIALIZED (        -- the treatment each names before and after
+        SELECT b.treatment_id AS b_treatment, a.treatment_id AS a_treatment   -- (NULL: none)
+        FROM (SELECT DISTINCT ON (cv.report_id COLLATE "C") cv.report_id,
+                     CASE WHEN NOT cv.nullified THEN cv.treatment_id END AS treatment_id
+              FROM cv WHERE cv.xid < w
+              ORDER BY cv.report_id COLLATE "C", cv.version DESC) b
+        FULL JOIN
+             (SELECT DISTINCT ON (cv.report_id COLLATE "C") cv.report_id,
+                     CASE WHEN NOT cv.nullified THEN cv.treatment_id END AS treatment_id
+              FROM cv WHERE h IS NULL OR cv.xid < h
+              ORDER BY cv.report_id COLLATE "C", cv.version DESC) a
+          ON a.report_id = b.report_id
+    ), touched AS MATERIALIZED (       -- treatments whose count may change
         SELECT v.report_id
         FROM needlewatch.treatment_versions v
-        WHERE (v.xid >= w OR (v.xid IS NULL AND w <= 0)) AND (h IS NULL OR coalesce(v.xid, 0) < h)
+        WHERE v.xid >= w AND (h IS NULL OR v.xid < h)
         UNION
         SELECT c.b_treatment FROM c_cuts c WHERE c.b_treatment IS NOT NULL
         UNION
         SELECT c.a_treatment FROM c_cuts c WHERE c.a_treatment IS NOT NULL
-    ), t_sides AS MATERIALIZED (      -- their current versions at each cut
-        SELECT s.sign, t.report_id, v.treated_on, v.device_type, v.setting, v.fitzpatrick,
-               v.manufacturer, v.model
-        FROM touched t
-        CROSS JOIN (VALUES (-1), (1)) AS s (sign)
-        CROSS JOIN LATERAL (
-            SELECT x.nullified, x.treated_on, x.device_type, x.setting, x.fitzpatrick,
-                   x.manufacturer, x.model
-            FROM needlewatch.treatment_versions x
-            WHERE x.report_id = t.report_id
-              AND CASE WHEN s.sign < 0 THEN coalesce(x.xid, 0) < w
-                       ELSE h IS NULL OR coalesce(x.xid, 0) < h END
-            ORDER BY x.version DESC
-            LIMIT 1
-        ) v
-        WHERE NOT v.nullified
-    ), k_names AS MATERIALIZED (      -- complications that ever named a touched one
-        SELECT DISTINCT k.report_id
-        FROM touched t
-        JOIN needlewatch.complication_versions k ON k.treatment_id = t.report_id
-    ), k_sides AS (                   -- which treatment each names, at each cut
-        SELECT s.sign, v.treatment_id, v.type
-        FROM k_names n
-        CROSS JOIN (VALUES (-1), (1)) AS s (sign)
-        CROSS JOIN LATERAL (
-            SELECT x.nullified, x.treatment_id, x.type
-            FROM needlewatch.complication_versions x
-            WHERE x.report_id = n.report_id
-              AND CASE WHEN s.sign < 0 THEN coalesce(x.xid, 0) < w
-                       ELSE h IS NULL OR coalesce(x.xid, 0) < h END
-            ORDER BY x.version DESC
-            LIMIT 1
-        ) v
-        WHERE NOT v.nullified
-    ), per_type AS (                  -- ordinal -2: a type the catalogue lacks
+    ), tv AS MATERIALIZED (            -- all their versions
+        SELECT v.report_id, v.version, v.nullified, v.treated_on, v.device_type, v.setting,
+               v.fitzpatrick, v.manufacturer, v.model, coalesce(v.xid, 0) AS xid
+        FROM needlewatch.treatment_versions v
+        JOIN touched USING (report_id)
+    ), t_sides AS MATERIALIZED (       -- their current versions at each cut
+        SELECT -1 AS sign, b.*
+        FROM (SELECT DISTINCT ON (tv.report_id COLLATE "C") tv.*
+              FROM tv WHERE tv.xid < w
+              ORDER BY tv.report_id COLLATE "C", tv.version DESC) b
+        WHERE NOT b.nullified
+        UNION ALL
+        SELECT 1, a.*
+        FROM (SELECT DISTINCT ON (tv.report_id COLLATE "C") tv.*
+              FROM tv WHERE h IS NULL OR tv.xid < h
+              ORDER BY tv.report_id COLLATE "C", tv.version DESC) a
+        WHERE NOT a.nullified
+    ), kv AS MATERIALIZED (            -- every version of every complication that
+        SELECT v.report_id, v.version, v.treatment_id, v.type, v.nullified,   -- ever named
+               coalesce(v.xid, 0) AS xid                                       -- a touched one
+        FROM needlewatch.complication_versions v
+        WHERE v.report_id IN (SELECT k.report_id
+                              FROM needlewatch.complication_versions k
+                              JOIN touched t ON t.report_id = k.treatment_id)
+    ), k_sides AS (                    -- which treatment each names, at each cut
+        SELECT -1 AS sign, b.treatment_id, b.type
+        FROM (SELECT DISTINCT ON (kv.report_id COLLATE "C") kv.*
+              FROM kv WHERE kv.xid < w
+              ORDER BY kv.report_id COLLATE "C", kv.version DESC) b
+        WHERE NOT b.nullified
+        UNION ALL
+        SELECT 1, a.treatment_id, a.type
+        FROM (SELECT DISTINCT ON (kv.report_id COLLATE "C") kv.*
+              FROM kv WHERE h IS NULL OR kv.xid < h
+              ORDER BY kv.report_id COLLATE "C", kv.version DESC) a
+        WHERE NOT a.nullified
+    ), per_type AS (                   -- ordinal -2: a type the catalogue lacks
         SELECT k.sign, k.treatment_id, coalesce(o.ordinal, -2) AS ordinal, count(*) AS reports
         FROM k_sides k
         JOIN touched t ON t.report_id = k.treatment_id
@@ -189,9 +233,25 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
     FROM t_sides s
     JOIN per_type p ON p.sign = s.sign AND p.treatment_id = s.report_id
     UNION ALL
-    SELECT -1, NULL, NULL, NULL, NULL, NULL, NULL, -1, 1 FROM c_cuts WHERE b_treatment IS NOT NULL
+    SELECT -1, NULL, NULL, NULL, NULL, NULL, NULL, -1, count(*)
+    FROM c_cuts WHERE b_treatment IS NOT NULL
     UNION ALL
-    SELECT 1, NULL, NULL, NULL, NULL, NULL, NULL, -1, 1 FROM c_cuts WHERE a_treatment IS NOT NULL
+    SELECT 1, NULL, NULL, NULL, NULL, NULL, NULL, -1, count(*)
+    FROM c_cuts WHERE a_treatment IS NOT NULL
+$$;
+
+CREATE OR REPLACE FUNCTION needlewatch_kept.transitions(w bigint, h bigint)
+RETURNS TABLE (sign integer, treated_on date, device_type text, setting text,
+               fitzpatrick smallint, manufacturer text, model text, ordinal integer,
+               reports bigint)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF w <= 0 THEN
+        RETURN QUERY SELECT * FROM needlewatch_kept.counts_at(h);
+    ELSE
+        RETURN QUERY SELECT * FROM needlewatch_kept.between(w, h);
+    END IF;
+END
 $$;
 
 -- transitions(w, h) summed into the shapes of the kept tables:
@@ -256,9 +316,10 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
            NULL, NULL, NULL, m.counts, NULL
     FROM total m WHERE m.counts <> array_fill(0, ARRAY[cardinality(m.counts)])
     UNION ALL
-    SELECT 'total', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, sum(t.sign), NULL, NULL
+    SELECT 'total', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, sum(t.sign * t.reports),
+           NULL, NULL
     FROM t WHERE t.ordinal = -1
-    HAVING sum(t.sign) <> 0
+    HAVING sum(t.sign * t.reports) <> 0
 $$
 $fn$, needlewatch_kept.per_type('coalesce(sum(t.sign) FILTER (WHERE t.ordinal = %1$s), 0)'),
       needlewatch_kept.per_type('coalesce(sum(t.sign * t.reports) FILTER (WHERE t.ordinal = %1$s), 0)'));
