@@ -72,12 +72,19 @@ RETURNS text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     FROM generate_series(1, (SELECT max(ordinal) FROM needlewatch.complication_catalogue)) AS i
 $$;
 
--- a + b element by element (a missing element is 0).
+-- a + b element by element, one element per catalogued type (a missing
+-- element is 0); generated, like the readers below, so that it is a plain
+-- expression the planner inlines.
+DO $gen$
+BEGIN
+    EXECUTE format($fn$
 CREATE OR REPLACE FUNCTION needlewatch_kept.add(a integer[], b integer[])
-RETURNS integer[] LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT coalesce(array_agg(coalesce(x, 0) + coalesce(y, 0) ORDER BY i), '{}')
-    FROM unnest(a, b) WITH ORDINALITY AS u (x, y, i)
-$$;
+RETURNS integer[] LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT ARRAY[%s]::integer[]
+$$
+$fn$, needlewatch_kept.per_type('coalesce(a[%1$s], 0) + coalesce(b[%1$s], 0)'));
+END
+$gen$;
 
 -- The watermark, as every reader sees it in its snapshot; NULL when a
 -- recount is due, and the kept rows then count for nothing. A watermark
@@ -144,6 +151,12 @@ SET jit = off AS $$
     FROM c WHERE NOT c.nullified
 $$;
 
+-- The reports it touches are a few batches' worth, found through the BRIN
+-- on xid, and every lookup in a report table is an index probe per report
+-- (LATERAL, with OFFSET 0 so that it is not flattened into a join): the
+-- planner, misled by the estimates of the CTEs, would otherwise read whole
+-- tables to join a few thousand rows. (A backlog too
+-- large for that is recounted instead: rollup().)
 CREATE OR REPLACE FUNCTION needlewatch_kept.between(w bigint, h bigint)
 RETURNS TABLE (sign integer, treated_on date, device_type text, setting text,
                fitzpatrick smallint, manufacturer text, model text, ordinal integer,
@@ -155,9 +168,12 @@ SET jit = off AS $$
         FROM needlewatch.complication_versions v
         WHERE v.xid >= w AND (h IS NULL OR v.xid < h)
     ), cv AS MATERIALIZED (            -- all their versions
-        SELECT v.report_id, v.version, v.treatment_id, v.nullified, coalesce(v.xid, 0) AS xid
-        FROM needlewatch.complication_versions v
-        JOIN new_c USING (report_id)
+        SELECT n.report_id, v.version, v.treatment_id, v.nullified, v.xid
+        FROM new_c n
+        CROSS JOIN LATERAL (
+            SELECT x.version, x.treatment_id, x.nullified, coalesce(x.xid, 0) AS xid
+            FROM needlewatch.complication_versions x WHERE x.report_id = n.report_id
+            OFFSET 0) v
     ), c_cuts AS MATERIALIZED (        -- the treatment each names before and after
         SELECT b.treatment_id AS b_treatment, a.treatment_id AS a_treatment   -- (NULL: none)
         FROM (SELECT DISTINCT ON (cv.report_id COLLATE "C") cv.report_id,
@@ -179,10 +195,14 @@ SET jit = off AS $$
         UNION
         SELECT c.a_treatment FROM c_cuts c WHERE c.a_treatment IS NOT NULL
     ), tv AS MATERIALIZED (            -- all their versions
-        SELECT v.report_id, v.version, v.nullified, v.treated_on, v.device_type, v.setting,
-               v.fitzpatrick, v.manufacturer, v.model, coalesce(v.xid, 0) AS xid
-        FROM needlewatch.treatment_versions v
-        JOIN touched USING (report_id)
+        SELECT t.report_id, v.version, v.nullified, v.treated_on, v.device_type, v.setting,
+               v.fitzpatrick, v.manufacturer, v.model, v.xid
+        FROM touched t
+        CROSS JOIN LATERAL (
+            SELECT x.version, x.nullified, x.treated_on, x.device_type, x.setting,
+                   x.fitzpatrick, x.manufacturer, x.model, coalesce(x.xid, 0) AS xid
+            FROM needlewatch.treatment_versions x WHERE x.report_id = t.report_id
+            OFFSET 0) v
     ), t_sides AS MATERIALIZED (       -- their current versions at each cut
         SELECT -1 AS sign, b.*
         FROM (SELECT DISTINCT ON (tv.report_id COLLATE "C") tv.*
@@ -195,13 +215,20 @@ SET jit = off AS $$
               FROM tv WHERE h IS NULL OR tv.xid < h
               ORDER BY tv.report_id COLLATE "C", tv.version DESC) a
         WHERE NOT a.nullified
-    ), kv AS MATERIALIZED (            -- every version of every complication that
-        SELECT v.report_id, v.version, v.treatment_id, v.type, v.nullified,   -- ever named
-               coalesce(v.xid, 0) AS xid                                       -- a touched one
-        FROM needlewatch.complication_versions v
-        WHERE v.report_id IN (SELECT k.report_id
-                              FROM needlewatch.complication_versions k
-                              JOIN touched t ON t.report_id = k.treatment_id)
+    ), k_names AS MATERIALIZED (       -- every complication that ever named a touched one
+        SELECT DISTINCT k.report_id
+        FROM touched t
+        CROSS JOIN LATERAL (
+            SELECT x.report_id FROM needlewatch.complication_versions x
+            WHERE x.treatment_id = t.report_id
+            OFFSET 0) k
+    ), kv AS MATERIALIZED (            -- all their versions
+        SELECT n.report_id, v.version, v.treatment_id, v.type, v.nullified, v.xid
+        FROM k_names n
+        CROSS JOIN LATERAL (
+            SELECT x.version, x.treatment_id, x.type, x.nullified, coalesce(x.xid, 0) AS xid
+            FROM needlewatch.complication_versions x WHERE x.report_id = n.report_id
+            OFFSET 0) v
     ), k_sides AS (                    -- which treatment each names, at each cut
         SELECT -1 AS sign, b.treatment_id, b.type
         FROM (SELECT DISTINCT ON (kv.report_id COLLATE "C") kv.*
@@ -216,8 +243,7 @@ SET jit = off AS $$
         WHERE NOT a.nullified
     ), per_type AS (                   -- ordinal -2: a type the catalogue lacks
         SELECT k.sign, k.treatment_id, coalesce(o.ordinal, -2) AS ordinal, count(*) AS reports
-        FROM k_sides k
-        JOIN touched t ON t.report_id = k.treatment_id
+        FROM k_sides k                 -- (rows of untouched treatments join no side below)
         LEFT JOIN needlewatch.complication_catalogue o ON o.complication = k.type
         GROUP BY 1, 2, 3
     )
@@ -345,6 +371,17 @@ BEGIN
     -- A watermark above every id this cluster has given out comes from
     -- another cluster (a logical restore): so may the versions' ids.
     IF w > now_xid THEN
+        w := NULL;
+    END IF;
+    -- A backlog of more than a quarter of the stored versions (a backfill
+    -- ingested with ingest.rollup.interval_ms=0) is cheaper recounted in one
+    -- pass than probed report by report.
+    IF w IS NOT NULL AND
+       (SELECT count(*) FROM needlewatch.treatment_versions v WHERE v.xid >= w)
+       + (SELECT count(*) FROM needlewatch.complication_versions v WHERE v.xid >= w)
+       > 0.25 * (SELECT sum(greatest(c.reltuples, 0)) FROM pg_class c
+                 WHERE c.oid IN ('needlewatch.treatment_versions'::regclass,
+                                 'needlewatch.complication_versions'::regclass)) + 100000 THEN
         w := NULL;
     END IF;
     IF w IS NULL THEN
