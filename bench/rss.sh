@@ -3,7 +3,7 @@
 # (bench/RESULTS.md, issue 17: "< 64 MiB at any backlog, partition count,
 # compression and producer batching").
 #
-#   bash bench/rss.sh [--bin DIR] [--workdir DIR] CASE...
+#   bash bench/rss.sh [--bin DIR] [--workdir DIR] [--set KEY=VALUE]... CASE...
 #
 # A CASE is N:TPARTS:CPARTS:COMPRESSION:LINGER_MS[:BROKERS], e.g.
 # 1000000:32:8:lz4:20:1 (the shape of the hidden benchmark of issue 17: a
@@ -12,7 +12,8 @@
 # For each case it starts a development broker with those topics, produces
 # the backlog with needlewatch-loadgen (its producer: batch.size 1 MB,
 # batch.num.messages 10000, the given compression and linger), then times
-# one worker with its defaults (--exit-on-eof) under /usr/bin/time -v on a
+# one worker with its defaults (and the --set keys; --exit-on-eof) under
+# /usr/bin/time -v on a
 # fresh database, checks every report was stored, and prints one line:
 #   CASE  messages  seconds  peak RSS (MiB)  pauses  kicks
 # The development broker keeps ~5 MiB per partition: an uncompressed backlog
@@ -22,10 +23,12 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BIN=$ROOT/build/bin
 WORK=$ROOT/build-bench/rss-work
+SETS=()
 while [ $# -gt 0 ]; do
     case "$1" in
     --bin) BIN=$2; shift 2 ;;
     --workdir) WORK=$2; shift 2 ;;
+    --set) SETS+=("$2"); shift 2 ;;
     -h | --help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) break ;;
     esac
@@ -52,6 +55,7 @@ for spec in "$@"; do
         -X "linger.ms=$linger" >"$dir/loadgen.out" 2>"$dir/loadgen.log"
     produced=$(grep -o 'delivered=[0-9]*' "$dir/loadgen.out" | grep -o '[0-9]*$' || echo "?")
     printf 'kafka.bootstrap.servers=%s\nkafka.group.id=rss\npg.conninfo=\n' "$boot" >"$dir/w.properties"
+    for kv in "${SETS[@]}"; do echo "$kv" >>"$dir/w.properties"; done
     /usr/bin/time -v "$BIN/needlewatch-ingest" --config "$dir/w.properties" --exit-on-eof \
         >"$dir/worker.out" 2>"$dir/worker.log"
     rss_kb=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$dir/worker.log")

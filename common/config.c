@@ -50,7 +50,7 @@ static const opt_t opts[] = {
      false, false, "a batch is written when it holds this many messages..."},
     {"ingest.batch.max_ms", INGEST, OPT_INT, OFF(batch_max_ms), "500", 1, 600000, false, false,
      "...or when its first message is this old (milliseconds)"},
-    {"ingest.batch.max_bytes", INGEST, OPT_INT, OFF(batch_max_bytes), "8388608", 65536,
+    {"ingest.batch.max_bytes", INGEST, OPT_INT, OFF(batch_max_bytes), "4194304", 65536,
      1 << 30, false, false, "...or when its messages reach this many bytes; while the writer "
      "stores the previous batch the open one fills up to this, then the partitions pause"},
     {"ingest.max_message_bytes", INGEST, OPT_INT, OFF(max_message_bytes), "1048576", 16,
@@ -112,8 +112,8 @@ static const char *const kafka_defaults[][2] = {
      * bring ahead of the decoder; when they are reached anyway, the worker
      * kicks the fetcher instead of waiting out librdkafka 2.0.2's second. */
     {"queued.min.messages", "50000"},
-    {"queued.max.messages.kbytes", "8192"},
-    {"fetch.max.bytes", "4194304"},
+    {"queued.max.messages.kbytes", "4096"},
+    {"fetch.max.bytes", "2097152"},
 };
 
 static const char *const secret_keys[] = {
