@@ -128,7 +128,7 @@ readable() {
 for rel in $RELS; do
     case "$rel" in
     needlewatch.treatment_versions | needlewatch.complication_versions | needlewatch.quarantine | \
-    needlewatch.kafka_offsets | needlewatch.schema_migrations)
+    needlewatch.kafka_offsets | needlewatch.schema_migrations | needlewatch.schema_repeatables)
         want=${OWNER_COUNT[$rel]} ;;    # through the key columns it may read
     *) want=denied ;;
     esac
@@ -160,7 +160,7 @@ nw_check "ingest: no DDL" denied "$(q ingest_login "CREATE TABLE needlewatch.x (
 # listed here (the quarantine: its metadata columns, to count it). A table
 # that a later migration lets analysts read belongs in this list: adding it
 # is the decision, and this test the record of it.
-ANALYST_TABLES=" needlewatch.quarantine needlewatch.complication_catalogue needlewatch.analysis_runs needlewatch.signal_results needlewatch.rate_results needlewatch.alert_results needlewatch.published_signals "
+ANALYST_TABLES=" needlewatch.quarantine needlewatch.complication_catalogue needlewatch.device_catalogue needlewatch.analysis_runs needlewatch.signal_results needlewatch.rate_results needlewatch.alert_results needlewatch.published_signals "
 for rel in $RELS; do
     case "$rel" in
     needlewatch.maker_*) want=denied ;;
