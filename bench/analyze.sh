@@ -54,10 +54,11 @@ time_runs() {
 
 echo "database $DB: $(sql "SELECT count(*) FROM needlewatch.treatments") current treatments," \
      "$(sql "SELECT count(*) FROM needlewatch.complications") current complications;" \
-     "kept: $(sql "SELECT count(*) FROM needlewatch.kept_cells") cells," \
-     "$(sql "SELECT count(*) FROM needlewatch.kept_cell_shards") shard rows," \
-     "$(sql "SELECT count(*) FROM needlewatch.kept_model_shards") per-model rows by day," \
-     "$(sql "SELECT count(*) FROM needlewatch.kept_model_total_shards") in total"
+     "kept: $(sql "SELECT count(*) FROM needlewatch_kept.cells") day-cells," \
+     "$(sql "SELECT count(*) FROM needlewatch_kept.model_days") per-model rows by day," \
+     "$(sql "SELECT count(*) FROM needlewatch_kept.model_months") by month," \
+     "$(sql "SELECT count(*) FROM needlewatch_kept.model_totals") in total;" \
+     "$(sql "SELECT versions_pending FROM needlewatch.kept_rollup_status") versions not rolled up"
 [ ${#WINDOW[@]} -eq 0 ] || echo "window: ${WINDOW[*]}"
 "$AN" --pg "dbname=$DB" --format json "${WINDOW[@]}" >/dev/null   # warm the cache
 time_runs kept "$RUNS"

@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
-# migrate.sh - applies the numbered sql/ migrations that the database has not
-# recorded yet, in order, with psql; the compose file's one-shot "migrate" job
-# (image postgres:15, as the schema owner), so that the workers can run as a
-# role that may not run DDL (needlewatch-ingest --no-migrate).
+# migrate.sh - applies sql/ with psql: the numbered migrations that the
+# database has not recorded yet, in order, then the repeatable files of
+# sql/repeatable/ when any of them differs from what was last applied. The
+# compose file's one-shot "migrate" job (image postgres:15, as the schema
+# owner) runs it, so that the workers can run as a role that may not run DDL
+# (needlewatch-ingest --no-migrate); it is also how to apply sql/ by hand.
 #
 #   migrate.sh SQL_DIR        connection from PGHOST, PGUSER, PGPASSWORD ...
 #
 # It does what the worker's own migration step does (ingest/migrate.c): under
 # the same advisory lock, skip the versions in needlewatch.schema_migrations,
-# apply the others in order; each file records itself when it commits. It
-# fails on the first error, and warns when the database knows a migration
+# apply the others in order (each file records itself when it commits); then,
+# when a repeatable file's SHA-256 differs from the one recorded in
+# needlewatch.schema_repeatables, apply all of them in order, recording each.
+# It fails on the first error, and warns when the database knows a migration
 # newer than SQL_DIR holds.
 set -euo pipefail
 
@@ -46,6 +50,31 @@ SELECT NOT EXISTS (SELECT 1 FROM needlewatch.schema_migrations WHERE version = $
 \endif
 EOF
     done
+    # The repeatable files: all again when any changed (ingest/migrate.h).
+    rfiles=("$sql_dir"/repeatable/*.sql)
+    if [ ${#rfiles[@]} -gt 0 ]; then
+        values=""
+        for f in "${rfiles[@]}"; do
+            values+="${values:+, }('repeatable/$(basename "$f")', '$(sha256sum "$f" | cut -d' ' -f1)')"
+        done
+        cat <<EOF
+SELECT EXISTS (SELECT 1 FROM (VALUES $values) AS f (name, checksum)
+               LEFT JOIN needlewatch.schema_repeatables r USING (name)
+               WHERE r.checksum IS DISTINCT FROM f.checksum) AS apply \gset
+\if :apply
+EOF
+        for f in "${rfiles[@]}"; do
+            name="repeatable/$(basename "$f")"
+            cat <<EOF
+\echo migrate.sh: applying $name
+\i '$f'
+INSERT INTO needlewatch.schema_repeatables (name, checksum)
+VALUES ('$name', '$(sha256sum "$f" | cut -d' ' -f1)')
+ON CONFLICT (name) DO UPDATE SET checksum = EXCLUDED.checksum, applied_at = now();
+EOF
+        done
+        printf '%s\n' '\endif'
+    fi
     echo "SELECT pg_advisory_unlock($lock_key) AS unlocked \\gset"
 } >"$script"
 

@@ -1,5 +1,6 @@
 /*
- * migrate.c - applying the embedded sql/ migrations (see migrate.h).
+ * migrate.c - applying the embedded sql/ migrations and repeatable files
+ * (see migrate.h).
  */
 #include "migrate.h"
 
@@ -59,15 +60,81 @@ out:
     return ok;
 }
 
+/* Fills current[] (indexed like nw_repeatables): whether the file is
+ * recorded in schema_repeatables with this binary's checksum. A database
+ * without the table (before 012) has none recorded. */
+static bool load_repeatables(PGconn *conn, bool *current, char *errbuf, size_t errsize)
+{
+    bool ok = false;
+    PGresult *res = PQexec(conn,
+                           "SELECT to_regclass('needlewatch.schema_repeatables') IS NOT NULL");
+
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        snprintf(errbuf, errsize, "%s", PQerrorMessage(conn));
+        goto out;
+    }
+    if (strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
+        ok = true;
+        goto out;
+    }
+    PQclear(res);
+    res = PQexec(conn, "SELECT name, checksum FROM needlewatch.schema_repeatables");
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        snprintf(errbuf, errsize, "%s", PQerrorMessage(conn));
+        goto out;
+    }
+    for (int r = 0; r < PQntuples(res); r++)
+        for (size_t i = 0; i < nw_repeatables_count; i++)
+            if (strcmp(nw_repeatables[i].name, PQgetvalue(res, r, 0)) == 0)
+                current[i] = strcmp(nw_repeatables[i].checksum, PQgetvalue(res, r, 1)) == 0;
+    ok = true;
+out:
+    PQclear(res);
+    return ok;
+}
+
+/* Applies every repeatable file, in order, and records its checksum. */
+static int apply_repeatables(PGconn *conn, char *errbuf, size_t errsize)
+{
+    static const char record_sql[] =
+        "INSERT INTO needlewatch.schema_repeatables (name, checksum) VALUES ($1, $2) "
+        "ON CONFLICT (name) DO UPDATE SET checksum = EXCLUDED.checksum, applied_at = now()";
+
+    for (size_t i = 0; i < nw_repeatables_count; i++) {
+        const char *params[2] = {nw_repeatables[i].name, nw_repeatables[i].checksum};
+        PGresult *res;
+        bool ok;
+
+        log_info("migrate", "applying %s", nw_repeatables[i].name);
+        if (!exec_ok(conn, nw_repeatables[i].sql, errbuf, errsize)) {
+            char detail[512];
+            snprintf(detail, sizeof(detail), "%s", errbuf);
+            snprintf(errbuf, errsize, "%s failed: %s", nw_repeatables[i].name, detail);
+            PQclear(PQexec(conn, "ROLLBACK"));
+            return -1;
+        }
+        res = PQexecParams(conn, record_sql, 2, NULL, params, NULL, NULL, 0);
+        ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+        if (!ok)
+            snprintf(errbuf, errsize, "recording %s: %s", nw_repeatables[i].name,
+                     PQerrorMessage(conn));
+        PQclear(res);
+        if (!ok)
+            return -1;
+    }
+    return (int)nw_repeatables_count;
+}
+
 int migrate_apply(PGconn *conn, char *errbuf, size_t errsize)
 {
-    int count = -1, max_recorded;
-    bool locked = false;
+    int count = -1, max_recorded, n;
+    bool locked = false, stale = false;
     bool *applied = calloc(nw_migrations_count + 1, sizeof(bool));
+    bool *current = calloc(nw_repeatables_count + 1, sizeof(bool));
 
-    if (!applied) {
+    if (!applied || !current) {
         snprintf(errbuf, errsize, "out of memory");
-        return -1;
+        goto out;
     }
     if (!exec_ok(conn, "SELECT pg_advisory_lock(" MIGRATE_LOCK_KEY ")", errbuf, errsize))
         goto out;
@@ -89,6 +156,19 @@ int migrate_apply(PGconn *conn, char *errbuf, size_t errsize)
         }
         count++;
     }
+    if (!load_repeatables(conn, current, errbuf, errsize)) {
+        count = -1;
+        goto out;
+    }
+    for (size_t i = 0; i < nw_repeatables_count; i++)
+        stale = stale || !current[i];
+    if (stale) {
+        if ((n = apply_repeatables(conn, errbuf, errsize)) < 0) {
+            count = -1;
+            goto out;
+        }
+        count += n;
+    }
     if (nw_migrations_count &&
         max_recorded > nw_migrations[nw_migrations_count - 1].version)
         log_warn("migrate",
@@ -103,6 +183,7 @@ out:
             log_warn("migrate", "advisory unlock failed: %s", ignore);
     }
     free(applied);
+    free(current);
     return count;
 }
 
@@ -111,12 +192,15 @@ bool migrate_check(PGconn *conn, char *errbuf, size_t errsize)
     bool ok = false;
     int max_recorded;
     bool *applied = calloc(nw_migrations_count + 1, sizeof(bool));
+    bool *current = calloc(nw_repeatables_count + 1, sizeof(bool));
 
-    if (!applied) {
+    if (!applied || !current) {
         snprintf(errbuf, errsize, "out of memory");
-        return false;
+        goto out;
     }
     if (!load_applied(conn, applied, &max_recorded, errbuf, errsize))
+        goto out;
+    if (!load_repeatables(conn, current, errbuf, errsize))
         goto out;
     for (size_t i = 0; i < nw_migrations_count; i++) {
         if (!applied[i]) {
@@ -127,8 +211,19 @@ bool migrate_check(PGconn *conn, char *errbuf, size_t errsize)
             goto out;
         }
     }
+    for (size_t i = 0; i < nw_repeatables_count; i++) {
+        if (!current[i]) {
+            snprintf(errbuf, errsize,
+                     "sql/%s is not applied in this binary's version and --no-migrate was "
+                     "given; start once without --no-migrate (or apply sql/ by hand: "
+                     "sql/README.md)",
+                     nw_repeatables[i].name);
+            goto out;
+        }
+    }
     ok = true;
 out:
     free(applied);
+    free(current);
     return ok;
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # deps.sh - installs what needlewatch needs to build, test and run its demo
 # on Debian 12, from Debian's own packages. Safe to run again: it only calls
-# apt-get when something is missing. Needs root (or sudo).
+# apt-get when something is missing. Needs root (or sudo). The Apache Kafka
+# jars come from Maven Central, fetched by scripts/kafka.sh on first use.
 set -euo pipefail
 
 PACKAGES=(
@@ -18,6 +19,7 @@ PACKAGES=(
   docker-compose python3-yaml               # tests/docker: `docker-compose config` (no engine)
   shellcheck systemd                        # lint.shellcheck; systemd-analyze for the units
   r-base-core r-cran-surveillance           # R's reference methods: alert tests and benchmark
+  openjdk-17-jre-headless maven             # Apache Kafka for the real-cluster tier (scripts/kafka.sh)
 )
 
 missing=()

@@ -1,31 +1,11 @@
--- 002_views.sql: the SQL interface analysts and the analyzer rely on.
+-- 002_views.sql: a record; its code moved to sql/repeatable/20_views.sql.
 --
--- needlewatch.treatments and needlewatch.complications hold one row per
--- current report: the highest version that has been stored, and no row at all
--- when that highest version withdraws the report (nullified). Older versions
--- stay in the *_versions tables.
+-- This migration used to create the current-version views treatments and complications.
+-- Functions and views now live in repeatable files, applied after the
+-- migrations and again whenever they change (sql/README.md), so that a
+-- change to one is an edit of one file. A database that applied the old
+-- text keeps its record; the repeatable files replace what it created.
 BEGIN;
-
-CREATE OR REPLACE VIEW needlewatch.treatments AS
-SELECT report_id, version, treated_on, setting, device_type, manufacturer, model,
-       needle_depth_mm, operator, fitzpatrick, sterile_tip, active_acne, serum,
-       region, reported_at, ingested_at
-FROM (
-    SELECT DISTINCT ON (report_id) *
-    FROM needlewatch.treatment_versions
-    ORDER BY report_id, version DESC
-) current
-WHERE NOT nullified;
-
-CREATE OR REPLACE VIEW needlewatch.complications AS
-SELECT report_id, version, treatment_id, type, severity, onset_days, outcome,
-       medical_attention, reported_at, ingested_at
-FROM (
-    SELECT DISTINCT ON (report_id) *
-    FROM needlewatch.complication_versions
-    ORDER BY report_id, version DESC
-) current
-WHERE NOT nullified;
 
 INSERT INTO needlewatch.schema_migrations (version, name)
 VALUES (2, '002_views') ON CONFLICT (version) DO NOTHING;

@@ -27,8 +27,9 @@
 --
 -- Roles: needlewatch_analyzer, a NOLOGIN group role of sql/roles.sql (a
 -- superuser creates the roles once; this file checks it exists), is what
--- --persist runs as: it may add runs (INSERT, never UPDATE or DELETE).
--- needlewatch_analyst and needlewatch_authority only read.
+-- --persist runs as: it may add runs (INSERT, never UPDATE or DELETE;
+-- sql/repeatable/90_privileges.sql). needlewatch_analyst and
+-- needlewatch_authority only read.
 BEGIN;
 
 DO $$
@@ -52,22 +53,7 @@ CREATE TABLE IF NOT EXISTS needlewatch.complication_catalogue (
     CHECK ((cardinality(imdrf_annex_e_codes) = 0) = (imdrf_note IS NOT NULL))
 );
 
-INSERT INTO needlewatch.complication_catalogue
-    (complication, ordinal, title, imdrf_annex_e_codes, imdrf_annex_e_terms, imdrf_note) VALUES
-    ('infection', 1, 'Infection', '{E1719}', '{Skin Infection}', NULL),
-    ('scarring', 2, 'Scarring', '{E1715}', '{Scar Tissue}', NULL),
-    ('hyperpigmentation', 3, 'Hyperpigmentation', '{E171602}', '{Hyperpigmentation}', NULL),
-    ('burn', 4, 'Burn', '{E1704}', '{Burn(s)}', NULL),
-    ('nerve_damage', 5, 'Nerve damage', '{E0123}', '{Nerve Damage}', NULL),
-    ('fat_loss', 6, 'Fat loss', '{}', '{}', 'no specific IMDRF Annex E term'),
-    ('granuloma', 7, 'Granuloma', '{E2317}', '{Granuloma}', NULL),
-    ('dryness_peeling', 8, 'Dryness / peeling', '{E1724,E1711}', '{Dry Skin,Peeling}', NULL),
-    ('acne_flare', 9, 'Acne flare', '{}', '{}', 'no specific IMDRF Annex E term'),
-    ('other', 10, 'Other', '{}', '{}', 'no specific IMDRF Annex E term')
-ON CONFLICT (complication) DO UPDATE
-    SET imdrf_annex_e_codes = EXCLUDED.imdrf_annex_e_codes,
-        imdrf_annex_e_terms = EXCLUDED.imdrf_annex_e_terms,
-        imdrf_note = EXCLUDED.imdrf_note;
+-- The catalogue's rows are kept by sql/repeatable/10_catalogue.sql (013).
 
 CREATE TABLE IF NOT EXISTS needlewatch.analysis_runs (
     run_id            bigserial PRIMARY KEY,
@@ -145,38 +131,8 @@ CREATE TABLE IF NOT EXISTS needlewatch.alert_results (
     PRIMARY KEY (run_id, device_type, setting, complication, week_start)
 );
 
-CREATE OR REPLACE VIEW needlewatch.latest_signals AS
-SELECT s.*, r.generated_at
-FROM needlewatch.signal_results s
-JOIN needlewatch.analysis_runs r USING (run_id)
-WHERE s.run_id = (SELECT max(run_id) FROM needlewatch.analysis_runs) AND s.signal;
-
--- Roles: the analyzer group (--persist) adds runs; analysts and the
--- authority read. Nobody but the owner updates or deletes a run.
--- A --persist login is a member of needlewatch_analyst (to read the views)
--- and of needlewatch_analyzer (to store the run).
-DO $$
-BEGIN
-    EXECUTE format('GRANT CONNECT ON DATABASE %I TO needlewatch_analyzer', current_database());
-END $$;
-GRANT USAGE ON SCHEMA needlewatch TO needlewatch_analyzer;
-GRANT INSERT, SELECT ON needlewatch.analysis_runs TO needlewatch_analyzer;
-GRANT INSERT ON needlewatch.signal_results, needlewatch.rate_results,
-                needlewatch.alert_results TO needlewatch_analyzer;
-GRANT USAGE ON SEQUENCE needlewatch.analysis_runs_run_id_seq TO needlewatch_analyzer;
-DO $$
-DECLARE
-    r text;
-BEGIN
-    FOREACH r IN ARRAY ARRAY['needlewatch_analyst', 'needlewatch_authority'] LOOP
-        IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) THEN
-            EXECUTE format('GRANT SELECT ON needlewatch.complication_catalogue, '
-                           'needlewatch.analysis_runs, needlewatch.signal_results, '
-                           'needlewatch.rate_results, needlewatch.alert_results, '
-                           'needlewatch.latest_signals TO %I', r);
-        END IF;
-    END LOOP;
-END $$;
+-- The view latest_signals is in sql/repeatable/60_surveillance.sql and the
+-- privileges in sql/repeatable/90_privileges.sql.
 
 INSERT INTO needlewatch.schema_migrations (version, name)
 VALUES (6, '006_surveillance') ON CONFLICT (version) DO NOTHING;

@@ -58,14 +58,7 @@ CREATE TABLE IF NOT EXISTS needlewatch.published_signals (
     published_at  timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (topic, key)
 );
--- The analyzer keeps it (the publishing run locks it first: two runs
--- publishing at once take turns); analysts and the authority read it.
-GRANT SELECT, INSERT, UPDATE ON needlewatch.published_signals TO needlewatch_analyzer;
-GRANT SELECT ON needlewatch.published_signals TO needlewatch_analyst, needlewatch_authority;
-
--- Analysts count the quarantine; they may also see what became of a row,
--- never its reasons (error and first_error quote values from the message).
-GRANT SELECT (replayed_at, replay_outcome) ON needlewatch.quarantine TO needlewatch_analyst;
+-- Privileges: sql/repeatable/90_privileges.sql.
 
 INSERT INTO needlewatch.schema_migrations (version, name)
 VALUES (9, '009_operations') ON CONFLICT (version) DO NOTHING;

@@ -3,7 +3,8 @@
 -- per alert (an event: consecutive alarming weeks of its series), with its
 -- evidence and its explanation, and per run the method, its parameters and
 -- what the alerts counted. Tables only; the views over them are in
--- sql/006_surveillance.sql (or its repeatable successor).
+-- sql/repeatable/60_surveillance.sql, the grants (per table, so they cover
+-- the new columns) in sql/repeatable/90_privileges.sql.
 --
 -- alert_results keeps its columns: device_type, setting, complication, week
 -- and week_start (the event's FIRST week), observed, expected, statistic,

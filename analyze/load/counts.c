@@ -12,8 +12,9 @@
  *   kind 'cell'   n treatments with exactly these types, and their reports
  *   kind 'complication_reports_all', 'quarantined'   n
  *
- * When the database keeps the counts (sql/005_kept_counts.sql: the ingest
- * updates them per day and cell in the same transaction as the reports),
+ * When the database keeps the counts (sql/repeatable/30_kept.sql: a rollup
+ * folds each ingest commit into counts per day and cell, and the readers add
+ * what it has not folded yet, so they are exact as of their snapshot),
  * nothing is scanned: needlewatch.kept_cube() and kept_totals give, per
  * (in window, device_type, setting, fitzpatrick), the treatments, the cases
  * of any complication, the reports, and the cases of each type, which the
@@ -356,7 +357,7 @@ int load_verify_kept(PGconn *conn, FILE *out, int64_t *cells, int64_t *differenc
     }
     if (strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
         snprintf(errbuf, errlen,
-                 "this database keeps no counts to verify (sql/005_kept_counts.sql is not "
+                 "this database keeps no counts to verify (sql/012_rollups.sql is not "
                  "applied; needlewatch-ingest applies sql/*.sql at start)");
         goto out;
     }

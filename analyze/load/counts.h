@@ -9,9 +9,9 @@
  * of the cube, and the totals (complication reports, orphans, quarantined
  * messages). Aggregation happens in PostgreSQL: a few hundred rows come back
  * whatever the size of the tables. The definitions are those of
- * sql/003_analysis.sql, and a test checks that both agree. When the
- * database keeps the counts (sql/005_kept_counts.sql), they are read from
- * there instead of recounted; load_verify_kept() checks them.
+ * sql/repeatable/40_analysis.sql, and a test checks that both agree. When
+ * the database keeps the counts (sql/repeatable/30_kept.sql), they are read
+ * from there instead of recounted; load_verify_kept() checks them.
  */
 #ifndef NW_LOAD_COUNTS_H
 #define NW_LOAD_COUNTS_H

@@ -9,8 +9,8 @@
  *   weekc   n cases of type `ordinal` (0: of any type) of that week
  *   report  n current complication reports of type `ordinal` on the
  *           window's treatments of (device_type, manufacturer, model)
- * Where the schema keeps counts (sql/007_kept_surveillance.sql,
- * sql/008_kept_models.sql) the rows come from kept_surveillance(), which
+ * Where the schema keeps counts (sql/repeatable/30_kept.sql) the rows
+ * come from kept_surveillance(), which
  * reads the kept day-cells and per-model counts and scans no report.
  * Otherwise (an older schema, or a role without EXECUTE on it) scan_sql
  * counts the same rows from the views. A few thousand rows at most.

@@ -254,12 +254,14 @@ class Run:
         svc = self.services["migrate"]
         argv, env = self.argv(svc), self.env(svc)
         nfiles = len([f for f in os.listdir(os.path.join(dl.SRC, "sql")) if re.match(r"\d+_.*\.sql$", f)])
+        nfiles += len([f for f in os.listdir(os.path.join(dl.SRC, "sql", "repeatable"))
+                       if f.endswith(".sql")])
         p = dl.run(argv, env=env, timeout=300)
         with open(self.log("migrate"), "w") as f:
             f.write(p.stdout + p.stderr)
         if not t.check(p.returncode == 0 and p.stdout.count("applying") == nfiles,
                        f"{' '.join(dl.as_list(svc.get('command')))} as {env.get('PGUSER')}: "
-                       f"applies the {nfiles} migrations", p.stdout + p.stderr):
+                       f"applies the {nfiles} migrations and repeatable files", p.stdout + p.stderr):
             return False
         p = dl.run(argv, env=env, timeout=300)
         t.check(p.returncode == 0 and "applying" not in p.stdout, "again: nothing to apply",

@@ -5,13 +5,8 @@
 # The tests write report versions straight into the *_versions tables, run
 # the analyzer and check its JSON with python3 (json module only).
 
-# an_schema: applies every sql/NNN_*.sql, as the ingest worker would.
-an_schema() {
-    local f
-    for f in "$NW_SRC"/sql/[0-9]*.sql; do
-        psql -X -q -v ON_ERROR_STOP=1 -f "$f" >/dev/null
-    done
-}
+# an_schema: applies sql/, as the ingest worker would.
+an_schema() { nw_apply_sql; }
 
 AN_OFFSET=0
 

@@ -4,7 +4,7 @@
     kept_expect.py DUMP [TREATMENTS_TOPIC COMPLICATIONS_TOPIC]
 
 Computed here, from what was produced and independently of PostgreSQL, with
-the definitions of sql/005_kept_counts.sql: the current version of a report
+the definitions of sql/repeatable/30_kept.sql: the current version of a report
 is its highest; a nullified current version withdraws it. Prints one line
 per cell of needlewatch.kept_cells,
 
@@ -13,7 +13,7 @@ per cell of needlewatch.kept_cells,
 
 (fitzpatrick empty when unknown; one column per type below: the treatments
 with a current report of that type), sorted as text, then one line per key
-of needlewatch.kept_model_shards (sql/008_kept_models.sql), sorted as text,
+of needlewatch.kept_models (one line per type with reports), sorted as text,
 
     model|treated_on|device_type|manufacturer|model|type|reports
 

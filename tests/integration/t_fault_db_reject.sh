@@ -9,7 +9,7 @@
 nw_setup
 nw_broker_start
 nw_config "$WORK/w.properties" "ingest.batch.max_messages=1000"
-for f in "$NW_SRC"/sql/[0-9]*.sql; do psql -X -q -v ON_ERROR_STOP=1 -f "$f" >/dev/null; done
+nw_apply_sql
 nw_sql "ALTER TABLE needlewatch.treatment_versions ADD CONSTRAINT test_db_rejects CHECK (region IS DISTINCT FROM 'db-rejects-this')" >/dev/null
 
 for i in $(seq 1 60); do

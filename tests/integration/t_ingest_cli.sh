@@ -51,7 +51,7 @@ nw_check "...and names the missing migration" 1 \
 nw_check "--no-migrate created nothing" "" "$(nw_sql "SELECT to_regclass('needlewatch.treatment_versions')")"
 
 # By hand with psql, in order.
-for f in "$NW_SRC"/sql/[0-9]*.sql; do psql -X -q -v ON_ERROR_STOP=1 -f "$f" >/dev/null; done
+nw_apply_sql
 nw_check "hand-applied migrations record themselves" "$(printf '%s\n' "$NW_SRC"/sql/[0-9]*.sql | wc -l)" \
   "$(nw_sql "SELECT count(*) FROM needlewatch.schema_migrations")"
 nw_ingest nomig2 --config "$WORK/w.properties" --no-migrate
@@ -60,12 +60,13 @@ nw_ingest mig --config "$WORK/w.properties"
 nw_check "worker does not re-apply hand-applied migrations" 0 "$(grep -c 'applying' "$WORK/mig.log")"
 
 # Two workers starting together on an empty database take turns.
-psql -X -q -c "DROP SCHEMA needlewatch CASCADE" >/dev/null
+psql -X -q -c "DROP SCHEMA needlewatch, needlewatch_kept CASCADE" >/dev/null
 nw_ingest par1 --config "$WORK/w.properties" & p1=$!
 nw_ingest par2 --config "$WORK/w.properties" & p2=$!
 wait $p1; r1=$?
 wait $p2; r2=$?
 nw_check "two workers migrating at once both succeed" "0|0" "$r1|$r2"
-nw_check "each migration applied once" "$(printf '%s\n' "$NW_SRC"/sql/[0-9]*.sql | wc -l)" \
+nw_check "each migration and repeatable file applied once" \
+  "$(printf '%s\n' "$NW_SRC"/sql/[0-9]*.sql "$NW_SRC"/sql/repeatable/*.sql | wc -l)" \
   "$(cat "$WORK/par1.log" "$WORK/par2.log" | grep -c 'INFO  \[migrate\] applying')"
 nw_done

@@ -1,20 +1,21 @@
 #!/usr/bin/env bash
-# The kept analysis counts (sql/005_kept_counts.sql, and the per-model
-# report counts of sql/008_kept_models.sql) stay exact whatever the
+# The kept analysis counts (sql/012_rollups.sql, sql/repeatable/30_kept.sql:
+# folded in by a rollup after the ingest commits) stay exact whatever the
 # stream does: duplicates, follow-ups that move a treatment to another cell
 # (some arriving before version 1), withdrawals, complications before their
 # treatment, orphans, workers killed with SIGKILL and PostgreSQL crashing,
-# two workers writing at once (the topics have different partition counts,
-# so a treatment and its complications usually go to different workers),
+# rollups cancelled or killed half-way, two workers writing at once while
+# more rollups race theirs (the topics have different partition counts, so
+# a treatment and its complications usually go to different workers),
 # complications whose follow-up changes their type or their treatment,
-# hand-made UPDATE / DELETE / TRUNCATE, and two transactions touching the
-# same treatment at the same moment (the second must wait, then see the
-# first's rows). After each step three things must agree: the kept counts,
-# needlewatch.kept_cells_check() (a recount from the report tables: no row)
-# and kept_expect.py (a recount from what the generator produced);
-# needlewatch-analyze --verify exits 0. A deliberately corrupted count makes
-# --verify exit 1 and name the cell. Finally the analyzer's report from the
-# kept counts equals its report from a full scan of the views.
+# transactions that commit out of the order of their ids around a rollup,
+# and hand-made UPDATE / DELETE / TRUNCATE. After each step three things
+# must agree: the kept counts, needlewatch.kept_cells_check() (a recount
+# from the current-version views: no row) and kept_expect.py (a recount
+# from what the generator produced); needlewatch-analyze --verify exits 0.
+# A deliberately corrupted count makes --verify exit 1 and name the cell.
+# Finally the analyzer's report from the kept counts equals its report from
+# a full scan of the views.
 . "$(dirname "$0")/lib.sh"
 nw_setup
 nw_broker_start --topic treatments:8 --topic complications:5
@@ -25,15 +26,12 @@ AN="$NW_BIN/needlewatch-analyze"
 # The database's kept counts in kept_expect.py's format.
 kept_lines() {
     nw_sql "SELECT concat_ws('|', treated_on, device_type, setting, coalesce(fitzpatrick::text, ''),
-                             treatments, cases_any, reports, infection, scarring, hyperpigmentation,
-                             burn, nerve_damage, fat_loss, granuloma, dryness_peeling, acne_flare,
-                             other, unknown_type)
+                             treatments, cases_any, reports, array_to_string(cases, '|'), 0)
             FROM needlewatch.kept_cells" | LC_ALL=C sort
-    nw_sql "SELECT concat_ws('|', 'model', treated_on, device_type, coalesce(manufacturer, ''),
-                             coalesce(model, ''), type, sum(reports))
-            FROM needlewatch.kept_model_shards
-            GROUP BY treated_on, device_type, manufacturer, model, type
-            HAVING sum(reports) <> 0" | LC_ALL=C sort
+    nw_sql "SELECT concat_ws('|', 'model', k.treated_on, k.device_type, coalesce(k.manufacturer, ''),
+                             coalesce(k.model, ''), o.complication, k.reports[o.ordinal])
+            FROM needlewatch.kept_models k
+            JOIN needlewatch.complication_catalogue o ON k.reports[o.ordinal] <> 0" | LC_ALL=C sort
     echo "total|complication_reports|$(nw_sql "SELECT complication_reports FROM needlewatch.kept_totals")"
 }
 
@@ -107,6 +105,51 @@ nw_check "3: restarted worker exits 0" 0 $?
 nw_check_exact
 kept_exact "3" dump
 
+# --- 3b. Rollups interrupted half-way. A worker that runs none leaves a
+# backlog; a rollup is held inside its writes (a lock on the kept cells),
+# then cancelled, then its backend killed (PostgreSQL restarts): each time
+# nothing of it remains, the readers stay exact, and a later rollup counts
+# everything.
+nw_loadgen -n 3000 --seed 65 --dup-rate 0.03 --followup-rate 0.2 --nullify-rate 0.05
+nw_ingest w3b --config "$WORK/w.properties" -X ingest.rollup.interval_ms=0
+nw_check "3b: a worker with ingest.rollup.interval_ms=0 leaves its versions to others" yes \
+    "$([ "$(nw_sql "SELECT versions_pending FROM needlewatch.kept_rollup_status")" -gt 3000 ] && echo yes)"
+horizon() { nw_sql "SELECT horizon FROM needlewatch.kept_rollup_status"; }
+h0=$(horizon)
+# held_rollup: starts a rollup that blocks on the kept cells; prints its pid.
+held_rollup() {
+    psql -X -q -c "BEGIN; LOCK needlewatch_kept.cells IN EXCLUSIVE MODE; SELECT pg_sleep(30); COMMIT;" \
+        >/dev/null 2>>"$WORK/held.log" &
+    HOLDER=$!
+    nw_wait_sql "SELECT count(*) FROM pg_locks WHERE relation = 'needlewatch_kept.cells'::regclass AND mode = 'ExclusiveLock' AND granted" 1 10
+    psql -X -q -c "SELECT needlewatch.kept_rollup()" >/dev/null 2>>"$WORK/held.log" &
+    ROLLER=$!
+    nw_wait_sql "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT needlewatch.kept_rollup()%' AND wait_event_type = 'Lock'" 1 20
+}
+held_rollup
+nw_check "3b: a rollup waits half-way (its changes computed, its writes blocked)" 1 \
+    "$(nw_sql "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT needlewatch.kept_rollup()%' AND wait_event_type = 'Lock'")"
+nw_sql "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query LIKE 'SELECT needlewatch.kept_rollup()%'" >/dev/null
+wait $ROLLER 2>/dev/null || true
+nw_sql "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()" >/dev/null
+wait $HOLDER 2>/dev/null || true
+nw_check "3b: the cancelled rollup left the watermark where it was" "$h0" "$(horizon)"
+kept_exact "3b: after a cancelled rollup"
+held_rollup
+victim=$(nw_sql "SELECT pid FROM pg_stat_activity WHERE query LIKE 'SELECT needlewatch.kept_rollup()%' AND wait_event_type = 'Lock'")
+kill -KILL "$victim"
+nw_log "3b: SIGKILLed the backend of a rollup ($victim): PostgreSQL restarts"
+wait $ROLLER 2>/dev/null || true
+wait $HOLDER 2>/dev/null || true
+nw_wait_sql "SELECT 1" 1 60 || nw_log "PostgreSQL did not come back"
+nw_check "3b: the killed rollup left the watermark where it was" "$h0" "$(horizon)"
+kept_exact "3b: after a rollup killed with its backend"
+nw_sql "SELECT needlewatch.kept_rollup()" >/dev/null
+nw_check "3b: the next rollup counts the backlog" 0 \
+    "$(nw_sql "SELECT versions_pending FROM needlewatch.kept_rollup_status")"
+nw_check_exact
+kept_exact "3b" dump
+
 # --- 4. Two workers in one group, complications first, follow-ups: the
 # treatments and complications of one report race between the workers.
 "$ING" --config "$WORK/w.properties" 2>"$WORK/g1.log" & p1=$!
@@ -114,10 +157,18 @@ kept_exact "3" dump
 nw_wait_log "$WORK/g1.log" "assigned [1-9]"
 nw_wait_log "$WORK/g2.log" "assigned [1-9]"
 nw_wait_sql "SELECT count(DISTINCT owner) FROM needlewatch.kafka_offsets" 2 30 || true
+# More rollups race the workers' own, from another session.
+( while [ ! -e "$WORK/stop-racer" ]; do
+      psql -X -q -At -c "SELECT needlewatch.kept_rollup()" >>"$WORK/racer.out" 2>>"$WORK/racer.log"
+      sleep 0.05
+  done ) & racer=$!
 nw_loadgen -n 8000 --seed 70 --complications-first --dup-rate 0.05 --followup-rate 0.2 \
     --nullify-rate 0.05 --orphan-rate 0.05
 nw_wait_sql "SELECT sum(next_offset) FROM needlewatch.kafka_offsets WHERE next_offset > 0" \
     "$EXP_messages" 180 || nw_log "timed out waiting for the workers"
+touch "$WORK/stop-racer"; wait $racer || true
+nw_check "4: the racing session's rollups ran and changed counts" yes \
+    "$(awk '$1 > 0 {n++} END {print (n > 0 ? "yes" : "no")}' "$WORK/racer.out")"
 kill -TERM $p1 $p2
 set +e; wait $p1; r1=$?; wait $p2; r2=$?; set -e
 nw_check "4: both workers exit 0" "0|0" "$r1|$r2"
@@ -125,8 +176,8 @@ s1=$(grep -o 'final consumed=[0-9]* stored=[0-9]*' "$WORK/g1.log" | grep -o '[0-
 s2=$(grep -o 'final consumed=[0-9]* stored=[0-9]*' "$WORK/g2.log" | grep -o '[0-9]*$' || echo 0)
 nw_check "4: both workers stored reports" yes "$([ "${s1:-0}" -gt 0 ] && [ "${s2:-0}" -gt 0 ] && echo yes)"
 nw_log "4: deadlocks retried: $(cat "$WORK/g1.log" "$WORK/g2.log" | grep -c 'deadlock' || true)"
-nw_check "4: at least two shards were written" yes \
-    "$([ "$(nw_sql "SELECT count(DISTINCT shard) FROM needlewatch.kept_cell_shards")" -ge 2 ] && echo yes)"
+nw_check "4: both workers ran rollups" yes \
+    "$(grep -q 'rollup: [1-9][0-9]* runs' "$WORK/g1.log" && grep -q 'rollup: [1-9][0-9]* runs' "$WORK/g2.log" && echo yes)"
 nw_check_exact
 kept_exact "4" dump
 
@@ -145,10 +196,9 @@ c() { # ID VERSION TREATMENT TYPE [nullified]
 # (the types with cases) of that kept cell, or "none".
 cell() {
     nw_sql "SELECT coalesce((SELECT concat_ws(' ', treatments, cases_any, reports,
-                (SELECT string_agg(key || '=' || value, ',' ORDER BY key)
-                 FROM jsonb_each_text(to_jsonb(k) - ARRAY['treated_on', 'device_type', 'setting',
-                     'fitzpatrick', 'treatments', 'cases_any', 'reports'])
-                 WHERE value <> '0'))
+                (SELECT string_agg(o.complication || '=' || k.cases[o.ordinal], ','
+                                   ORDER BY o.complication)
+                 FROM needlewatch.complication_catalogue o WHERE k.cases[o.ordinal] <> 0))
             FROM needlewatch.kept_cells k
             WHERE treated_on = '$1' AND device_type = '$2' AND setting = '$3'
               AND fitzpatrick = $4), 'none')"
@@ -156,11 +206,12 @@ cell() {
 hcell() { cell 2024-06-01 derma_roller "$@"; }
 # mcount MODEL -> "type=reports,..." kept for Maker's MODEL on 2024-06-01, or "none".
 mcount() {
-    nw_sql "SELECT coalesce(string_agg(type || '=' || n, ',' ORDER BY type), 'none')
-            FROM (SELECT type, sum(reports) AS n FROM needlewatch.kept_model_shards
-                  WHERE treated_on = '2024-06-01' AND device_type = 'derma_roller'
-                    AND manufacturer = 'Maker' AND model = '$1'
-                  GROUP BY type HAVING sum(reports) <> 0) x"
+    nw_sql "SELECT coalesce(string_agg(o.complication || '=' || k.reports[o.ordinal], ','
+                               ORDER BY o.complication), 'none')
+            FROM needlewatch.kept_models k
+            JOIN needlewatch.complication_catalogue o ON k.reports[o.ordinal] <> 0
+            WHERE k.treated_on = '2024-06-01' AND k.device_type = 'derma_roller'
+              AND k.manufacturer = 'Maker' AND k.model = '$1'"
 }
 { t H1 1 home 2; t H2 1 clinic 3; } | nw_produce treatments
 { c HC1 1 H1 burn; c HC2 1 H1 infection; c HC3 1 H2 infection; } | nw_produce complications
@@ -195,8 +246,11 @@ nw_check "5d: models: H1 now C (same cell), H2 restored as A with HC5" \
     "none|other=1|burn=1,fat_loss=1,infection=1" "$(mcount B)|$(mcount C)|$(mcount A)"
 kept_exact "5d"
 
-# --- 6. Two transactions on the same treatment at once, by hand: the second
-# waits for the first's lock, then recounts with the first's rows visible.
+# --- 6. Transactions that commit out of the order of their ids, around a
+# rollup: FIRST takes its transaction id and stays open; SECOND, with a
+# higher id, commits; a rollup runs (its horizon must stop at FIRST, leaving
+# SECOND's rows for later) and the readers must be exact, folding SECOND in;
+# then FIRST commits, and again after the next rollup.
 tv() { # ID VERSION SETTING
     echo "INSERT INTO needlewatch.treatment_versions (report_id, version, treated_on, setting,
           device_type, fitzpatrick, source_topic, source_partition, source_offset, message)
@@ -207,20 +261,22 @@ cv() { # ID VERSION TREATMENT TYPE
           source_topic, source_partition, source_offset, message)
           VALUES ('$1', $2, '$3', '$4', 'complications', 0, 0, '{}');"
 }
-# race NAME FIRST SECOND: FIRST in a transaction held open 2 s; SECOND starts
-# 0.5 s later; checks SECOND waited and the counts are exact afterwards.
+# race NAME FIRST SECOND
 race() {
-    local t0 t1
-    psql -X -q -v ON_ERROR_STOP=1 -c "BEGIN; $2 SELECT pg_sleep(2); COMMIT;" >/dev/null 2>>"$WORK/race.log" &
+    local xid
+    psql -X -q -v ON_ERROR_STOP=1 -c "BEGIN; $2 SELECT pg_sleep(3); COMMIT;" >/dev/null 2>>"$WORK/race.log" &
     local first=$!
-    sleep 0.5
-    t0=$(date +%s%N)
+    nw_wait_sql "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(3)%' AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()" 1 10
+    xid=$(nw_sql "SELECT backend_xid FROM pg_stat_activity WHERE query LIKE '%pg_sleep(3)%' AND pid <> pg_backend_pid()")
     psql -X -q -v ON_ERROR_STOP=1 -c "$3" >/dev/null 2>>"$WORK/race.log"
-    t1=$(date +%s%N)
+    nw_sql "SELECT needlewatch.kept_rollup()" >/dev/null
+    nw_check "6 $1: the rollup stopped at the open transaction" yes \
+        "$([ "$(nw_sql "SELECT horizon <= $xid FROM needlewatch.kept_rollup_status")" = t ] && echo yes)"
+    kept_exact "6 $1: SECOND committed, FIRST open"
     wait $first
-    nw_check "6 $1: the second transaction waited for the first" yes \
-        "$([ $(((t1 - t0) / 1000000)) -ge 1000 ] && echo yes || echo "no ($(((t1 - t0) / 1000000)) ms)")"
-    kept_exact "6 $1"
+    kept_exact "6 $1: both committed"
+    nw_sql "SELECT needlewatch.kept_rollup()" >/dev/null
+    kept_exact "6 $1: rolled up"
 }
 race "v1 then v2" "$(tv R1 1 home)" "$(tv R1 2 clinic)"
 race "v2 then v1" "$(tv R2 2 clinic)" "$(tv R2 1 home)"
@@ -232,15 +288,19 @@ race "two versions of a complication" "$(cv RC4 2 R1 infection)" "$(cv RC4 3 R2 
 nw_check "6: R1 (burn, scarring) and R2 (granuloma: RC4 moved on) in clinic I" \
     "2 2 3 burn=1,granuloma=1,scarring=1" "$(cell 2024-07-01 derma_stamp clinic 1)"
 
-# --- 7. Hand-made UPDATE, DELETE and TRUNCATE go through the triggers too.
+# --- 7. Hand-made UPDATE, DELETE and TRUNCATE reset the watermark: the
+# readers then recount, and so does the next rollup.
 nw_sql "UPDATE needlewatch.treatment_versions SET setting = 'home' WHERE report_id LIKE 'H%'" >/dev/null
 nw_sql "DELETE FROM needlewatch.complication_versions WHERE report_id IN (SELECT report_id FROM needlewatch.complication_versions ORDER BY report_id LIMIT 50)" >/dev/null
 nw_sql "DELETE FROM needlewatch.quarantine" >/dev/null
+nw_check "7: the watermark was reset" "" "$(nw_sql "SELECT horizon FROM needlewatch.kept_rollup_status")"
 kept_exact "7: UPDATE, DELETE"
+nw_sql "SELECT needlewatch.kept_rollup()" >/dev/null
+kept_exact "7: UPDATE, DELETE, recounted"
 
 # --- 8. A corrupted count is found; a rebuild repairs it.
-nw_sql "UPDATE needlewatch.kept_cell_shards SET treatments = treatments + 1
-        WHERE ctid = (SELECT ctid FROM needlewatch.kept_cell_shards WHERE setting = 'home' LIMIT 1)" >/dev/null
+nw_sql "UPDATE needlewatch_kept.cells SET treatments = treatments + 1
+        WHERE ctid = (SELECT ctid FROM needlewatch_kept.cells WHERE setting = 'home' AND treatments > 0 LIMIT 1)" >/dev/null
 nw_check "8: kept_cells_check() reports the corrupted cell" "cell" \
     "$(nw_sql "SELECT string_agg(kind, ',') FROM needlewatch.kept_cells_check()")"
 rc=0
@@ -248,20 +308,34 @@ rc=0
 nw_check "8: --verify exits 1" 1 "$rc"
 nw_check "8: --verify names the cell, kept and actual" 1 \
     "$(grep -c '^cell [0-9-]* [a-z_]* home [IVunknow]*: kept treatments=[0-9]* any=[0-9]* reports=[0-9]* by type {[-0-9,]*}, actual treatments=[0-9]* ' "$WORK/verify-bad.out" || true)"
-nw_sql "UPDATE needlewatch.kept_model_shards SET reports = reports - 1
-        WHERE ctid = (SELECT ctid FROM needlewatch.kept_model_shards LIMIT 1)" >/dev/null
-nw_sql "UPDATE needlewatch.treatment_state SET model = 'X'
-        WHERE report_id = (SELECT report_id FROM needlewatch.treatment_state
-                           WHERE model IS NOT NULL LIMIT 1)" >/dev/null
-nw_sql "UPDATE needlewatch.kept_model_total_shards SET reports = reports + 2
-        WHERE ctid = (SELECT ctid FROM needlewatch.kept_model_total_shards LIMIT 1)" >/dev/null
-nw_sql "UPDATE needlewatch.kept_model_month_shards SET reports = reports + 3
-        WHERE ctid = (SELECT ctid FROM needlewatch.kept_model_month_shards LIMIT 1)" >/dev/null
-nw_check "8: kept_cells_check() reports the corrupted model counts and treatment model" \
-    "cell,model,model_month,model_total,treatment_model" \
-    "$(nw_sql "SELECT string_agg(kind, ',' ORDER BY kind) FROM needlewatch.kept_cells_check()")"
+nw_sql "UPDATE needlewatch_kept.model_days SET reports[1] = reports[1] - 1
+        WHERE ctid = (SELECT ctid FROM needlewatch_kept.model_days LIMIT 1)" >/dev/null
+nw_sql "UPDATE needlewatch_kept.model_totals SET reports[2] = reports[2] + 2
+        WHERE ctid = (SELECT ctid FROM needlewatch_kept.model_totals LIMIT 1)" >/dev/null
+nw_sql "UPDATE needlewatch_kept.model_months SET reports[3] = reports[3] + 3
+        WHERE ctid = (SELECT ctid FROM needlewatch_kept.model_months LIMIT 1)" >/dev/null
+nw_sql "UPDATE needlewatch_kept.totals SET complication_reports = complication_reports + 1" >/dev/null
+nw_check "8: kept_cells_check() reports the corrupted model counts and total" \
+    "cell,model_day,model_month,model_total,total" \
+    "$(nw_sql "SELECT string_agg(DISTINCT kind, ',' ORDER BY kind) FROM needlewatch.kept_cells_check()")"
 nw_sql "SELECT needlewatch_kept.rebuild()" >/dev/null
 kept_exact "8: after needlewatch_kept.rebuild()"
+
+# --- 8b. A logical restore into another cluster: the watermark and some
+# versions carry transaction ids this cluster has not given out yet.
+far=$(nw_sql "SELECT pg_current_xact_id()::text::bigint + 1000000")
+nw_sql "ALTER TABLE needlewatch.treatment_versions DISABLE TRIGGER kept_rewritten;
+        UPDATE needlewatch.treatment_versions SET xid = $far + 5
+        WHERE report_id IN (SELECT report_id FROM needlewatch.treatment_versions ORDER BY report_id LIMIT 500);
+        ALTER TABLE needlewatch.treatment_versions ENABLE TRIGGER kept_rewritten;
+        UPDATE needlewatch_kept.rollup_state SET horizon = $far" >/dev/null
+nw_loadgen -n 500 --seed 66
+nw_ingest w8b --config "$WORK/w.properties" -X ingest.rollup.interval_ms=0
+kept_exact "8b: a watermark from another cluster, new reports stored, no rollup yet"
+nw_sql "SELECT needlewatch.kept_rollup()" >/dev/null
+nw_check "8b: the rollup recounted and took a watermark of this cluster" "t|0" \
+    "$(nw_sql "SELECT horizon < $far FROM needlewatch.kept_rollup_status")|$(nw_sql "SELECT count(*) FROM needlewatch.treatment_versions WHERE xid >= $far")"
+kept_exact "8b"
 
 # --- 9. The report from the kept counts is the report from a full scan
 # (the analyzer scans when needlewatch.kept_cube() and kept_surveillance()

@@ -36,7 +36,7 @@ eval "$("$NW_SRC/scripts/pg.sh" env "$WORK/pg")"
 HBA="$(sed -n 's/^data=//p' "$WORK/pg/pg.state" | tail -n 1)/pg_hba.conf"
 { echo "host all secret_login 127.0.0.1/32 scram-sha-256"; cat "$HBA"; } >"$WORK/hba.tmp"
 cat "$WORK/hba.tmp" >"$HBA" # rewritten in place: the file stays the server's
-for f in "$NW_SRC"/sql/[0-9]*.sql; do psql -X -q -v ON_ERROR_STOP=1 -f "$f" >/dev/null; done
+nw_apply_sql
 psql -X -q -v ON_ERROR_STOP=1 -U "$SU" >/dev/null <<EOF
 CREATE ROLE secret_login LOGIN PASSWORD '$S_RIGHT' IN ROLE needlewatch_ingest;
 SELECT pg_reload_conf();
