@@ -2,11 +2,19 @@
  * alertcounts.c - the reporting delays and the weekly cases counted within
  * D days (see alertcounts.h).
  *
- * The statements read the current complication reports and reach each
- * one's treatment by its report_id (PostgreSQL aggregates: a few thousand
- * rows come back). Per treatment and type, "known" is the earliest
- * coalesce(reported_at, ingested_at) of its current reports of that type;
- * "any" is counted per treatment, over every type (as the cube counts it).
+ * From the kept counts (sql/015_case_lags.sql, sql/repeatable/30_kept.sql)
+ * when the schema has them: needlewatch.kept_report_delays() for the delays
+ * and needlewatch.kept_late_cases() for the cases known LATER than D, which
+ * are taken from the weekly cases (every case, kept_surveillance()); both
+ * read tables that grow with days x cells x lags, not with reports, and are
+ * exact as of the load step's snapshot.
+ *
+ * Otherwise (an older schema) the scans below read the current
+ * complication reports and reach each one's treatment by its report_id
+ * (PostgreSQL aggregates: a few thousand rows come back). Per treatment and
+ * type, "known" is the earliest coalesce(reported_at, ingested_at) of its
+ * current reports of that type; "any" is counted per treatment, over every
+ * type (as the cube counts it).
  */
 #include "load/alertcounts.h"
 
@@ -59,6 +67,23 @@ static const char counts_sql[] =
     "SELECT monday, device_type, setting, 0, count(DISTINCT treatment_id)\n"
     "FROM e GROUP BY 1, 2, 3\n";
 
+/* The kept statements: the same columns as the scans' (the late cases:
+ * monday, device_type, setting, ordinal, n). */
+static const char kept_delays_sql[] =
+    "SELECT delay, n FROM needlewatch.kept_report_delays($1::date, $2::int)\n";
+
+static const char kept_late_sql[] =
+    "SELECT monday, device_type, setting, ordinal, n\n"
+    "FROM needlewatch.kept_late_cases($1::date, $2::date, $4::int, $3::text[])\n";
+
+static const char has_kept_sql[] =
+    "SELECT to_regprocedure('needlewatch.kept_late_cases(date, date, integer, text[])')\n"
+    "           IS NOT NULL\n"
+    "   AND to_regprocedure('needlewatch.kept_report_delays(date, integer)') IS NOT NULL\n"
+    "   AND has_function_privilege('needlewatch.kept_late_cases(date, date, integer, text[])',\n"
+    "                              'EXECUTE')\n"
+    "   AND has_function_privilege('needlewatch.kept_report_delays(date, integer)', 'EXECUTE')";
+
 static PGresult *run(PGconn *conn, const char *sql, int n, const char *const *params, int cols,
                      char *errbuf, size_t errlen)
 {
@@ -75,6 +100,19 @@ static PGresult *run(PGconn *conn, const char *sql, int n, const char *const *pa
         return NULL;
     }
     return res;
+}
+
+/* 1: the schema keeps the alerts' counts, 0: it does not, -1: error. */
+static int has_kept(PGconn *conn, char *errbuf, size_t errlen)
+{
+    PGresult *res = run(conn, has_kept_sql, 0, NULL, 1, errbuf, errlen);
+    int kept;
+
+    if (res == NULL)
+        return -1;
+    kept = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+    PQclear(res);
+    return kept;
 }
 
 int load_today(PGconn *conn, int32_t *today, char *errbuf, size_t errlen)
@@ -102,12 +140,14 @@ int load_alert_delays(PGconn *conn, int32_t as_of, load_delays_t *delays, char *
     char day[11], cap[16];
     const char *params[2] = {day, cap};
     PGresult *res;
-    int rc = -1;
+    int rc = -1, kept;
 
     memset(delays, 0, sizeof(*delays));
     civil_format(as_of, day);
     snprintf(cap, sizeof(cap), "%d", LOAD_DELAY_HORIZON);
-    if ((res = run(conn, delays_sql, 2, params, 2, errbuf, errlen)) == NULL)
+    if ((kept = has_kept(conn, errbuf, errlen)) < 0 ||
+        (res = run(conn, kept ? kept_delays_sql : delays_sql, 2, params, 2, errbuf, errlen)) ==
+            NULL)
         return -1;
     for (int r = 0; r < PQntuples(res); r++) {
         int64_t a, n;
@@ -132,7 +172,7 @@ int load_alert_counts(PGconn *conn, const char *from, const char *to, int report
     const char *params[4] = {from && from[0] ? from : NULL, to && to[0] ? to : NULL, types, days};
     size_t nw = weekly->n_weeks;
     PGresult *res = NULL;
-    int rc = -1;
+    int rc = -1, kept;
 
     if (!weekly_init(counted, weekly->first_week, nw)) {
         snprintf(errbuf, errlen, "out of memory");
@@ -140,18 +180,26 @@ int load_alert_counts(PGconn *conn, const char *from, const char *to, int report
     }
     if (nw == 0)
         return 0;
-    /* The treatments are the weekly series' (every treatment counts). */
-    for (size_t slot = 0; slot <= CUBE_MAX_DEVICES; slot++) {
-        for (int st = 0; st < CUBE_SETTINGS; st++) {
-            for (size_t w = 0; w < nw; w++) {
-                size_t at = weekly_at(nw, slot, st, WEEKLY_TREATMENTS, w);
-                counted->counts[at] = weekly->counts[at];
+    if ((kept = has_kept(conn, errbuf, errlen)) < 0)
+        return -1;
+    if (kept) {
+        /* Every case, less those known later than D (rows of n < 0 below). */
+        memcpy(counted->counts, weekly->counts, weekly_size(nw) * sizeof(*counted->counts));
+    } else {
+        /* The treatments are the weekly series' (every treatment counts). */
+        for (size_t slot = 0; slot <= CUBE_MAX_DEVICES; slot++) {
+            for (int st = 0; st < CUBE_SETTINGS; st++) {
+                for (size_t w = 0; w < nw; w++) {
+                    size_t at = weekly_at(nw, slot, st, WEEKLY_TREATMENTS, w);
+                    counted->counts[at] = weekly->counts[at];
+                }
             }
         }
     }
     load_types_array(types, sizeof(types));
     snprintf(days, sizeof(days), "%d", report_days);
-    if ((res = run(conn, counts_sql, 4, params, 5, errbuf, errlen)) == NULL)
+    if ((res = run(conn, kept ? kept_late_sql : counts_sql, 4, params, 5, errbuf, errlen)) ==
+        NULL)
         goto out;
     for (int r = 0; r < PQntuples(res); r++) {
         int64_t monday, ordinal, n;
@@ -169,7 +217,7 @@ int load_alert_counts(PGconn *conn, const char *from, const char *to, int report
             (size_t)((monday - counted->first_week) / 7) >= nw)
             continue; /* cannot happen: the weeks span the window's treatments */
         weekly_add(counted, (size_t)d, st, (int)ordinal,
-                   (size_t)((monday - counted->first_week) / 7), n);
+                   (size_t)((monday - counted->first_week) / 7), kept ? -n : n);
     }
     rc = 0;
 out:

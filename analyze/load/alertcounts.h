@@ -9,7 +9,9 @@
  * cannot have been known later than that); the day is the UTC date of it,
  * and a report dated before its treatment counts as a delay of 0.
  *
- * Two statements, in the load step's snapshot:
+ * Two statements, in the load step's snapshot, on the kept counts
+ * (needlewatch.kept_report_delays(), needlewatch.kept_late_cases(): sql/015)
+ * or, on an older schema, on the reports:
  *   load_alert_delays()  the days, as of the day as_of, from treatment to
  *                        the first report of each case, over every
  *                        treatment at least LOAD_DELAY_HORIZON days old

@@ -105,14 +105,26 @@ $$;
 -- type the catalogue does not list); and rows with ordinal -1 whose reports
 -- add up, per side, to the complication reports that side counts in the
 -- total (orphans included).
+-- Each row of ordinal >= 0 or -2 also says when its cases were first known
+-- (known: the earliest UTC day of coalesce(reported_at, ingested_at) of
+-- those reports; of all of the treatment's reports for ordinal 0), for the
+-- alerts' counts (015: case_lags, report_delays).
 -- w <= 0 (a recount) reads every version once (counts_at()); otherwise only
 -- the reports with a version in [w, h) are touched (between()). Both read
 -- narrow columns and sort report ids byte-wise (COLLATE "C"): a recount of
 -- a million reports sorts in memory (work_mem).
+-- The row types below changed with 015 (known, ordinal, lag): CREATE OR
+-- REPLACE cannot change a result type, so they are created anew (nothing
+-- depends on them but the functions of this file, which are re-created below).
+DROP FUNCTION IF EXISTS needlewatch_kept.changes(bigint, bigint);
+DROP FUNCTION IF EXISTS needlewatch_kept.transitions(bigint, bigint);
+DROP FUNCTION IF EXISTS needlewatch_kept.between(bigint, bigint);
+DROP FUNCTION IF EXISTS needlewatch_kept.counts_at(bigint);
+
 CREATE OR REPLACE FUNCTION needlewatch_kept.counts_at(h bigint)
 RETURNS TABLE (sign integer, treated_on date, device_type text, setting text,
                fitzpatrick smallint, manufacturer text, model text, ordinal integer,
-               reports bigint)
+               reports bigint, known date)
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET work_mem = '256MB'
 SET jit = off AS $$
     WITH t AS MATERIALIZED (           -- every treatment's current version at h
@@ -122,32 +134,35 @@ SET jit = off AS $$
         WHERE h IS NULL OR coalesce(v.xid, 0) < h
         ORDER BY v.report_id COLLATE "C", v.version DESC
     ), c AS MATERIALIZED (             -- every complication's current version at h
-        SELECT DISTINCT ON (v.report_id COLLATE "C") v.treatment_id, v.type, v.nullified
+        SELECT DISTINCT ON (v.report_id COLLATE "C") v.treatment_id, v.type, v.nullified,
+               (coalesce(v.reported_at, v.ingested_at) AT TIME ZONE 'UTC')::date AS known
         FROM needlewatch.complication_versions v
         WHERE h IS NULL OR coalesce(v.xid, 0) < h
         ORDER BY v.report_id COLLATE "C", v.version DESC
     ), per_type AS (
-        SELECT c.treatment_id, coalesce(o.ordinal, -2) AS ordinal, count(*) AS reports
+        SELECT c.treatment_id, coalesce(o.ordinal, -2) AS ordinal, count(*) AS reports,
+               min(c.known) AS known
         FROM c
         LEFT JOIN needlewatch.complication_catalogue o ON o.complication = c.type
         WHERE NOT c.nullified
         GROUP BY 1, 2
     ), per_treatment AS (
-        SELECT p.treatment_id, sum(p.reports) AS reports FROM per_type p GROUP BY 1
+        SELECT p.treatment_id, sum(p.reports) AS reports, min(p.known) AS known
+        FROM per_type p GROUP BY 1
     )
     SELECT 1, t.treated_on, t.device_type, t.setting, t.fitzpatrick, t.manufacturer, t.model,
-           0, coalesce(r.reports, 0)
+           0, coalesce(r.reports, 0), r.known
     FROM t
     LEFT JOIN per_treatment r ON r.treatment_id = t.report_id
     WHERE NOT t.nullified
     UNION ALL
     SELECT 1, t.treated_on, t.device_type, t.setting, t.fitzpatrick, t.manufacturer, t.model,
-           p.ordinal, p.reports
+           p.ordinal, p.reports, p.known
     FROM t
     JOIN per_type p ON p.treatment_id = t.report_id
     WHERE NOT t.nullified
     UNION ALL
-    SELECT 1, NULL, NULL, NULL, NULL, NULL, NULL, -1, count(*)
+    SELECT 1, NULL, NULL, NULL, NULL, NULL, NULL, -1, count(*), NULL
     FROM c WHERE NOT c.nullified
 $$;
 
@@ -160,7 +175,7 @@ $$;
 CREATE OR REPLACE FUNCTION needlewatch_kept.between(w bigint, h bigint)
 RETURNS TABLE (sign integer, treated_on date, device_type text, setting text,
                fitzpatrick smallint, manufacturer text, model text, ordinal integer,
-               reports bigint)
+               reports bigint, known date)
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET work_mem = '256MB'
 SET jit = off AS $$
     WITH new_c AS MATERIALIZED (       -- complication reports with a new version
@@ -223,53 +238,55 @@ SET jit = off AS $$
             WHERE x.treatment_id = t.report_id
             OFFSET 0) k
     ), kv AS MATERIALIZED (            -- all their versions
-        SELECT n.report_id, v.version, v.treatment_id, v.type, v.nullified, v.xid
+        SELECT n.report_id, v.version, v.treatment_id, v.type, v.nullified, v.xid, v.known
         FROM k_names n
         CROSS JOIN LATERAL (
-            SELECT x.version, x.treatment_id, x.type, x.nullified, coalesce(x.xid, 0) AS xid
+            SELECT x.version, x.treatment_id, x.type, x.nullified, coalesce(x.xid, 0) AS xid,
+                   (coalesce(x.reported_at, x.ingested_at) AT TIME ZONE 'UTC')::date AS known
             FROM needlewatch.complication_versions x WHERE x.report_id = n.report_id
             OFFSET 0) v
     ), k_sides AS (                    -- which treatment each names, at each cut
-        SELECT -1 AS sign, b.treatment_id, b.type
+        SELECT -1 AS sign, b.treatment_id, b.type, b.known
         FROM (SELECT DISTINCT ON (kv.report_id COLLATE "C") kv.*
               FROM kv WHERE kv.xid < w
               ORDER BY kv.report_id COLLATE "C", kv.version DESC) b
         WHERE NOT b.nullified
         UNION ALL
-        SELECT 1, a.treatment_id, a.type
+        SELECT 1, a.treatment_id, a.type, a.known
         FROM (SELECT DISTINCT ON (kv.report_id COLLATE "C") kv.*
               FROM kv WHERE h IS NULL OR kv.xid < h
               ORDER BY kv.report_id COLLATE "C", kv.version DESC) a
         WHERE NOT a.nullified
     ), per_type AS (                   -- ordinal -2: a type the catalogue lacks
-        SELECT k.sign, k.treatment_id, coalesce(o.ordinal, -2) AS ordinal, count(*) AS reports
+        SELECT k.sign, k.treatment_id, coalesce(o.ordinal, -2) AS ordinal, count(*) AS reports,
+               min(k.known) AS known
         FROM k_sides k                 -- (rows of untouched treatments join no side below)
         LEFT JOIN needlewatch.complication_catalogue o ON o.complication = k.type
         GROUP BY 1, 2, 3
     )
     SELECT s.sign, s.treated_on, s.device_type, s.setting, s.fitzpatrick, s.manufacturer,
-           s.model, 0, coalesce(r.reports, 0)
+           s.model, 0, coalesce(r.reports, 0), r.known
     FROM t_sides s
-    LEFT JOIN (SELECT p.sign, p.treatment_id, sum(p.reports) AS reports
+    LEFT JOIN (SELECT p.sign, p.treatment_id, sum(p.reports) AS reports, min(p.known) AS known
                FROM per_type p GROUP BY 1, 2) r
            ON r.sign = s.sign AND r.treatment_id = s.report_id
     UNION ALL
     SELECT s.sign, s.treated_on, s.device_type, s.setting, s.fitzpatrick, s.manufacturer,
-           s.model, p.ordinal, p.reports
+           s.model, p.ordinal, p.reports, p.known
     FROM t_sides s
     JOIN per_type p ON p.sign = s.sign AND p.treatment_id = s.report_id
     UNION ALL
-    SELECT -1, NULL, NULL, NULL, NULL, NULL, NULL, -1, count(*)
+    SELECT -1, NULL, NULL, NULL, NULL, NULL, NULL, -1, count(*), NULL::date
     FROM c_cuts WHERE b_treatment IS NOT NULL
     UNION ALL
-    SELECT 1, NULL, NULL, NULL, NULL, NULL, NULL, -1, count(*)
+    SELECT 1, NULL, NULL, NULL, NULL, NULL, NULL, -1, count(*), NULL::date
     FROM c_cuts WHERE a_treatment IS NOT NULL
 $$;
 
 CREATE OR REPLACE FUNCTION needlewatch_kept.transitions(w bigint, h bigint)
 RETURNS TABLE (sign integer, treated_on date, device_type text, setting text,
                fitzpatrick smallint, manufacturer text, model text, ordinal integer,
-               reports bigint)
+               reports bigint, known date)
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF w <= 0 THEN
@@ -289,6 +306,13 @@ $$;
 --   kind 'model_month'  the same, treated_on the first day of its month
 --   kind 'model_total'  the same, without treated_on
 --   kind 'total'        reports: the change of the complication reports
+--   kind 'lag'          treated_on, device_type, setting, ordinal (0: any
+--                       type), lag (days from treated_on to the cases' first
+--                       known report, 0 at least): reports, the change of
+--                       the cases (needlewatch_kept.case_lags, 015)
+--   kind 'delay'        treated_on, lag: reports, the change of the
+--                       (treatment, type) cases, every type
+--                       (needlewatch_kept.report_delays, 015)
 -- Rows whose changes are all 0 are left out.
 DO $gen$
 BEGIN
@@ -296,7 +320,8 @@ BEGIN
 CREATE OR REPLACE FUNCTION needlewatch_kept.changes(w bigint, h bigint)
 RETURNS TABLE (kind text, treated_on date, device_type text, setting text,
                fitzpatrick smallint, manufacturer text, model text, treatments bigint,
-               cases_any bigint, reports bigint, counts integer[], unknown bigint)
+               cases_any bigint, reports bigint, counts integer[], unknown bigint,
+               ordinal integer, lag integer)
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     WITH t AS MATERIALIZED (
         SELECT * FROM needlewatch_kept.transitions(w, h)
@@ -323,29 +348,47 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
         SELECT t.device_type, t.manufacturer, t.model, ARRAY[%2$s]::integer[] AS counts
         FROM t WHERE t.ordinal > 0
         GROUP BY 1, 2, 3
+    ), lag AS (
+        SELECT t.treated_on, t.device_type, t.setting, t.ordinal,
+               greatest(t.known - t.treated_on, 0) AS lag, sum(t.sign) AS n
+        FROM t WHERE t.ordinal > 0 OR (t.ordinal = 0 AND t.reports > 0)
+        GROUP BY 1, 2, 3, 4, 5
+    ), delay AS (
+        SELECT t.treated_on, greatest(t.known - t.treated_on, 0) AS lag, sum(t.sign) AS n
+        FROM t WHERE t.ordinal > 0 OR t.ordinal = -2
+        GROUP BY 1, 2
     )
     SELECT 'cell', c.treated_on, c.device_type, c.setting, c.fz, NULL, NULL,
-           c.treatments, c.cases_any, c.reports, c.counts, c.unknown
+           c.treatments, c.cases_any, c.reports, c.counts, c.unknown, NULL::integer,
+           NULL::integer
     FROM cell c
     WHERE c.treatments <> 0 OR c.cases_any <> 0 OR c.reports <> 0 OR c.unknown <> 0
        OR c.counts <> array_fill(0, ARRAY[cardinality(c.counts)])
     UNION ALL
     SELECT 'model_day', m.treated_on, m.device_type, NULL, NULL, m.manufacturer, m.model,
-           NULL, NULL, NULL, m.counts, NULL
+           NULL, NULL, NULL, m.counts, NULL, NULL, NULL
     FROM model m WHERE m.counts <> array_fill(0, ARRAY[cardinality(m.counts)])
     UNION ALL
     SELECT 'model_month', m.month, m.device_type, NULL, NULL, m.manufacturer, m.model,
-           NULL, NULL, NULL, m.counts, NULL
+           NULL, NULL, NULL, m.counts, NULL, NULL, NULL
     FROM month m WHERE m.counts <> array_fill(0, ARRAY[cardinality(m.counts)])
     UNION ALL
     SELECT 'model_total', NULL, m.device_type, NULL, NULL, m.manufacturer, m.model,
-           NULL, NULL, NULL, m.counts, NULL
+           NULL, NULL, NULL, m.counts, NULL, NULL, NULL
     FROM total m WHERE m.counts <> array_fill(0, ARRAY[cardinality(m.counts)])
     UNION ALL
     SELECT 'total', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, sum(t.sign * t.reports),
-           NULL, NULL
+           NULL, NULL, NULL, NULL
     FROM t WHERE t.ordinal = -1
     HAVING sum(t.sign * t.reports) <> 0
+    UNION ALL
+    SELECT 'lag', l.treated_on, l.device_type, l.setting, NULL, NULL, NULL, NULL, NULL, l.n,
+           NULL, NULL, l.ordinal, l.lag
+    FROM lag l WHERE l.n <> 0
+    UNION ALL
+    SELECT 'delay', d.treated_on, NULL, NULL, NULL, NULL, NULL, NULL, NULL, d.n, NULL, NULL,
+           NULL, d.lag
+    FROM delay d WHERE d.n <> 0
 $$
 $fn$, needlewatch_kept.per_type('coalesce(sum(t.sign) FILTER (WHERE t.ordinal = %1$s), 0)'),
       needlewatch_kept.per_type('coalesce(sum(t.sign * t.reports) FILTER (WHERE t.ordinal = %1$s), 0)'));
@@ -391,7 +434,8 @@ BEGIN
         UPDATE needlewatch.treatment_versions SET xid = NULL WHERE xid >= now_xid;
         UPDATE needlewatch.complication_versions SET xid = NULL WHERE xid >= now_xid;
         TRUNCATE needlewatch_kept.cells, needlewatch_kept.model_days,
-                 needlewatch_kept.model_months, needlewatch_kept.model_totals;
+                 needlewatch_kept.model_months, needlewatch_kept.model_totals,
+                 needlewatch_kept.case_lags, needlewatch_kept.report_delays;
         UPDATE needlewatch_kept.totals SET complication_reports = 0;
         w := 0;
     END IF;
@@ -446,10 +490,28 @@ BEGIN
         SET complication_reports = k.complication_reports + c.reports
         FROM c WHERE c.kind = 'total'
         RETURNING 1
+    ), lags AS (
+        INSERT INTO needlewatch_kept.case_lags AS k
+            (treated_on, device_type, setting, ordinal, lag, cases)
+        SELECT c.treated_on, c.device_type, c.setting, c.ordinal, c.lag, c.reports
+        FROM c WHERE c.kind = 'lag'
+        ORDER BY 1, 2, 3, 4, 5
+        ON CONFLICT (treated_on, device_type, setting, ordinal, lag) DO UPDATE
+        SET cases = k.cases + EXCLUDED.cases
+        RETURNING 1
+    ), delays AS (
+        INSERT INTO needlewatch_kept.report_delays AS k (treated_on, lag, cases)
+        SELECT c.treated_on, c.lag, c.reports
+        FROM c WHERE c.kind = 'delay'
+        ORDER BY 1, 2
+        ON CONFLICT (treated_on, lag) DO UPDATE
+        SET cases = k.cases + EXCLUDED.cases
+        RETURNING 1
     )
     SELECT (SELECT count(*) FROM cells) + (SELECT count(*) FROM days)
            + (SELECT count(*) FROM months) + (SELECT count(*) FROM totals)
-           + (SELECT count(*) FROM reports)
+           + (SELECT count(*) FROM reports) + (SELECT count(*) FROM lags)
+           + (SELECT count(*) FROM delays)
     INTO changed;
     UPDATE needlewatch_kept.rollup_state
     SET horizon = h, rolled_at = now(), rollups = rollups + 1;
@@ -533,6 +595,78 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT c.treated_on, c.device_type, c.manufacturer, c.model, c.counts
     FROM needlewatch_kept.changes(coalesce(needlewatch_kept.watermark(), 0), NULL) c
     WHERE c.kind = 'model_' || level
+$$;
+
+-- The same for the cases by lag (015) of the treatments dated in
+-- [from_date, to_date] (NULL: open) whose lag is min_lag or more.
+CREATE OR REPLACE FUNCTION needlewatch_kept.lag_rows(min_lag integer, from_date date,
+                                                     to_date date)
+RETURNS TABLE (treated_on date, device_type text, setting text, ordinal integer, lag integer,
+               cases bigint)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT k.treated_on, k.device_type, k.setting, k.ordinal, k.lag, k.cases
+    FROM needlewatch_kept.case_lags k
+    WHERE needlewatch_kept.watermark() IS NOT NULL AND k.lag >= min_lag
+      AND k.treated_on BETWEEN coalesce(from_date, '-infinity'::date)
+                           AND coalesce(to_date, 'infinity'::date)
+    UNION ALL
+    SELECT c.treated_on, c.device_type, c.setting, c.ordinal, c.lag, c.reports
+    FROM needlewatch_kept.changes(coalesce(needlewatch_kept.watermark(), 0), NULL) c
+    WHERE c.kind = 'lag' AND c.lag >= min_lag
+      AND c.treated_on BETWEEN coalesce(from_date, '-infinity'::date)
+                           AND coalesce(to_date, 'infinity'::date)
+$$;
+
+-- The same for the (treatment, type) cases by lag (015) of the treatments
+-- dated last_day or earlier (NULL: every one).
+CREATE OR REPLACE FUNCTION needlewatch_kept.delay_rows(last_day date)
+RETURNS TABLE (treated_on date, lag integer, cases bigint)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT k.treated_on, k.lag, k.cases
+    FROM needlewatch_kept.report_delays k
+    WHERE needlewatch_kept.watermark() IS NOT NULL
+      AND k.treated_on <= coalesce(last_day, 'infinity'::date)
+    UNION ALL
+    SELECT c.treated_on, c.lag, c.reports
+    FROM needlewatch_kept.changes(coalesce(needlewatch_kept.watermark(), 0), NULL) c
+    WHERE c.kind = 'delay' AND c.treated_on <= coalesce(last_day, 'infinity'::date)
+$$;
+
+-- What the alerts read (analyze/load/alertcounts.c; issue 14): the cases of
+-- the treatments dated in [from_date, to_date] (NULL: open) whose first
+-- report was known MORE than report_days days after the treatment, per ISO
+-- week (monday: days since 1970-01-01), device_type, setting and ordinal
+-- (0: any type; i: the type types[i], mapped as kept_surveillance() maps
+-- them). The alerts count the cases known within report_days: the weekly
+-- cases of kept_surveillance() less these (usually the few late ones, read
+-- through the index on lag). Rows of 0 left out.
+CREATE OR REPLACE FUNCTION needlewatch.kept_late_cases(from_date date, to_date date,
+                                                       report_days integer, types text[])
+RETURNS TABLE (monday integer, device_type text, setting text, ordinal integer, n bigint)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET jit = off AS $$
+    SELECT (k.treated_on - date '1970-01-01') - (extract(isodow FROM k.treated_on)::integer - 1),
+           k.device_type, k.setting,
+           CASE WHEN k.ordinal = 0 THEN 0
+                ELSE coalesce(array_position(types, o.complication), 0) END,
+           sum(k.cases)::bigint
+    FROM needlewatch_kept.lag_rows(report_days + 1, from_date, to_date) k
+    LEFT JOIN needlewatch.complication_catalogue o ON o.ordinal = k.ordinal
+    GROUP BY 1, 2, 3, 4
+    HAVING sum(k.cases) <> 0
+$$;
+
+-- What D's default is read from (analyze/load/alertcounts.c): as of the day
+-- as_of, over the treatments dated as_of - horizon or earlier, the
+-- (treatment, type) cases whose first report was known by as_of, by delay
+-- in days (horizon: that many or more). Rows of 0 left out.
+CREATE OR REPLACE FUNCTION needlewatch.kept_report_delays(as_of date, horizon integer)
+RETURNS TABLE (delay integer, n bigint)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET jit = off AS $$
+    SELECT least(k.lag, horizon), sum(k.cases)::bigint
+    FROM needlewatch_kept.delay_rows(as_of - horizon) k
+    WHERE k.treated_on + k.lag <= as_of
+    GROUP BY 1
+    HAVING sum(k.cases) <> 0
 $$;
 
 -- The readers that sum arrays, generated from the catalogue (see the header):
@@ -740,6 +874,8 @@ COMMENT ON VIEW needlewatch.kept_rollup_status IS
 --   kind 'model_month'  the same with the month's first day
 --   kind 'model_total'  key "device_type manufacturer model"
 --   kind 'total'        key 'complication_reports'
+--   kind 'case_lag'     key "treated_on device_type setting ordinal lag"
+--   kind 'report_delay' key "treated_on lag"
 -- kept and actual are the counts as text. No row: the counts are exact.
 DO $gen$
 BEGIN
@@ -803,6 +939,42 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET j
                k.model, k.reports::text AS v
         FROM unnest(ARRAY['day', 'month', 'total']) AS l (level),
              needlewatch.kept_current_models(l.level) k
+    ), known AS (  -- per treatment and type: the lag of its first known report
+        SELECT t.report_id, t.treated_on, t.device_type, t.setting, k.ordinal,
+               greatest(k.known - t.treated_on, 0) AS lag
+        FROM t
+        JOIN (SELECT x.treatment_id, coalesce(o.ordinal, -2) AS ordinal,
+                     min((coalesce(x.reported_at, x.ingested_at) AT TIME ZONE 'UTC')::date)
+                         AS known
+              FROM needlewatch.complications x
+              LEFT JOIN needlewatch.complication_catalogue o ON o.complication = x.type
+              GROUP BY 1, 2) k ON k.treatment_id = t.report_id
+    ), actual_lags AS (
+        SELECT 'case_lag' AS kind,
+               format('%%s %%s %%s %%s %%s', n.treated_on, n.device_type, n.setting, n.ordinal,
+                      n.lag) AS key,
+               count(*)::text AS v
+        FROM (SELECT k.treated_on, k.device_type, k.setting, k.ordinal, k.lag
+              FROM known k WHERE k.ordinal > 0
+              UNION ALL
+              SELECT k.treated_on, k.device_type, k.setting, 0, min(k.lag)
+              FROM known k GROUP BY k.report_id, 1, 2, 3) n
+        GROUP BY 1, 2
+        UNION ALL
+        SELECT 'report_delay', format('%%s %%s', k.treated_on, k.lag), count(*)::text
+        FROM known k WHERE k.ordinal > 0 OR k.ordinal = -2
+        GROUP BY 1, 2
+    ), kept_lags AS (
+        SELECT 'case_lag' AS kind,
+               format('%%s %%s %%s %%s %%s', k.treated_on, k.device_type, k.setting, k.ordinal,
+                      k.lag) AS key,
+               sum(k.cases)::text AS v
+        FROM needlewatch_kept.lag_rows(0, NULL, NULL) k
+        GROUP BY 1, 2 HAVING sum(k.cases) <> 0
+        UNION ALL
+        SELECT 'report_delay', format('%%s %%s', k.treated_on, k.lag), sum(k.cases)::text
+        FROM needlewatch_kept.delay_rows(NULL) k
+        GROUP BY 1, 2 HAVING sum(k.cases) <> 0
     )
     SELECT 'cell',
            format('%%s %%s %%s %%s', coalesce(k.treated_on, a.treated_on),
@@ -835,6 +1007,11 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET j
     FROM needlewatch.kept_totals k,
          (SELECT count(*) AS n FROM needlewatch.complications) a
     WHERE k.complication_reports <> a.n
+    UNION ALL
+    SELECT coalesce(k.kind, a.kind), coalesce(k.key, a.key), k.v, a.v
+    FROM kept_lags k
+    FULL JOIN actual_lags a ON a.kind = k.kind AND a.key = k.key
+    WHERE k.v IS DISTINCT FROM a.v
     ORDER BY 1, 2
 $$;
 $fn$, needlewatch_kept.per_type('count(*) FILTER (WHERE c.ordinal = %1$s)'),
