@@ -51,7 +51,7 @@ static const char *const setting_all[3] = {"home", "clinic", "all"};
 
 static const char *device_name(size_t d)
 {
-    return d == SP_DEVICES ? "all" : sp_device_names[d];
+    return d == SP_DEVICES ? "all" : sp_device_name(d);
 }
 
 /* The panel's cell arrays from a population. */
@@ -108,7 +108,7 @@ static int cmd_gen(int scenario, unsigned long long seed, const char *dir)
                 detect_panel_series(&panel, d, s, c, y, n);
                 for (int w = 0; w < SP_WEEKS; w++)
                     fprintf(fp, "%zu,%s,%s,%s,%d,%lld,%lld\n", detect_series_index(d, s, c),
-                            device_name(d), setting_all[s], sp_type_names[c], w,
+                            device_name(d), setting_all[s], sp_type_name(c), w,
                             (long long)y[w], (long long)n[w]);
             }
         }
@@ -343,8 +343,8 @@ static void emit_rows(void *arg, int week, int device, int setting, int skin,
         r->counts[mark[i] & ((1u << SP_TYPES) - 1)]++;
     for (unsigned m = 0; m < (1u << SP_TYPES); m++) {
         if (r->counts[m] > 0 &&
-            fprintf(r->fp, "%d\t%s\t%s\t%d\t%u\t%llu\n", week, sp_device_names[device],
-                    sp_setting_names[setting], skin + 1, m, r->counts[m]) < 0)
+            fprintf(r->fp, "%d\t%s\t%s\t%d\t%u\t%llu\n", week, sp_device_name(device),
+                    sp_setting_name(setting), skin + 1, m, r->counts[m]) < 0)
             r->failed = true;
     }
 }

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalogue.h"
 #include "civil.h"
 #include "loadgen_model.h"
 
@@ -23,12 +24,26 @@
 
 const char *const sp_scenario_names[SP_SCENARIOS] = {"const", "seasonal", "drift", "mixed",
                                                      "power"};
-const char *const sp_device_names[SP_DEVICES] = {"derma_roller", "derma_stamp",
-                                                 "microneedling_pen", "rf_microneedling", "other"};
-const char *const sp_setting_names[SP_SETTINGS] = {"home", "clinic"};
-const char *const sp_type_names[SP_TYPES + 1] = {
-    "any",       "infection", "scarring", "hyperpigmentation", "burn",       "nerve_damage",
-    "fat_loss",  "granuloma", "dryness_peeling", "acne_flare", "other"};
+/* The names come from the contract's catalogue (common/catalogue.c), in
+ * its order: the population's indices are the catalogue's ordinals - 1. */
+_Static_assert(SP_DEVICES == CATALOGUE_DEVICE_TYPES, "one population device per catalogue entry");
+_Static_assert(SP_SETTINGS == CATALOGUE_SETTINGS, "one population setting per catalogue entry");
+_Static_assert(SP_TYPES == CATALOGUE_COMPLICATION_TYPES, "one population type per catalogue entry");
+
+const char *sp_device_name(int d)
+{
+    return catalogue_device_types.entries[d].name;
+}
+
+const char *sp_setting_name(int s)
+{
+    return catalogue_settings.entries[s].name;
+}
+
+const char *sp_type_name(int c)
+{
+    return c == 0 ? "any" : catalogue_complication_types.entries[c - 1].name;
+}
 
 enum { STREAM_COUNTS = 1, STREAM_DRIFT, STREAM_NOISE, STREAM_OUTBREAK };
 

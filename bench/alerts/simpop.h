@@ -70,9 +70,10 @@ typedef struct {
 } sp_pop_t;
 
 extern const char *const sp_scenario_names[SP_SCENARIOS];
-extern const char *const sp_device_names[SP_DEVICES];
-extern const char *const sp_setting_names[SP_SETTINGS];
-extern const char *const sp_type_names[SP_TYPES + 1]; /* [0] = "any" */
+/* Names of the indices, from common/catalogue.c. */
+const char *sp_device_name(int d);
+const char *sp_setting_name(int s);
+const char *sp_type_name(int c); /* 0: "any" */
 
 /* Fills pop (a large struct: allocate it) with scenario's population for
  * seed. Returns false on a bad scenario. */
