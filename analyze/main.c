@@ -6,8 +6,10 @@
  *   parse     the command line and the configuration (cli.c)
  *   load      the counts, in one snapshot: the cube (load/counts.c), the
  *             weekly series and the report counts per device and model
- *             (load/surveillance.c)
- *   compute   rates and comparisons, signals, alerts, skin trends (model/)
+ *             (load/surveillance.c), the risks over fixed follow-ups
+ *             (load/risks.c) and the data-quality counts (load/quality.c)
+ *   compute   rates and comparisons, risks, signals, alerts, skin trends
+ *             (model/)
  *   disclose  what --suppress-below hides, and the rows it marks (disclose/)
  *   render    JSON, text, CSV or HTML (render/) to stdout, or to a
  *             temporary file renamed over --output once complete, so a
@@ -36,10 +38,14 @@
 #include "findings.h"
 #include "load/counts.h"
 #include "load/pg.h"
+#include "load/quality.h"
+#include "load/risks.h"
 #include "load/surveillance.h"
 #include "log.h"
 #include "model/alerts.h"
+#include "model/quality.h"
 #include "model/rates.h"
+#include "model/risks.h"
 #include "model/signals.h"
 #include "model/tally.h"
 #include "model/trends.h"
@@ -62,6 +68,8 @@ typedef struct {
     weekly_t weekly;
     tally_t tally;
     rates_t rates;
+    risks_t risks;
+    quality_t quality;
     signals_t signals;
     alerts_t alerts;
     trends_t trends;
@@ -73,6 +81,7 @@ static void run_free(run_t *run)
     disclose_free(&run->disclosure);
     alerts_free(&run->alerts);
     signals_free(&run->signals);
+    risks_free(&run->risks);
     rates_free(&run->rates);
     tally_free(&run->tally);
     weekly_free(&run->weekly);
@@ -221,7 +230,9 @@ static int load(PGconn *conn, const cli_t *cli, run_t *run, char *errbuf, size_t
         return -1;
     if (load_cube(conn, cli->from, cli->to, run->cube, errbuf, errlen) != 0 ||
         load_surveillance(conn, cli->from, cli->to, run->cube, &run->weekly, &run->tally,
-                          errbuf, errlen) != 0) {
+                          errbuf, errlen) != 0 ||
+        load_risks(conn, cli->from, cli->to, run->cube, &run->risks, errbuf, errlen) != 0 ||
+        load_quality(conn, cli->from, cli->to, &run->quality, errbuf, errlen) != 0) {
         PQclear(PQexec(conn, "ROLLBACK"));
         return -1;
     }
@@ -237,7 +248,8 @@ static int compute(const nw_config_t *cfg, run_t *run, char *errbuf, size_t errl
     weekly_series_t *series = NULL;
     int rc = -1;
 
-    if (rates_build(run->cube, &run->rates, errbuf, errlen) != 0)
+    if (rates_build(run->cube, &run->rates, errbuf, errlen) != 0 ||
+        risks_build(run->cube, &run->risks, errbuf, errlen) != 0)
         return -1;
     series = calloc(n_series, sizeof(*series));
     if (series == NULL)
@@ -247,10 +259,11 @@ static int compute(const nw_config_t *cfg, run_t *run, char *errbuf, size_t errl
         alerts_detect(series, n_series, run->weekly.n_weeks, params, &run->alerts) != 0)
         goto nomem;
     trends_build(run->cube, &run->trends);
-    if (disclose_build(run->cube, &run->weekly, &run->tally, cfg->suppress_below,
-                       &run->disclosure) != 0)
+    if (disclose_build(run->cube, &run->weekly, &run->tally, &run->risks, &run->quality,
+                       cfg->suppress_below, &run->disclosure) != 0)
         goto nomem;
     disclose_mark_rates(&run->disclosure, &run->rates);
+    disclose_mark_risks(&run->disclosure, &run->risks);
     disclose_mark_signals(&run->disclosure, &run->signals);
     disclose_mark_alerts(&run->disclosure, &run->alerts);
     disclose_mark_trends(&run->disclosure, &run->trends);
@@ -330,6 +343,26 @@ int main(int argc, char **argv)
         rc = fflush(stdout) == 0 ? EXIT_OK : EXIT_RUNTIME;
         goto out;
     }
+    if (cli.as_of[0] == '\0') {
+        time_t now = time(NULL);
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(cli.as_of, sizeof(cli.as_of), "%Y-%m-%d", &tm);
+    }
+    {
+        int horizons[CLI_MAX_HORIZONS];
+        size_t n;
+        if (cli_parse_horizons("analyze.horizons", cfg.horizons, horizons, &n, errbuf,
+                               sizeof(errbuf)) != 0) {
+            log_error("config", "%s", errbuf);
+            rc = EXIT_USAGE;
+            goto out;
+        }
+        if (!risks_init(&run.risks, cli.as_of, horizons, n)) {
+            log_error("analyze", "out of memory");
+            goto out;
+        }
+    }
     if (cli.format == FORMAT_AUTO)
         cli.format = cli.output == NULL && isatty(STDOUT_FILENO) ? FORMAT_TEXT : FORMAT_JSON;
     render = renderer_for(cli.format);
@@ -360,10 +393,13 @@ int main(int argc, char **argv)
     }
     findings = (findings_t){.from = cli.from,
                             .to = cli.to,
+                            .as_of = cli.as_of,
                             .generated_at = time(NULL),
                             .version = NEEDLEWATCH_VERSION,
                             .cube = run.cube,
                             .rates = &run.rates,
+                            .risks = &run.risks,
+                            .quality = &run.quality,
                             .weekly = &run.weekly,
                             .signals = &run.signals,
                             .alerts = &run.alerts,

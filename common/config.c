@@ -76,6 +76,8 @@ static const opt_t opts[] = {
      false, "default of --ears-min-sigma"},
     {"analyze.alert.min_cases", ANALYZE, OPT_INT, OFF(alert_min_cases), "3", 1, 1000000, false,
      false, "default of --alert-min-cases"},
+    {"analyze.horizons", ANALYZE, OPT_STR, OFF(horizons), "30,90", 0, 0, false, false,
+     "default of --horizons: follow-up horizons of the risks, days 1..365, comma-separated"},
 };
 #define OPT_COUNT (sizeof(opts) / sizeof(opts[0]))
 

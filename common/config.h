@@ -58,6 +58,7 @@ typedef struct nw_config {
     double ears_alpha;
     double ears_min_sigma;
     int alert_min_cases;
+    char *horizons;             /* "30,90": the risks' follow-up horizons, days */
 
     /* kafka.* pairs in the order given (later ones win in librdkafka too). */
     rd_kafka_conf_t *kconf;     /* owned; holds every kafka.* key already applied */

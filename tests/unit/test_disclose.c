@@ -91,7 +91,7 @@ static int teardown(void **state)
 static void test_off(void **state)
 {
     fixture_t *f = *state;
-    assert_int_equal(disclose_build(f->cube, &f->weekly, &f->tally, 0, &f->d), 0);
+    assert_int_equal(disclose_build(f->cube, &f->weekly, &f->tally, NULL, NULL, 0, &f->d), 0);
     assert_false(disclose_cell(&f->d, 0, CUBE_SETTING_HOME, 2, DISCLOSE_TREATMENTS));
     assert_false(disclose_week(&f->d, 0, CUBE_SETTING_HOME, 0, CUBE_ANY));
     assert_false(disclose_report(&f->d, 0, 1));
@@ -110,7 +110,7 @@ static void test_cube(void **state)
 {
     fixture_t *f = *state;
     const cube_t *cube = f->cube;
-    assert_int_equal(disclose_build(cube, &f->weekly, &f->tally, K, &f->d), 0);
+    assert_int_equal(disclose_build(cube, &f->weekly, &f->tally, NULL, NULL, K, &f->d), 0);
     assert_int_equal(f->d.below, K);
     for (size_t i = 0; i <= cube->n_devices; i++) {
         size_t d = cube_device_slot(cube, i);
@@ -146,7 +146,7 @@ static void test_cube(void **state)
 static void test_weeks_and_reports(void **state)
 {
     fixture_t *f = *state;
-    assert_int_equal(disclose_build(f->cube, &f->weekly, &f->tally, K, &f->d), 0);
+    assert_int_equal(disclose_build(f->cube, &f->weekly, &f->tally, NULL, NULL, K, &f->d), 0);
     for (size_t d = 0; d < 3; d++) {
         for (int s = 0; s < CUBE_SETTINGS; s++) {
             for (int c = WEEKLY_TREATMENTS; c < CUBE_COMPLICATIONS; c++) {
@@ -185,7 +185,7 @@ static void test_marks(void **state)
     alert_row_t rows[2];
     char err[128];
 
-    assert_int_equal(disclose_build(f->cube, &f->weekly, &f->tally, K, &f->d), 0);
+    assert_int_equal(disclose_build(f->cube, &f->weekly, &f->tally, NULL, NULL, K, &f->d), 0);
     assert_int_equal(rates_build(f->cube, &rates, err, sizeof(err)), 0);
     assert_int_equal(signals_build(f->cube, &f->tally, NW_Z95, &signals), 0);
     trends_build(f->cube, &trends);
