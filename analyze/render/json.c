@@ -1,7 +1,7 @@
 /*
  * json.c - the findings as one JSON object (see render.h).
  *
- * Members: analyzer, generated_at, window, as_of, confidence_level, z,
+ * Members: analyzer, generated_at, window, as_of, summary, confidence_level, z,
  * totals, rates, home_vs_clinic, home_vs_clinic_adjusted, horizons, risks,
  * serious_change, data_quality, then the surveillance members
  * (suppression, complication_catalogue, signals, signals_by_model,
@@ -28,6 +28,7 @@
 #include "civil.h"
 #include "render/numfmt.h"
 #include "render/render.h"
+#include "render/summary.h"
 
 /* ---- Writers of one member ------------------------------------------ */
 
@@ -193,6 +194,29 @@ static bool add_serious_change(cJSON *root, const findings_t *findings)
            add_period(obj, "recent", &ch->recent) && add_period(obj, "previous", &ch->previous) &&
            add_ratio(obj, "rate_ratio", ch->ratio, ch->suppressed) &&
            cJSON_AddBoolToObject(obj, "suppressed", ch->suppressed);
+}
+
+/* The lines the text and HTML reports open with (render/summary.h). */
+static bool add_summary(cJSON *root, const findings_t *findings)
+{
+    summary_t summary;
+    cJSON *arr = cJSON_AddArrayToObject(root, "summary");
+
+    if (arr == NULL)
+        return false;
+    summary_build(findings, &summary);
+    for (size_t i = 0; i < summary.n; i++) {
+        const summary_line_t *l = &summary.lines[i];
+        cJSON *row = cJSON_CreateObject();
+        if (row == NULL)
+            return false;
+        cJSON_AddItemToArray(arr, row);
+        if (!cJSON_AddStringToObject(row, "kind", summary_kind_name(l->kind)) ||
+            !cJSON_AddStringToObject(row, "text", l->text) ||
+            !cJSON_AddStringToObject(row, "section", summary_section(l->kind)))
+            return false;
+    }
+    return true;
 }
 
 /* ---- Data quality ---------------------------------------------------- */
@@ -694,7 +718,7 @@ int render_json(FILE *out, const findings_t *findings, char *errbuf, size_t errl
     if (obj == NULL || !add_date(obj, "from", findings->from) ||
         !add_date(obj, "to", findings->to))
         goto nomem;
-    if (!add_date(root, "as_of", findings->as_of))
+    if (!add_date(root, "as_of", findings->as_of) || !add_summary(root, findings))
         goto nomem;
     if (!json_double(root, "confidence_level", 0.95, false) ||
         !json_double(root, "z", findings->rates->z, false))
