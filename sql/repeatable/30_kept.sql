@@ -116,7 +116,7 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     VALUES (1, 'not reported', NULL::integer, NULL::integer),
            (2, 'before the treatment date', NULL, -1),
            (3, 'same day', 0, 0),
-           (4, '1 day', 1, 1),
+           (4, 'next day', 1, 1),
            (5, '2-7 days', 2, 7),
            (6, '8-14 days', 8, 14),
            (7, '15-30 days', 15, 30),
