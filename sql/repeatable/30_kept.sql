@@ -171,6 +171,21 @@ RETURNS bigint LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     FROM needlewatch_kept.rollup_state s
 $$;
 
+-- Whether the caller's snapshot sees a report version the kept counts do
+-- not hold yet (one with xid >= the watermark; or no watermark): only then
+-- is there anything to fold in. The readers test it before they call
+-- changes(), so that when the rollup has caught up (the usual case) they do
+-- not even plan that big function: changes(w, NULL) would return nothing,
+-- because it only looks at the versions with xid >= w that the same
+-- snapshot sees.
+CREATE OR REPLACE FUNCTION needlewatch_kept.pending()
+RETURNS boolean LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT w IS NULL OR w <= 0
+           OR EXISTS (SELECT 1 FROM needlewatch.treatment_versions v WHERE v.xid >= w)
+           OR EXISTS (SELECT 1 FROM needlewatch.complication_versions v WHERE v.xid >= w)
+    FROM (SELECT needlewatch_kept.watermark() AS w) x
+$$;
+
 -- How the counts change from the versions with xid < w to those with
 -- xid < h (h NULL: every version the caller's snapshot sees). Rows, each
 -- with its sign (-1: before, +1: after):
@@ -683,7 +698,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
            c.reports, c.counts, c.serious_any, c.serious, c.no_model, c.reports_no_onset,
            c.lag_treatments, c.lag_reports
     FROM needlewatch_kept.changes(coalesce(needlewatch_kept.watermark(), 0), NULL) c
-    WHERE c.kind = 'cell'
+    WHERE needlewatch_kept.pending() AND c.kind = 'cell'
 $$;
 
 -- The same for the per-model counts at one level: 'day' (key_date:
@@ -706,7 +721,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     UNION ALL
     SELECT c.treated_on, c.device_type, c.manufacturer, c.model, c.counts
     FROM needlewatch_kept.changes(coalesce(needlewatch_kept.watermark(), 0), NULL) c
-    WHERE c.kind = 'model_' || level
+    WHERE needlewatch_kept.pending() AND c.kind = 'model_' || level
 $$;
 
 -- The same for the risk counts, for kept_cells_check(): per day (the
@@ -725,7 +740,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT c.treated_on, c.device_type, c.setting, c.fitzpatrick, c.ordinal, c.h_from, c.n_cases,
            c.n_serious, c.n_missing
     FROM needlewatch_kept.changes(coalesce(needlewatch_kept.watermark(), 0), NULL) c
-    WHERE c.kind = 'risk_day'
+    WHERE needlewatch_kept.pending() AND c.kind = 'risk_day'
 $$;
 
 CREATE OR REPLACE FUNCTION needlewatch_kept.risk_month_rows()
@@ -740,7 +755,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT c.treated_on, c.device_type, c.setting, c.fitzpatrick, c.ordinal, c.cum_cases,
            c.cum_serious, c.cum_missing
     FROM needlewatch_kept.changes(coalesce(needlewatch_kept.watermark(), 0), NULL) c
-    WHERE c.kind = 'risk_month'
+    WHERE needlewatch_kept.pending() AND c.kind = 'risk_month'
 $$;
 
 -- The sum of cumulative arrays (an aggregate of cum_add()).
@@ -792,32 +807,39 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET j
     HAVING ARRAY[%2$s]::bigint[] <> array_fill(0::bigint, ARRAY[%3$s])
 $$;
 
--- What needlewatch-analyze reads for its rates and its data-quality section:
--- the counts summed per (treated_on in [from_date, to_date] (NULL: open),
--- device_type, setting, fitzpatrick); cases[i] and serious[i] are the type
--- of ordinal i in the catalogue, lag_treatments[b] and lag_reports[b] the
--- lag bucket of ordinal b (reporting_lag_buckets()). unknown_type is always
--- 0 (the catalogue constrains the types); it stays in the analyzer's
--- interface. SECURITY DEFINER: the analyst reads no table.
+-- What needlewatch-analyze reads for its rates: the counts summed per
+-- (treated_on in [from_date, to_date] (NULL: open), device_type, setting,
+-- fitzpatrick); cases[i] and serious[i] are the type of ordinal i in the
+-- catalogue. unknown_type is always 0 (the catalogue constrains the types);
+-- it stays in the analyzer's interface. SECURITY DEFINER: the analyst reads
+-- no table. The hot readers (this, kept_surveillance(), kept_quality())
+-- read the table and changes() themselves, only the columns they need:
+-- through cell_rows() every row of every column would be copied first.
 CREATE FUNCTION needlewatch.kept_cube(from_date date, to_date date)
 RETURNS TABLE (in_window boolean, device_type text, setting text, fitzpatrick smallint,
                treatments bigint, cases_any bigint, reports bigint, cases bigint[],
-               unknown_type bigint, serious_any bigint, serious bigint[], no_model bigint,
-               reports_no_onset bigint, lag_treatments bigint[], lag_reports bigint[])
+               unknown_type bigint, serious_any bigint, serious bigint[])
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET jit = off AS $$
     SELECT k.treated_on BETWEEN coalesce(from_date, '-infinity'::date)
                             AND coalesce(to_date, 'infinity'::date),
            k.device_type, k.setting, nullif(k.fitzpatrick, 0)::smallint,
            sum(k.treatments)::bigint, sum(k.cases_any)::bigint, sum(k.reports)::bigint,
            ARRAY[%1$s]::bigint[], 0::bigint, sum(k.serious_any)::bigint,
-           ARRAY[%4$s]::bigint[],
-           sum(k.no_model)::bigint, sum(k.reports_no_onset)::bigint, ARRAY[%5$s]::bigint[],
-           ARRAY[%6$s]::bigint[]
-    FROM needlewatch_kept.cell_rows() k
+           ARRAY[%4$s]::bigint[]
+    FROM (SELECT k.treated_on, k.device_type, k.setting, k.fitzpatrick, k.treatments,
+                 k.cases_any, k.reports, k.cases, k.serious_any, k.serious
+          FROM needlewatch_kept.cells k
+          WHERE needlewatch_kept.watermark() IS NOT NULL
+          UNION ALL
+          SELECT c.treated_on, c.device_type, c.setting, c.fitzpatrick, c.treatments::integer,
+                 c.cases_any::integer, c.reports::integer, c.counts, c.serious_any::integer,
+                 c.serious
+          FROM needlewatch_kept.changes(coalesce(needlewatch_kept.watermark(), 0), NULL) c
+          WHERE needlewatch_kept.pending() AND c.kind = 'cell') k
     GROUP BY 1, 2, 3, 4
     HAVING sum(k.treatments) <> 0 OR sum(k.cases_any) <> 0 OR sum(k.reports) <> 0
         OR ARRAY[%1$s]::bigint[] <> array_fill(0::bigint, ARRAY[%3$s])
-        OR sum(k.serious_any) <> 0 OR sum(k.no_model) <> 0 OR sum(k.reports_no_onset) <> 0
+        OR sum(k.serious_any) <> 0
 $$;
 
 -- What the surveillance part of the report reads (analyze's loader), for
@@ -842,7 +864,14 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET j
                    - (extract(isodow FROM k.treated_on)::integer - 1) AS monday,
                k.device_type, k.setting, sum(k.treatments) AS treatments,
                sum(k.cases_any) AS cases_any, ARRAY[%1$s]::bigint[] AS cases
-        FROM needlewatch_kept.cell_rows() k
+        FROM (SELECT k.treated_on, k.device_type, k.setting, k.treatments, k.cases_any, k.cases
+              FROM needlewatch_kept.cells k
+              WHERE needlewatch_kept.watermark() IS NOT NULL
+              UNION ALL
+              SELECT c.treated_on, c.device_type, c.setting, c.treatments::integer,
+                     c.cases_any::integer, c.counts
+              FROM needlewatch_kept.changes(coalesce(needlewatch_kept.watermark(), 0), NULL) c
+              WHERE needlewatch_kept.pending() AND c.kind = 'cell') k
         WHERE k.treated_on BETWEEN coalesce(from_date, '-infinity'::date)
                                AND coalesce(to_date, 'infinity'::date)
         GROUP BY 1, 2, 3
@@ -983,7 +1012,7 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET j
     ), c AS MATERIALIZED (            -- not rolled up yet
         SELECT c.*
         FROM needlewatch_kept.changes(coalesce((SELECT wm.w FROM wm), 0), NULL) c
-        WHERE c.kind IN ('cell', 'risk_day', 'risk_month')
+        WHERE needlewatch_kept.pending() AND c.kind IN ('cell', 'risk_day', 'risk_month')
     ), b AS MATERIALIZED (            -- per horizon: the eligible days [f, t], whole months
         SELECT x.horizon, x.f, x.t,
                CASE WHEN x.f = '-infinity'::date THEN '-infinity'::date
@@ -1013,7 +1042,7 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET j
               FROM b JOIN needlewatch_kept.cells k ON k.treated_on BETWEEN b.f AND b.t
               WHERE (SELECT wm.w FROM wm) IS NOT NULL
               UNION ALL
-              SELECT b.horizon, k.device_type, k.setting, k.fitzpatrick, k.treatments
+              SELECT b.horizon, k.device_type, k.setting, k.fitzpatrick, k.treatments::integer
               FROM b JOIN c k ON k.kind = 'cell' AND k.treated_on BETWEEN b.f AND b.t) x
         GROUP BY 1, 2, 3, 4
         HAVING sum(x.n) <> 0
@@ -1041,8 +1070,8 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET j
                 ON d.treated_on BETWEEN p.lo AND p.hi AND d.h <= p.horizon
               WHERE (SELECT wm.w FROM wm) IS NOT NULL
               UNION ALL
-              SELECT p.horizon, d.device_type, d.setting, d.fitzpatrick, d.ordinal, d.n_cases,
-                     d.n_serious, d.n_missing
+              SELECT p.horizon, d.device_type, d.setting, d.fitzpatrick, d.ordinal,
+                     d.n_cases::integer, d.n_serious::integer, d.n_missing::integer
               FROM parts p JOIN c d ON d.kind = 'risk_day'
                                    AND d.treated_on BETWEEN p.lo AND p.hi
                                    AND d.h_from <= p.horizon) x
@@ -1078,7 +1107,7 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET j
                 UNION ALL
                 SELECT c.setting, c.treated_on, c.treatments
                 FROM needlewatch_kept.changes(coalesce(needlewatch_kept.watermark(), 0), NULL) c
-                WHERE c.kind = 'reported_day') x
+                WHERE needlewatch_kept.pending() AND c.kind = 'reported_day') x
           GROUP BY 1, 2
           HAVING sum(x.n) <> 0) r
     GROUP BY 1
@@ -1108,7 +1137,16 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET j
                coalesce(sum(k.reports), 0)::bigint AS reports,
                coalesce(sum(k.reports_no_onset), 0)::bigint AS reports_no_onset,
                ARRAY[%1$s]::bigint[] AS lag_t, ARRAY[%2$s]::bigint[] AS lag_r
-        FROM needlewatch_kept.cell_rows() k
+        FROM (SELECT k.treated_on, k.fitzpatrick, k.treatments, k.reports, k.no_model,
+                     k.reports_no_onset, k.lag_treatments, k.lag_reports
+              FROM needlewatch_kept.cells k
+              WHERE needlewatch_kept.watermark() IS NOT NULL
+              UNION ALL
+              SELECT c.treated_on, c.fitzpatrick, c.treatments::integer, c.reports::integer,
+                     c.no_model::integer, c.reports_no_onset::integer, c.lag_treatments,
+                     c.lag_reports
+              FROM needlewatch_kept.changes(coalesce(needlewatch_kept.watermark(), 0), NULL) c
+              WHERE needlewatch_kept.pending() AND c.kind = 'cell') k
         WHERE k.treated_on BETWEEN coalesce(from_date, '-infinity'::date)
                                AND coalesce(to_date, 'infinity'::date)
     )
@@ -1155,13 +1193,13 @@ COMMENT ON FUNCTION needlewatch.quarantine_reasons() IS
 -- messages; and the rollup's progress.
 CREATE OR REPLACE FUNCTION needlewatch.kept_current_totals()
 RETURNS TABLE (complication_reports bigint, quarantined bigint)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET jit = off AS $$
     SELECT coalesce((SELECT k.complication_reports FROM needlewatch_kept.totals k
                      WHERE needlewatch_kept.watermark() IS NOT NULL), 0)
            + coalesce((SELECT sum(c.reports)
                        FROM needlewatch_kept.changes(coalesce(needlewatch_kept.watermark(), 0),
                                                      NULL) c
-                       WHERE c.kind = 'total'), 0)::bigint,
+                       WHERE needlewatch_kept.pending() AND c.kind = 'total'), 0)::bigint,
            (SELECT count(*) FROM needlewatch.quarantine)
 $$;
 
@@ -1372,7 +1410,7 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET j
               UNION ALL
               SELECT c.setting, c.treated_on, c.treatments
               FROM needlewatch_kept.changes(coalesce(needlewatch_kept.watermark(), 0), NULL) c
-              WHERE c.kind = 'reported_day') x
+              WHERE needlewatch_kept.pending() AND c.kind = 'reported_day') x
         GROUP BY 1, 2
         HAVING sum(x.n) <> 0
     )
