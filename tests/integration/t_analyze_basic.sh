@@ -99,7 +99,8 @@ d = json.loads(text)
 tokens = re.findall(r'"\w+":\s*(-?[0-9][0-9.eE+-]*)', text)
 floats = [t for t in tokens if not re.fullmatch(r'-?[0-9]+', t)]
 not_shortest = [t for t in floats if repr(float(t)) != t]
-strings = [v for k, v in re.findall(r'"(\w+)":\s*"(-?[0-9][0-9.eE+-]*)"', text) if k != "version"]
+strings = [v for k, v in re.findall(r'"(\w+)":\s*"(-?[0-9][0-9.eE+-]*)"', text)
+           if k != "version" and not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", v)]  # dates
 inexact = [r for r in d["rates"] if r["rate"] != r["cases"] / r["treatments"]]
 ok = floats and not not_shortest and not strings and not inexact
 print("ok" if ok else "not shortest %r, strings %r, inexact %r" % (not_shortest[:5], strings[:5], inexact[:2]))
