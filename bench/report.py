@@ -180,7 +180,8 @@ def worker_cpu(workdir):
 
 
 TIME_RE = re.compile(r"time: main thread polling ([0-9.]+) s, decoding ([0-9.]+) s, "
-                     r"waiting for the writer ([0-9.]+) s; writer thread writing ([0-9.]+) s")
+                     r"(?:waiting for|paused for) the writer ([0-9.]+) s; "
+                     r"writer thread writing ([0-9.]+) s")
 
 
 def worker_times(workdir, prefix):
@@ -208,6 +209,7 @@ def render(rows, meta, workdir):
     cpy = summary(rows, ("main", "copy"))
     diy = summary(rows, ("main", "diy"))
     notrig = summary(rows, ("main", "ingest-notrig"))
+    kaf = summary(rows, ("main", "ingest-kafka"))
     cmps = [(rev, summary(rows, ("main", f"ingest@{rev}"))) for rev in meta.get("compare", "").split()]
     s_ing = summary(rows, ("sample", "ingest"))
     s_rt = summary(rows, ("sample", "rowsink-roundtrip"))
@@ -224,6 +226,7 @@ def render(rows, meta, workdir):
                     ("os", "OS"), ("kernel", "kernel"), ("postgresql", "PostgreSQL"),
                     ("pg_settings", "PostgreSQL settings (scripts/pg.sh, otherwise defaults)"),
                     ("librdkafka", "librdkafka"), ("kcat", "kcat"),
+                    ("real_kafka", "real Kafka cluster (--real-kafka)"),
                     ("load_start", "load average at start (1/5/15 min)"),
                     ("load_end", "load average at end")):
         L.append(f"| {name} | {meta.get(k, '?')} |")
@@ -250,6 +253,7 @@ def render(rows, meta, workdir):
                  f"{fmt_mib(s['rss'])} |")
 
     line("needlewatch-ingest, 1 worker, start to last commit", ing, ing)
+    line("needlewatch-ingest, 1 worker, from Apache Kafka (--real-kafka)", kaf, ing)
     line("needlewatch-ingest, report tables' user triggers disabled (attribution only)", notrig, ing)
     for rev, cmp_ in cmps:
         line(f"the worker of commit {rev} (its own migrations), for comparison", cmp_, ing)
@@ -266,6 +270,14 @@ def render(rows, meta, workdir):
                  f"worker takes {fmt_s(ing['secs_nojoin'])}: "
                  f"{fmt_rate(ing['reports'] / ing['secs_nojoin']) if ing['secs_nojoin'] else '-'}, "
                  f"ingest ÷ bare COPY = **{fmt_ratio(r_nj)}**.")
+    if kaf and cpy:
+        r_k, each_k = per_run_ratio(kaf, cpy)
+        r_kn, _ = per_run_ratio(kaf, cpy, nojoin=True)
+        L.append(f"From Apache Kafka ({meta.get('real_kafka')}) the worker takes {fmt_s(kaf['secs'])} "
+                 f"({fmt_rate(kaf['rate'])}), of which {fmt_s(kaf['join'])} group join: ingest from Kafka "
+                 f"÷ bare COPY = **{fmt_ratio(r_k)}** ({', '.join(f'{x:.2f}' for x in each_k)}), "
+                 f"{fmt_ratio(r_kn)} without the group join; the development broker's ingest ÷ Kafka's = "
+                 f"{fmt_ratio(per_run_ratio(ing, kaf)[0])}.")
     if notrig and cpy:
         r_t, each_t = per_run_ratio(notrig, cpy)
         r_tn, _ = per_run_ratio(notrig, cpy, nojoin=True)
@@ -283,9 +295,11 @@ def render(rows, meta, workdir):
                  "the main thread polls Kafka (the group join included), decodes, and waits for the "
                  "writer thread, which stores the previous batch in PostgreSQL.")
         L.append("")
-        L.append("| run | main thread polling | decoding | waiting for the writer | writer thread writing |")
+        L.append("| run | main thread polling | decoding | paused for the writer | writer thread writing |")
         L.append("|---|---:|---:|---:|---:|")
-        for name, t in (("needlewatch-ingest", t_ing), ("the same, triggers disabled", t_not)):
+        t_kaf = worker_times(workdir, "main-ingest-kafka")
+        for name, t in (("needlewatch-ingest", t_ing), ("the same, triggers disabled", t_not),
+                        ("the same, from Apache Kafka", t_kaf)):
             if t:
                 L.append(f"| {name} | {fmt_s(t[0])} | {fmt_s(t[1])} | {fmt_s(t[2])} | {fmt_s(t[3])} |")
         if t_not and t_not[3] > 0:

@@ -52,6 +52,11 @@
 #                            and what a shorter queue costs, "" = skip [""]
 #   --compare "REV..."       also time, in every run, the worker built from each
 #                            git revision REV (git archive, its own migrations) [off]
+#   --real-kafka             also time the main ingest against Apache Kafka
+#                            (scripts/kafka.sh, the same messages produced to a
+#                            real cluster in WORKDIR/kafka), beside the
+#                            development broker's and the bare COPY, every run [off]
+#   --real-kafka-brokers N   nodes of that cluster (replication min(3, N)) [1]
 #   -X key=value             extra worker setting for every ingest (repeatable)
 #   --workdir DIR            scratch space [build-bench/bench-work]
 #   --results FILE           [bench/RESULTS.md]; --no-results to skip
@@ -82,6 +87,8 @@ PROFILE=0
 RSS_PROBE=""
 COMPARE=""
 WORKER_X=()
+REAL_KAFKA=0
+REAL_KAFKA_BROKERS=1
 BIN_DIR=""
 WORK=$ROOT/build-bench/bench-work
 RESULTS=$BENCH/RESULTS.md
@@ -107,6 +114,8 @@ while [ $# -gt 0 ]; do
     --profile) PROFILE=1; BREAKDOWN=1; shift ;;
     --rss-probe) RSS_PROBE=$2; shift 2 ;;
     --compare) COMPARE=$2; shift 2 ;;
+    --real-kafka) REAL_KAFKA=1; shift ;;
+    --real-kafka-brokers) REAL_KAFKA=1; REAL_KAFKA_BROKERS=$2; shift 2 ;;
     -X) WORKER_X+=(-X "$2"); shift 2 ;;
     --workdir) WORK=$2; shift 2 ;;
     --results) RESULTS=$2; shift 2 ;;
@@ -190,6 +199,7 @@ cleanup() {
     touch "$WORK/.stopping"
     [ -n "$WATCHDOG_PID" ] && kill -TERM "$WATCHDOG_PID" 2>/dev/null
     [ -n "$BROKER_PID" ] && kill -TERM "$BROKER_PID" 2>/dev/null && wait "$BROKER_PID" 2>/dev/null
+    [ "$REAL_KAFKA" = 0 ] || bash "$ROOT/scripts/kafka.sh" --immediate stop "$WORK/kafka" >/dev/null 2>&1
     bash "$ROOT/scripts/pg.sh" stop "$WORK/pg" >/dev/null 2>&1
     [ "$rc" -ne 0 ] && log "failed (exit $rc); logs are in $WORK"
 }
@@ -309,6 +319,33 @@ expect_get() { sed -n "s/^$2=//p" "$WORK/$1.expect"; }
 
 produce "" "$N" "$SEED"
 MAIN_MSGS=$(expect_get main messages)
+
+# The real cluster (--real-kafka): the same main messages, produced the same
+# way (loadgen's output depends only on its options and seed), to topics of
+# the same names and partition counts. Not timed either.
+REAL_BOOT=""
+REAL_KAFKA_VERSION=""
+if [ "$REAL_KAFKA" = 1 ]; then
+    log "starting Apache Kafka ($REAL_KAFKA_BROKERS node(s)) in $WORK/kafka"
+    bash "$ROOT/scripts/kafka.sh" --immediate stop "$WORK/kafka" >/dev/null 2>&1 || true
+    rm -rf "$WORK/kafka"
+    bash "$ROOT/scripts/kafka.sh" start "$WORK/kafka" --brokers "$REAL_KAFKA_BROKERS" \
+        >"$WORK/kafka-start.log" 2>&1 || { tail -n 30 "$WORK/kafka-start.log" >&2; die "Kafka did not start"; }
+    REAL_BOOT=$(bash "$ROOT/scripts/kafka.sh" env "$WORK/kafka" | sed -n "s/^export NW_KAFKA_BOOTSTRAP='\(.*\)'$/\1/p")
+    REAL_KAFKA_VERSION=$(sed -n 's/^version=//p' "$WORK/kafka/kafka.state")
+    for kind in treatments complications; do
+        bash "$ROOT/scripts/kafka.sh" create-topic "$WORK/kafka" "$kind" "$PARTS" >>"$WORK/kafka-start.log" 2>&1 ||
+            die "cannot create $kind on the real cluster"
+    done
+    log "producing the main $N treatments again, to Apache Kafka $REAL_KAFKA_VERSION"
+    "$BIN/needlewatch-loadgen" -b "$REAL_BOOT" -n "$N" --seed "$SEED" --start-date 2025-01-01 \
+        --compression lz4 --quiet --dump "$WORK/main-kafka.jsonl" >"$WORK/main-kafka.loadgen" \
+        2>"$WORK/main-kafka.loadgen.log" || { cat "$WORK/main-kafka.loadgen.log" >&2; die "loadgen failed"; }
+    cmp -s "$WORK/main.jsonl" "$WORK/main-kafka.jsonl" ||
+        die "loadgen produced other messages for the real cluster than for the development broker"
+    rm -f "$WORK/main-kafka.jsonl"
+    log "  the same $MAIN_MSGS messages"
+fi
 log "typed CSV for the bare COPY (not timed)"
 mkdir -p "$WORK/csv"
 python3 "$BENCH/dump2csv.py" "$WORK/main.jsonl" "$PARTS" "$WORK/csv"
@@ -367,13 +404,15 @@ join_seconds() { log_seconds "$1" "$2" '\[worker\] assigned'; }
 # Start to "every assigned partition consumed and committed; exiting".
 committed_seconds() { log_seconds "$1" "$2" 'consumed and committed'; }
 
-# user_triggers DB: how many user triggers the worker's migrations put on
-# the tables it writes (sql/005_kept_counts.sql keeps aggregate counts that
-# way).
+# user_triggers DB: how many user triggers fire on the worker's inserts into
+# the tables it writes (before 012 the kept counts were kept that way; since,
+# none: the statement triggers of sql/repeatable/30_kept.sql fire on UPDATE,
+# DELETE and TRUNCATE only). tgtype bit 2 is INSERT.
 user_triggers() {
-    sql_in "$1" -c "SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal AND tgrelid IN
-        ('needlewatch.treatment_versions'::regclass, 'needlewatch.complication_versions'::regclass,
-         'needlewatch.quarantine'::regclass)"
+    sql_in "$1" -c "SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal AND tgtype & 4 <> 0
+        AND tgrelid IN ('needlewatch.treatment_versions'::regclass,
+                        'needlewatch.complication_versions'::regclass,
+                        'needlewatch.quarantine'::regclass)"
 }
 
 # without_triggers DB DIR: lets the worker apply its own (compiled-in)
@@ -571,6 +610,17 @@ for run in $(seq 1 "$RUNS"); do
         INGEST_BIN=$WORK/compare/$rev/build/bin/needlewatch-ingest run_ingest main "ingest@$rev" "$run" "" main 1
         drop_db nwb_ingest
     done
+    if [ "$REAL_KAFKA" = 1 ]; then
+        BOOT=$REAL_BOOT run_ingest main ingest-kafka "$run" "" main 1
+        if [ "$run" = 1 ]; then
+            if [ "$(rows_digest nwb_ingest)" = "$INGEST_DIGEST" ]; then
+                log "  on Apache Kafka the worker stored the very rows it stored from the development broker"
+            else
+                log "  on Apache Kafka the rows differ from the development broker's (partitioning or offsets)"
+            fi
+        fi
+        drop_db nwb_ingest
+    fi
     run_copy "$run"
     if [ "$run" = 1 ]; then
         [ "$(rows_digest nwb_copy)" = "$INGEST_DIGEST" ] ||
@@ -694,6 +744,7 @@ LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
     echo "rss_probe=$RSS_PROBE"
     echo "user_triggers=$TRIGGERS"
     echo "compare=${CMP_REVS# }"
+    echo "real_kafka=${REAL_KAFKA_VERSION:+Apache Kafka $REAL_KAFKA_VERSION, $REAL_KAFKA_BROKERS node(s) (scripts/kafka.sh), Java $(java -version 2>&1 | sed -n 's/.*version "\([^"]*\)".*/\1/p' | head -n 1)}"
     printf 'kafka.bootstrap.servers=%s\n' "$BOOT" >"$WORK/defaults.properties"
     echo "worker_defaults=$("$BIN/needlewatch-ingest" --config "$WORK/defaults.properties" --dump-config 2>/dev/null |
         grep -E '^(ingest\.batch|kafka\.(queued|fetch))' | paste -sd ' ')"

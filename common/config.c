@@ -17,7 +17,10 @@
 
 #include "props.h"
 
-typedef enum { OPT_STR, OPT_INT, OPT_DOUBLE, OPT_LOGLEVEL } opt_type_t;
+typedef enum { OPT_STR, OPT_INT, OPT_DOUBLE, OPT_LOGLEVEL, OPT_ON_GAP } opt_type_t;
+
+/* OPT_ON_GAP's values, indexed by nw_on_gap_t. */
+static const char *const on_gap_names[] = {"continue", "stop"};
 
 typedef struct opt {
     const char *name;
@@ -47,6 +50,9 @@ static const opt_t opts[] = {
      false, false, "a batch is written when it holds this many messages..."},
     {"ingest.batch.max_ms", INGEST, OPT_INT, OFF(batch_max_ms), "500", 1, 600000, false, false,
      "...or when its first message is this old (milliseconds)"},
+    {"ingest.batch.max_bytes", INGEST, OPT_INT, OFF(batch_max_bytes), "4194304", 65536,
+     1 << 30, false, false, "...or when its messages reach this many bytes; while the writer "
+     "stores the previous batch the open one fills up to this, then the partitions pause"},
     {"ingest.max_message_bytes", INGEST, OPT_INT, OFF(max_message_bytes), "1048576", 16,
      64 << 20, false, false, "larger messages are quarantined unread"},
     {"ingest.max_depth", INGEST, OPT_INT, OFF(max_depth), "16", 2, 1000, false, false,
@@ -62,6 +68,9 @@ static const opt_t opts[] = {
      "worker runs none)"},
     {"log.level", BOTH, OPT_LOGLEVEL, OFF(log_level), "info", 0, 0, false, false,
      "error, warn, info or debug"},
+    {"ingest.on_gap", INGEST, OPT_ON_GAP, OFF(on_gap), "continue", 0, 0, false, false,
+     "offsets deleted from Kafka before they were stored (retention): log, record in "
+     "needlewatch.kafka_gaps and continue, or stop (exit 1)"},
     {"metrics.listen", INGEST, OPT_STR, OFF(metrics_listen), "", 0, 0, false, false,
      "HOST:PORT for /metrics, /healthz, /readyz (e.g. 127.0.0.1:9187; empty = off)"},
     {"topic.signals", ANALYZE, OPT_STR, OFF(topic_signals), "signals", 0, 0, false, false,
@@ -90,21 +99,23 @@ static const char *const kafka_defaults[][2] = {
     {"group.id", "needlewatch-ingest"},
     {"enable.auto.commit", "false"},
     {"enable.auto.offset.store", "false"},
+    /* Where a partition new to PostgreSQL starts (earliest or latest). The
+     * consumer itself always runs with earliest: see ingest/gaps.c. */
     {"auto.offset.reset", "earliest"},
     {"enable.partition.eof", "true"},
+    /* Never store a message of an aborted transaction; config_validate
+     * refuses read_uncommitted. (librdkafka's default too, said here.) */
+    {"isolation.level", "read_committed"},
     {"client.id", "needlewatch-ingest"},
-    /* Bounded memory, without starving the worker. The high-level
-     * consumer stops fetching once its queue holds queued.min.messages
-     * (100000 by default, some 100 MiB of RSS) or queued.max.messages.kbytes,
-     * and librdkafka before 2.2 (Debian 12 ships 2.0.2) only looks again
-     * after a fixed 1 s (fetch.queue.backoff.ms came in 2.2): a queue that
-     * a worker drains in less than a second leaves it idle for the rest.
-     * 35000 is a little more than a second of a worker's rate with the kept
-     * counts; 20000 cost 20-25% of the throughput for 12 MiB less RSS
-     * (bench/RESULTS.md). */
-    {"queued.min.messages", "35000"},
-    {"queued.max.messages.kbytes", "16384"},
-    {"fetch.max.bytes", "4194304"},
+    /* Bounded memory, without starving the worker (ingest/flow.h): the
+     * worker polls without stopping and pauses its partitions itself when
+     * its open batch is full, so these thresholds of librdkafka's queue
+     * (all partitions together) only bound what one burst of fetches may
+     * bring ahead of the decoder; when they are reached anyway, the worker
+     * kicks the fetcher instead of waiting out librdkafka 2.0.2's second. */
+    {"queued.min.messages", "50000"},
+    {"queued.max.messages.kbytes", "4096"},
+    {"fetch.max.bytes", "2097152"},
 };
 
 static const char *const secret_keys[] = {
@@ -182,6 +193,16 @@ static bool set_opt(nw_config_t *cfg, const opt_t *opt, const char *value, char 
             return false;
         }
         return true;
+    case OPT_ON_GAP:
+        for (int i = 0; i < (int)(sizeof(on_gap_names) / sizeof(on_gap_names[0])); i++) {
+            if (strcmp(on_gap_names[i], value) == 0) {
+                *(int *)field = i;
+                return true;
+            }
+        }
+        snprintf(errbuf, errsize, "%s: must be continue or stop, got \"%.40s\"", opt->name,
+                 value);
+        return false;
     }
     return false;
 }
@@ -594,6 +615,20 @@ bool config_validate(const nw_config_t *cfg, char *errbuf, size_t errsize)
                  cfg->topic_treatments);
         return false;
     }
+    {
+        /* A transaction aborted after its messages reached the log must
+         * leave nothing in the database (docs/kafka.md). */
+        char value[64];
+        size_t size = sizeof(value);
+        if (rd_kafka_conf_get(cfg->kconf, "isolation.level", value, &size) == RD_KAFKA_CONF_OK &&
+            strcmp(value, "read_committed") != 0) {
+            snprintf(errbuf, errsize,
+                     "kafka.isolation.level=%s would store messages of aborted transactions; "
+                     "the worker consumes read_committed only",
+                     value);
+            return false;
+        }
+    }
     return true;
 }
 
@@ -673,6 +708,9 @@ void config_dump(const nw_config_t *cfg, FILE *out)
             break;
         case OPT_LOGLEVEL:
             dump_value(out, opts[i].name, level_names[*(const nw_log_level_t *)field]);
+            break;
+        case OPT_ON_GAP:
+            dump_value(out, opts[i].name, on_gap_names[*(const int *)field]);
             break;
         }
     }

@@ -34,6 +34,10 @@ typedef enum {
     CONFIG_ANALYZE = 2, /* needlewatch-analyze */
 } config_program_t;
 
+/* ingest.on_gap: what the worker does when offsets it has not stored were
+ * deleted from Kafka (see ingest/gaps.h). */
+typedef enum { ON_GAP_CONTINUE = 0, ON_GAP_STOP } nw_on_gap_t;
+
 typedef struct nw_config {
     config_program_t program;   /* whose defaults, dump and checks */
     char *pg_conninfo;          /* "" = libpq's PG* environment and .pgpass */
@@ -41,6 +45,7 @@ typedef struct nw_config {
     char *topic_complications;
     int batch_max_messages;
     int batch_max_ms;
+    int batch_max_bytes;        /* open batch bound while the writer works (flow.h) */
     int max_message_bytes;
     int max_depth;
     int stats_interval_ms;
@@ -49,6 +54,7 @@ typedef struct nw_config {
     int rollup_interval_ms;     /* least time between two rollups; 0 = none by this worker */
     nw_log_level_t log_level;
     char *metrics_listen;       /* "" = no metrics endpoint */
+    int on_gap;                 /* nw_on_gap_t */
 
     /* The analyzer's keys: where --publish-signals goes, and the defaults
      * of its options (each option on the command line wins). */

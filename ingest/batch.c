@@ -9,6 +9,8 @@
 bool batch_init(batch_t *batch, size_t cap)
 {
     memset(batch, 0, sizeof(*batch));
+    if (cap == 0)
+        cap = 1;
     batch->entries = calloc(cap, sizeof(*batch->entries));
     batch->offsets_cap = 64;
     batch->offsets = calloc(batch->offsets_cap, sizeof(*batch->offsets));
@@ -55,7 +57,9 @@ void batch_clear(batch_t *batch)
     for (size_t i = 0; i < batch->count; i++)
         entry_clear(&batch->entries[i]);
     batch->count = 0;
+    batch->bytes = 0;
     batch->offsets_count = 0;
+    batch->gaps_count = 0;
     batch->first_ms = 0;
 }
 
@@ -64,6 +68,7 @@ void batch_free(batch_t *batch)
     batch_clear(batch);
     free(batch->entries);
     free(batch->offsets);
+    free(batch->gaps);
     memset(batch, 0, sizeof(*batch));
 }
 
@@ -91,15 +96,53 @@ static bool note_offset(batch_t *batch, report_kind_t kind, int32_t partition, i
 
 bool batch_add(batch_t *batch, batch_entry_t *entry, int64_t now_ms)
 {
-    if (batch->count == batch->cap ||
-        !note_offset(batch, entry->kind, entry->msg.partition, entry->msg.offset)) {
+    bool was_empty = batch_is_empty(batch);
+
+    if (batch->count == batch->cap) {
+        size_t cap = batch->cap * 2;
+        batch_entry_t *entries = realloc(batch->entries, cap * sizeof(*entries));
+        if (!entries) {
+            entry_clear(entry);
+            return false;
+        }
+        memset(entries + batch->cap, 0, (cap - batch->cap) * sizeof(*entries));
+        batch->entries = entries;
+        batch->cap = cap;
+    }
+    if (!note_offset(batch, entry->kind, entry->msg.partition, entry->msg.offset)) {
         entry_clear(entry);
         return false;
     }
-    if (batch->count == 0)
+    if (was_empty)
         batch->first_ms = now_ms;
+    batch->bytes += entry->msg.len + entry->msg.key_len;
     batch->entries[batch->count++] = *entry;
     memset(entry, 0, sizeof(*entry));
+    return true;
+}
+
+bool batch_is_empty(const batch_t *batch)
+{
+    return batch->count == 0 && batch->offsets_count == 0;
+}
+
+bool batch_add_gap(batch_t *batch, const batch_gap_t *gap, int64_t next_offset, int64_t now_ms)
+{
+    bool was_empty = batch_is_empty(batch);
+
+    if (batch->gaps_count == batch->gaps_cap) {
+        size_t cap = batch->gaps_cap ? batch->gaps_cap * 2 : 4;
+        batch_gap_t *grown = realloc(batch->gaps, cap * sizeof(*grown));
+        if (!grown)
+            return false;
+        batch->gaps = grown;
+        batch->gaps_cap = cap;
+    }
+    if (!note_offset(batch, gap->kind, gap->partition, next_offset - 1))
+        return false;
+    batch->gaps[batch->gaps_count++] = *gap;
+    if (was_empty)
+        batch->first_ms = now_ms;
     return true;
 }
 
@@ -119,6 +162,7 @@ size_t batch_drop_partition(batch_t *batch, report_kind_t kind, int32_t partitio
     for (size_t i = 0; i < batch->count; i++) {
         batch_entry_t *e = &batch->entries[i];
         if (e->kind == kind && e->msg.partition == partition) {
+            batch->bytes -= e->msg.len + e->msg.key_len;
             entry_clear(e);
             dropped++;
         } else {
@@ -136,7 +180,10 @@ size_t batch_drop_partition(batch_t *batch, report_kind_t kind, int32_t partitio
             break;
         }
     }
-    if (batch->count == 0)
+    for (size_t i = batch->gaps_count; i-- > 0;)
+        if (batch->gaps[i].kind == kind && batch->gaps[i].partition == partition)
+            batch->gaps[i] = batch->gaps[--batch->gaps_count];
+    if (batch_is_empty(batch))
         batch->first_ms = 0;
     return dropped;
 }

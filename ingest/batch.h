@@ -8,7 +8,10 @@
  * The copies live until batch_clear(), after the transaction holding the
  * rows and offsets commits or when the batch is dropped for redelivery. Each
  * entry carries the decoder's verdict: a report to store, or the error to
- * quarantine it with.
+ * quarantine it with. A batch may also carry gaps (ranges of offsets Kafka
+ * deleted before they were read, see gaps.h), written in the same
+ * transaction as the offsets that move past them; a batch that holds only
+ * a gap and its partition's new offset, and no message, is not empty.
  */
 #ifndef NW_BATCH_H
 #define NW_BATCH_H
@@ -48,14 +51,27 @@ typedef struct batch_offset {
     int64_t next_offset;
 } batch_offset_t;
 
+/* A range of offsets of one partition that Kafka deleted unread. */
+typedef struct batch_gap {
+    report_kind_t kind;
+    int32_t partition;
+    int64_t first_missing;   /* the first offset never read */
+    int64_t log_start;       /* the partition's log start: the range ends before it */
+    int64_t detected_ms;     /* wall clock, ms since the epoch */
+} batch_gap_t;
+
 typedef struct batch {
     batch_entry_t *entries;
-    size_t count, cap;
-    int64_t first_ms;        /* monotonic ms when the first entry came */
+    size_t count, cap;       /* cap grows as needed (batch_add) */
+    size_t bytes;            /* of the messages' payloads and keys */
+    int64_t first_ms;        /* monotonic ms when the first entry (or gap) came */
     batch_offset_t *offsets;
     size_t offsets_count, offsets_cap;
+    batch_gap_t *gaps;
+    size_t gaps_count, gaps_cap;
 } batch_t;
 
+/* cap: the entries allocated at first (they grow when needed). */
 bool batch_init(batch_t *batch, size_t cap) __attribute__((warn_unused_result));
 void batch_free(batch_t *batch);
 
@@ -65,9 +81,20 @@ bool batch_msg_copy(batch_msg_t *msg, const char *topic, const rd_kafka_message_
     __attribute__((warn_unused_result));
 
 /* Takes ownership of entry's message copy and of the decoded report or
- * error (also on failure, when they are freed); *entry is cleared. */
+ * error (also on failure, when they are freed); *entry is cleared. Returns
+ * false only when out of memory. */
 bool batch_add(batch_t *batch, batch_entry_t *entry, int64_t now_ms)
     __attribute__((warn_unused_result));
+
+/* Adds a gap, and moves its partition's next offset to at least
+ * next_offset (the log start, or further when nothing follows the gap).
+ * Returns false when out of memory. */
+bool batch_add_gap(batch_t *batch, const batch_gap_t *gap, int64_t next_offset, int64_t now_ms)
+    __attribute__((warn_unused_result));
+
+/* True when the batch has nothing to write: no message and no offset to
+ * move (a batch with only a gap is not empty). */
+bool batch_is_empty(const batch_t *batch);
 
 /* Marks entry i as rejected with a copy of error. */
 void batch_reject(batch_t *batch, size_t i, const char *error);
@@ -75,8 +102,9 @@ void batch_reject(batch_t *batch, size_t i, const char *error);
 /* Destroys every message and report and empties the batch. */
 void batch_clear(batch_t *batch);
 
-/* Drops the entries of one partition (lost in a rebalance); they will be
- * redelivered to its new owner. Returns how many were dropped. */
+/* Drops the entries (and gaps) of one partition (lost in a rebalance);
+ * they will be redelivered to, or found again by, its new owner. Returns
+ * how many entries were dropped. */
 size_t batch_drop_partition(batch_t *batch, report_kind_t kind, int32_t partition);
 
 #endif

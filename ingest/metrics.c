@@ -115,6 +115,13 @@ size_t metrics_render(const metrics_snapshot_t *s, char *buf, size_t size)
         {"needlewatch_messages_db_rejected_total",
          "Valid messages PostgreSQL rejected (a subset of quarantined).",
          offsetof(metrics_topic_t, db_rejected)},
+        {"needlewatch_offset_gaps_total",
+         "Ranges of offsets found deleted from Kafka (retention, delete-records) before "
+         "they were stored; see needlewatch.kafka_gaps.",
+         offsetof(metrics_topic_t, gaps)},
+        {"needlewatch_offset_gap_offsets_total",
+         "Offsets in those ranges: messages lost to the database (or transaction markers).",
+         offsetof(metrics_topic_t, gap_offsets)},
     };
     out_t o = {buf, size, 0};
 

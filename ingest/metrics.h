@@ -23,6 +23,7 @@
 
 typedef struct metrics_topic {
     uint64_t consumed, stored, duplicates, superseded, quarantined, db_rejected;
+    uint64_t gaps, gap_offsets; /* offsets Kafka deleted unread (gaps.h) */
 } metrics_topic_t;
 
 typedef struct metrics_histogram {

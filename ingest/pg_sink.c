@@ -145,6 +145,13 @@ static const char fence_sql[] =
     " WHERE o.group_id = $1 AND o.topic = v.t AND o.partition = v.p AND o.epoch = v.e"
     " RETURNING o.topic, o.partition";
 
+/* A gap is recorded once: the offset that moves past it commits with it. */
+static const char gap_sql[] =
+    "INSERT INTO needlewatch.kafka_gaps (group_id, topic, partition, first_missing, log_start,"
+    " detected_at, detected_by)"
+    " VALUES ($1, $2, $3::int, $4::bigint, $5::bigint, to_timestamp($6::bigint / 1000.0), $7)"
+    " ON CONFLICT DO NOTHING";
+
 pg_sink_t *pg_sink_new(const char *conninfo, const char *group_id, const char *owner,
                        const char *const topics[2])
 {
@@ -863,6 +870,37 @@ pg_status_t pg_sink_replay(pg_sink_t *sink, batch_t *batch, pg_sink_step_fn step
     return PG_OK;
 }
 
+/* Records the batch's gaps (see pg_sink.h, step 2). */
+static step_t write_gaps(pg_sink_t *sink, const batch_t *batch, char *errbuf, size_t errsize)
+{
+    for (size_t i = 0; i < batch->gaps_count; i++) {
+        const batch_gap_t *g = &batch->gaps[i];
+        char part[16], first[24], start[24], when[24];
+        const char *params[7];
+        PGresult *res;
+
+        snprintf(part, sizeof(part), "%" PRId32, g->partition);
+        snprintf(first, sizeof(first), "%" PRId64, g->first_missing);
+        snprintf(start, sizeof(start), "%" PRId64, g->log_start);
+        snprintf(when, sizeof(when), "%" PRId64, g->detected_ms);
+        params[0] = sink->group_id;
+        params[1] = sink->topics[g->kind];
+        params[2] = part;
+        params[3] = first;
+        params[4] = start;
+        params[5] = when;
+        params[6] = sink->owner;
+        res = PQexecParams(sink->conn, gap_sql, 7, NULL, params, NULL, NULL, 0);
+        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+            set_pg_error(sink, "recording a gap", errbuf, errsize);
+            PQclear(res);
+            return STEP_FAILED;
+        }
+        PQclear(res);
+    }
+    return STEP_OK;
+}
+
 pg_status_t pg_sink_write(pg_sink_t *sink, batch_t *batch, pg_partition_t *parts, size_t n,
                           pg_write_stats_t *stats, char *errbuf, size_t errsize)
 {
@@ -883,6 +921,8 @@ pg_status_t pg_sink_write(pg_sink_t *sink, batch_t *batch, pg_partition_t *parts
         snprintf(errbuf, errsize, "partitions were claimed by another worker");
         return PG_FENCED;
     }
+    if (write_gaps(sink, batch, errbuf, errsize) != STEP_OK)
+        goto retry;
     step = write_range(sink, batch, 0, batch->count, &st, errbuf, errsize);
     if (step != STEP_OK)
         goto retry;

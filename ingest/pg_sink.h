@@ -6,7 +6,9 @@
  *   1. BEGIN
  *   2. advance the offsets of the batch's partitions, but only where the
  *      partition's epoch is still the one this worker claimed (fencing: a
- *      worker that lost a partition in a rebalance cannot write for it);
+ *      worker that lost a partition in a rebalance cannot write for it),
+ *      and record the batch's gaps (offsets Kafka deleted unread, which
+ *      those offsets move past: see gaps.h) in needlewatch.kafka_gaps;
  *   3. COPY the valid reports straight into the *_versions tables (the fast
  *      path). If that hits a duplicate (primary key (report_id, version)), roll
  *      the step back and take the careful path instead: COPY into

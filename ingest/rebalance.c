@@ -12,8 +12,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flow.h"
 #include "log.h"
 #include "writer.h"
+
+/* The group's rebalance protocol, as the log says it: eager or cooperative. */
+static const char *protocol_name(rd_kafka_t *rk)
+{
+    const char *p = rd_kafka_rebalance_protocol(rk);
+    if (p && strcmp(p, "COOPERATIVE") == 0)
+        return "cooperative";
+    if (p && strcmp(p, "EAGER") == 0)
+        return "eager";
+    return "no protocol";
+}
 
 /* Claims the partitions in PostgreSQL and points each at its stored offset. */
 static void on_assign(worker_t *w, rd_kafka_topic_partition_list_t *list)
@@ -65,11 +77,13 @@ static void on_assign(worker_t *w, rd_kafka_topic_partition_list_t *list)
         state_forget_assigned(w, parts[i].kind, parts[i].partition);
         w->assigned[w->assigned_count].part = parts[i];
         w->assigned[w->assigned_count].eof = false;
+        w->assigned[w->assigned_count].expect = parts[i].next_offset >= 0 ? parts[i].next_offset : -1;
         w->assigned_count++;
         log_debug("worker", "[%s/%" PRId32 "] assigned, epoch %" PRId64 ", next offset %" PRId64,
                   parts[i].topic, parts[i].partition, parts[i].epoch, parts[i].next_offset);
     }
-    log_info("worker", "assigned %zu partition(s); now consuming %zu", n, w->assigned_count);
+    log_info("worker", "assigned %zu partition(s) (%s); now consuming %zu", n,
+             protocol_name(w->rk), w->assigned_count);
 out:
     free(parts);
 }
@@ -110,6 +124,9 @@ void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         }
         log_info("worker", "%d partition(s) revoked; now consuming %zu", list->cnt,
                  w->assigned_count);
+        /* The open batch went with the flush: nothing to hold back, and no
+         * partition may stay paused in librdkafka behind our back. */
+        flow_resume(w);
         if (cooperative)
             error = rd_kafka_incremental_unassign(rk, list);
         else
@@ -119,7 +136,18 @@ void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         log_error("kafka", "rebalance failed: %s", rd_kafka_err2str(err));
         batch_clear(&w->batch);
         w->assigned_count = 0;
-        aerr = rd_kafka_assign(rk, NULL);
+        flow_resume(w);
+        if (cooperative) {
+            /* assign() is refused under the cooperative protocol: give up
+             * the whole current assignment incrementally. */
+            rd_kafka_topic_partition_list_t *current = NULL;
+            if (!(aerr = rd_kafka_assignment(rk, &current)))
+                error = rd_kafka_incremental_unassign(rk, current);
+            if (current)
+                rd_kafka_topic_partition_list_destroy(current);
+        } else {
+            aerr = rd_kafka_assign(rk, NULL);
+        }
         break;
     }
     w->snap.assigned_partitions = w->assigned_count;

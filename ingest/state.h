@@ -29,6 +29,7 @@
 typedef struct assigned {
     pg_partition_t part;
     bool eof;
+    int64_t expect;        /* the next offset expected from Kafka (-1: any), see gaps.h */
 } assigned_t;
 
 typedef struct counters {
@@ -89,6 +90,10 @@ typedef struct worker {
     bool wr_quit;             /* under wr_lock */
     /* Where the time goes, in microseconds (the final stats line). */
     int64_t poll_us, decode_us, wait_us;  /* main thread */
+    bool paused;              /* flow.c: the assignment is paused (main thread) */
+    rd_kafka_topic_partition_list_t *paused_parts;  /* flow.c: what it paused; owned */
+    int64_t paused_since_us, paused_us;
+    uint64_t pauses, kicks;
     int64_t writer_busy_us;               /* writer thread; read after it ended */
 } worker_t;
 

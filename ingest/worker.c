@@ -20,6 +20,8 @@
 #include <cjson/cJSON.h>
 
 #include "log.h"
+#include "flow.h"
+#include "gaps.h"
 #include "rebalance.h"
 #include "state.h"
 #include "writer.h"
@@ -125,6 +127,67 @@ static int stats_cb(rd_kafka_t *rk, char *json, size_t json_len, void *opaque)
     return 0; /* librdkafka frees json */
 }
 
+/* Wall-clock milliseconds since the epoch (for the database). */
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Compares the offset Kafka delivered for a partition (a message's, or the
+ * end offset at EOF) with the one expected (gaps.h). A gap is logged,
+ * counted, and added to the open batch, to be recorded in the transaction
+ * that moves the partition's offset past it; with ingest.on_gap=stop it
+ * stops the worker instead, and nothing moves. Returns false when what was
+ * delivered must not be used. */
+static bool check_offsets(worker_t *w, assigned_t *a, int64_t got, bool at_eof)
+{
+    const pg_partition_t *p = &a->part;
+    int64_t end = 0;
+    batch_gap_t gap;
+
+    switch (gaps_check(w->rk, p->topic, p->partition, a->expect, got, 2000, &end)) {
+    case GAPS_NONE:
+    case GAPS_SKIPPED:
+        return true;
+    case GAPS_REWOUND:
+        log_warn("worker",
+                 "[%s/%" PRId32 "] offset %" PRId64 " is below %" PRId64
+                 ", the one expected: the topic was recreated or its log truncated; reading "
+                 "again from there (stored report versions are not stored twice)",
+                 p->topic, p->partition, got, a->expect);
+        return true;
+    case GAPS_LOST:
+        break;
+    }
+    w->snap.topic[p->kind].gaps++;
+    w->snap.topic[p->kind].gap_offsets += (uint64_t)(end - a->expect);
+    if (w->cfg->on_gap == ON_GAP_STOP) {
+        log_error("worker",
+                  "[%s/%" PRId32 "] offsets %" PRId64 "..%" PRId64 " (%" PRId64
+                  ") were deleted from Kafka (retention or delete-records) before they were "
+                  "stored; stopping (ingest.on_gap=stop), the stored offset stays %" PRId64,
+                  p->topic, p->partition, a->expect, end - 1, end - a->expect, a->expect);
+        w->fatal = true;
+        state_run = 0;
+        return false;
+    }
+    log_error("worker",
+              "[%s/%" PRId32 "] offsets %" PRId64 "..%" PRId64 " (%" PRId64
+              ") were deleted from Kafka (retention or delete-records) before they were "
+              "stored; recording the gap in needlewatch.kafka_gaps and going on from %" PRId64,
+              p->topic, p->partition, a->expect, end - 1, end - a->expect, end);
+    gap = (batch_gap_t){p->kind, p->partition, a->expect, end, wall_ms()};
+    if (!batch_add_gap(&w->batch, &gap, at_eof ? got : end, state_now_ms())) {
+        log_error("worker", "out of memory; stopping");
+        w->fatal = true;
+        state_run = 0;
+        return false;
+    }
+    return true;
+}
+
 static void handle_message(worker_t *w, rd_kafka_message_t *rkm)
 {
     batch_entry_t entry = {0};
@@ -133,10 +196,12 @@ static void handle_message(worker_t *w, rd_kafka_message_t *rkm)
     char errbuf[512];
 
     if (!state_topic_kind(w, rd_kafka_topic_name(rkm->rkt), &entry.kind) ||
-        !(a = state_find_assigned(w, entry.kind, rkm->partition))) {
+        !(a = state_find_assigned(w, entry.kind, rkm->partition)) ||
+        !check_offsets(w, a, rkm->offset, false)) {
         rd_kafka_message_destroy(rkm);
         return;
     }
+    a->expect = rkm->offset + 1;
     a->eof = false;
     w->n.consumed++;
     w->snap.topic[entry.kind].consumed++;
@@ -173,8 +238,11 @@ static void handle_event(worker_t *w, rd_kafka_message_t *rkm)
         report_kind_t kind;
         assigned_t *a;
         if (state_topic_kind(w, rd_kafka_topic_name(rkm->rkt), &kind) &&
-            (a = state_find_assigned(w, kind, rkm->partition)))
+            (a = state_find_assigned(w, kind, rkm->partition)) &&
+            check_offsets(w, a, rkm->offset, true)) {
+            a->expect = rkm->offset;
             a->eof = true;
+        }
     } else if (rkm->rkt) {
         log_warn("kafka", "[%s/%" PRId32 "] %s", rd_kafka_topic_name(rkm->rkt), rkm->partition,
                  rd_kafka_message_errstr(rkm));
@@ -231,6 +299,15 @@ static rd_kafka_t *make_consumer(worker_t *w)
     if (rd_kafka_conf_get(conf, "auto.offset.reset", value, &size) == RD_KAFKA_CONF_OK)
         w->start_at_end = strcasecmp(value, "latest") == 0 || strcasecmp(value, "largest") == 0 ||
                           strcasecmp(value, "end") == 0;
+    /* The user's auto.offset.reset chose where new partitions start (above);
+     * the consumer itself goes to the log start when an offset is gone, so
+     * that check_offsets sees the gap (gaps.c says why). */
+    if (rd_kafka_conf_set(conf, "auto.offset.reset", "earliest", errbuf, sizeof(errbuf)) !=
+        RD_KAFKA_CONF_OK) {
+        log_error("kafka", "auto.offset.reset: %s", errbuf);
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
     rd_kafka_conf_set_opaque(conf, w);
     rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
     rd_kafka_conf_set_log_cb(conf, log_cb);
@@ -326,7 +403,8 @@ int worker_run(const nw_config_t *cfg, const worker_opts_t *opts)
         }
         state_publish(&w);
     }
-    if (!batch_init(&w.batch, (size_t)cfg->batch_max_messages) ||
+    if (!(w.paused_parts = rd_kafka_topic_partition_list_new(16)) ||
+        !batch_init(&w.batch, (size_t)cfg->batch_max_messages) ||
         !batch_init(&w.job.batch, (size_t)cfg->batch_max_messages)) {
         log_error("worker", "out of memory");
         goto out;
@@ -374,48 +452,58 @@ int worker_run(const nw_config_t *cfg, const worker_opts_t *opts)
     while (state_run) {
         int64_t t = state_now_ms();
         int timeout = 500;
-        int64_t t_us;
+        int64_t t_us, waited_us;
         rd_kafka_message_t *rkm;
+        bool due, over;
 
-        if (w.batch.count) {
+        if (!batch_is_empty(&w.batch)) {
             int64_t left = w.batch.first_ms + cfg->batch_max_ms - t;
             timeout = left <= 0 ? 0 : (left < timeout ? (int)left : timeout);
             /* Due but the writer is busy: look again soon. */
-            if (timeout == 0 && !writer_idle(&w))
+            if ((timeout == 0 || w.paused) && !writer_idle(&w))
                 timeout = 5;
         }
+        /* Messages are due from a partition not at its end: notice soon
+         * when librdkafka stops giving them (flow.h). */
+        if (!w.paused && w.assigned_count && !all_eof(&w) && timeout > FLOW_KICK_MS)
+            timeout = FLOW_KICK_MS;
         update_today(&w);
         t_us = state_now_us();
         rkm = rd_kafka_consumer_poll(w.rk, timeout);
-        w.poll_us += state_now_us() - t_us;
+        waited_us = state_now_us() - t_us;
+        w.poll_us += waited_us;
+        if (!rkm && !w.paused && waited_us >= (int64_t)FLOW_KICK_MS * 1000 && flow_behind(&w))
+            flow_kick(&w);
         if (rkm) {
             t_us = state_now_us();
-            if (rkm->err)
+            if (rkm->err) {
                 handle_event(&w, rkm);
-            else
+            } else {
+                flow_on_message(&w, rkm);
                 handle_message(&w, rkm);
+            }
             w.decode_us += state_now_us() - t_us;
         }
         t = state_now_ms();
-        /* A full batch waits for the writer; one that is only old enough
-         * (or, with --exit-on-eof, at the end of input) keeps filling
-         * until the writer is free. */
-        if (w.batch.count >= (size_t)cfg->batch_max_messages) {
-            t_us = state_now_us();
-            writer_wait(&w);
-            w.wait_us += state_now_us() - t_us;
-        }
-        if (w.batch.count &&
-            (w.batch.count >= (size_t)cfg->batch_max_messages ||
-             t - w.batch.first_ms >= cfg->batch_max_ms || (opts->exit_on_eof && all_eof(&w))) &&
-            writer_idle(&w))
+        /* A batch that is full, old enough or (with --exit-on-eof) at the
+         * end of input goes to the writer when it is free; until then the
+         * open batch keeps filling, up to ingest.batch.max_bytes, where the
+         * partitions pause (flow.h). The main thread never waits. */
+        over = w.batch.bytes >= (size_t)cfg->batch_max_bytes;
+        due = w.batch.count >= (size_t)cfg->batch_max_messages || over ||
+              t - w.batch.first_ms >= cfg->batch_max_ms || (opts->exit_on_eof && all_eof(&w));
+        if (!batch_is_empty(&w.batch) && due && writer_idle(&w)) {
             writer_hand_off(&w);
+            flow_resume(&w);
+        } else if (over) {
+            flow_pause(&w);
+        }
         if (cfg->stats_interval_ms && t - w.last_stats_ms >= cfg->stats_interval_ms)
             log_stats(&w, false);
         w.snap.loop_ms = t;
         if (w.metrics && t - w.last_publish_ms >= 200)
             state_publish(&w);
-        if (opts->exit_on_eof && writer_idle(&w) && w.batch.count == 0 && all_eof(&w)) {
+        if (opts->exit_on_eof && writer_idle(&w) && batch_is_empty(&w.batch) && all_eof(&w)) {
             log_info("worker", "every assigned partition consumed and committed; exiting");
             break;
         }
@@ -449,14 +537,18 @@ out:
     }
     log_stats(&w, true);
     /* Where the time went, for tuning (bench/RESULTS.md reads this line). */
+    if (w.paused)      /* the last pause's time (the consumer is gone) */
+        w.paused_us += state_now_us() - w.paused_since_us;
     log_info("stats",
-             "time: main thread polling %.1f s, decoding %.1f s, waiting for the writer "
-             "%.1f s; writer thread writing %.1f s",
-             (double)w.poll_us / 1e6, (double)w.decode_us / 1e6, (double)w.wait_us / 1e6,
-             (double)w.writer_busy_us / 1e6);
+             "time: main thread polling %.1f s, decoding %.1f s, paused for the writer "
+             "%.1f s; writer thread writing %.1f s; %" PRIu64 " pauses, %" PRIu64 " kicks",
+             (double)w.poll_us / 1e6, (double)w.decode_us / 1e6, (double)w.paused_us / 1e6,
+             (double)w.writer_busy_us / 1e6, w.pauses, w.kicks);
     metrics_stop(w.metrics);
     batch_free(&w.batch);
     batch_free(&w.job.batch);
+    if (w.paused_parts)
+        rd_kafka_topic_partition_list_destroy(w.paused_parts);
     free(w.job.parts);
     free(w.job.fenced);
     pg_sink_destroy(w.sink);

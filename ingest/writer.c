@@ -80,7 +80,7 @@ static void write_job(worker_t *w, job_t *job, int give_up_ms)
         pg_write_stats_t st = {0};
         pg_status_t status;
 
-        if (job->batch.count == 0) {
+        if (batch_is_empty(&job->batch)) {
             job->committed = true;
             return;
         }
@@ -143,7 +143,7 @@ static bool job_prepare(worker_t *w, job_t *job)
             i = (size_t)-1; /* offsets were compacted: start over */
         }
     }
-    if (batch->count == 0)
+    if (batch_is_empty(batch))
         return false;
     if (batch->offsets_count > job->cap) {
         size_t cap = batch->offsets_count * 2;
@@ -185,7 +185,7 @@ static void job_finish(worker_t *w, job_t *job)
         state_forget_assigned(w, job->fenced[i].kind, job->fenced[i].partition);
     }
     job->nfenced = 0;
-    if (!job->committed && w->batch.count) {
+    if (!job->committed && !batch_is_empty(&w->batch)) {
         log_warn("worker", "dropping the next %zu messages too; they will be consumed again",
                  w->batch.count);
         batch_clear(&w->batch);
@@ -285,7 +285,7 @@ bool writer_flush(worker_t *w, int give_up_ms)
 {
     writer_wait(w);
     if (!job_prepare(w, &w->job))
-        return w->batch.count == 0;
+        return batch_is_empty(&w->batch);
     write_job(w, &w->job, give_up_ms);
     job_finish(w, &w->job);
     return w->job.committed;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # deps.sh - installs what needlewatch needs to build, test and run its demo
 # on Debian 12, from Debian's own packages. Safe to run again: it only calls
-# apt-get when something is missing. Needs root (or sudo).
+# apt-get when something is missing. Needs root (or sudo). The Apache Kafka
+# jars come from Maven Central, fetched by scripts/kafka.sh on first use.
 set -euo pipefail
 
 PACKAGES=(
@@ -17,6 +18,7 @@ PACKAGES=(
   time                                      # /usr/bin/time -v: peak RSS in bench/run.sh
   docker-compose python3-yaml               # tests/docker: `docker-compose config` (no engine)
   shellcheck systemd                        # lint.shellcheck; systemd-analyze for the units
+  openjdk-17-jre-headless maven             # Apache Kafka for the real-cluster tier (scripts/kafka.sh)
 )
 
 missing=()

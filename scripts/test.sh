@@ -3,7 +3,9 @@
 # twice (a normal build, and one with AddressSanitizer + UndefinedBehavior-
 # Sanitizer), and runs the whole ctest suite (cmocka unit tests and the
 # integration tests against a private PostgreSQL and the development Kafka
-# broker) on both. Its output ends with ctest's summary of the normal build.
+# broker, it.*, and against Apache Kafka, kafka.*: docs/kafka.md) on both;
+# the ASan build runs only part of the Apache Kafka tier. Its output ends
+# with ctest's summary of the normal build.
 #
 #   bash scripts/test.sh            everything
 #   NW_SKIP_ASAN=1 bash scripts/test.sh    only the normal build (quicker)

@@ -77,7 +77,10 @@ INSERT INTO needlewatch_kept.rollup_state (one) VALUES (true);
 -- Per treated_on x device_type x setting x fitzpatrick (0: not reported):
 -- the current treatments, those with a current complication report of any
 -- type (cases_any), their current complication reports, and per type
--- (cases[i]: the type of ordinal i) those with a report of that type.
+-- (cases[i]: the type of ordinal i) those with a report of that type, and
+-- those with a report of a type the catalogue does not list (unknown: only
+-- when its constraint was dropped by hand; the analyzer then refuses to
+-- count rather than count wrong).
 -- A row may fall to all zeros (a cell whose treatments were withdrawn);
 -- readers skip such rows.
 CREATE TABLE needlewatch_kept.cells (
@@ -89,6 +92,7 @@ CREATE TABLE needlewatch_kept.cells (
     cases_any    integer NOT NULL,
     reports      integer NOT NULL,
     cases        integer[] NOT NULL,
+    unknown      integer NOT NULL DEFAULT 0,   -- cases of a type the catalogue lacks
     PRIMARY KEY (treated_on, device_type, setting, fitzpatrick)
 ) WITH (fillfactor = 70);
 

@@ -72,12 +72,19 @@ RETURNS text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     FROM generate_series(1, (SELECT max(ordinal) FROM needlewatch.complication_catalogue)) AS i
 $$;
 
--- a + b element by element (a missing element is 0).
+-- a + b element by element, one element per catalogued type (a missing
+-- element is 0); generated, like the readers below, so that it is a plain
+-- expression the planner inlines.
+DO $gen$
+BEGIN
+    EXECUTE format($fn$
 CREATE OR REPLACE FUNCTION needlewatch_kept.add(a integer[], b integer[])
-RETURNS integer[] LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT coalesce(array_agg(coalesce(x, 0) + coalesce(y, 0) ORDER BY i), '{}')
-    FROM unnest(a, b) WITH ORDINALITY AS u (x, y, i)
-$$;
+RETURNS integer[] LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT ARRAY[%s]::integer[]
+$$
+$fn$, needlewatch_kept.per_type('coalesce(a[%1$s], 0) + coalesce(b[%1$s], 0)'));
+END
+$gen$;
 
 -- Cumulative arrays (needlewatch_kept.risk_months): element h+1 is the
 -- count for horizon h = 0..365 days, the last element holds for every
@@ -160,6 +167,19 @@ $fn$, (SELECT string_agg(format('WHEN %s THEN %s',
 END
 $gen$;
 
+-- a + b element by element for the arrays per lag bucket (cells.lag_*),
+-- generated like add().
+DO $gen$
+BEGIN
+    EXECUTE format($fn$
+CREATE OR REPLACE FUNCTION needlewatch_kept.add_lag(a integer[], b integer[])
+RETURNS integer[] LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT ARRAY[%s]::integer[]
+$$
+$fn$, needlewatch_kept.per_bucket('coalesce(a[%1$s], 0) + coalesce(b[%1$s], 0)'));
+END
+$gen$;
+
 -- The watermark, as every reader sees it in its snapshot; NULL when a
 -- recount is due, and the kept rows then count for nothing. A watermark
 -- above the next id this cluster will give out comes from another cluster
@@ -196,11 +216,14 @@ $$;
 --                reported_at; reported_on: that date (UTC)
 --   ordinal i    one more per type of its reports: reports of that type and
 --                the facts for that type
---   ordinal -2   per lag bucket of its complication reports (lag; reports =
+--   ordinal -2   the same for a type the catalogue does not list (only when
+--                its constraint was dropped by hand: the analyzer then
+--                refuses to count rather than count wrong)
+--   ordinal -3   per lag bucket of its complication reports (lag; reports =
 --                how many)
---   ordinal -1   one per complication report with a version in [w, h) and
---                side at which it is current, orphans included (reports 1,
---                reported_on its reported_at date), for the totals.
+--   ordinal -1   rows whose reports add up, per side and reported_at date
+--                (reported_on, UTC), to the complication reports that side
+--                counts in the totals, orphans included.
 -- The facts of a treatment for a type C (or any type), from its current
 -- reports of C:
 --   e    the effective onset: the least onset_days, a missing one counting
@@ -211,89 +234,190 @@ $$;
 --   es   the effective onset of its serious reports (severity severe or
 --        outcome permanent; NULL: none is serious)
 --   no_onset  how many of its reports have no onset_days
--- Dropped first: its columns change with the kept counts.
+-- w <= 0 (a recount) reads every version once (counts_at()); otherwise only
+-- the reports with a version in [w, h) are touched (between()). Both read
+-- narrow columns and sort report ids byte-wise (COLLATE "C"): a recount of
+-- a million reports sorts in memory (work_mem).
+-- Dropped first: their columns change with the kept counts.
 DROP FUNCTION IF EXISTS needlewatch_kept.changes(bigint, bigint);
 DROP FUNCTION IF EXISTS needlewatch_kept.transitions(bigint, bigint);
-CREATE FUNCTION needlewatch_kept.transitions(w bigint, h bigint)
+DROP FUNCTION IF EXISTS needlewatch_kept.counts_at(bigint);
+DROP FUNCTION IF EXISTS needlewatch_kept.between(bigint, bigint);
+CREATE FUNCTION needlewatch_kept.counts_at(h bigint)
 RETURNS TABLE (sign integer, treated_on date, device_type text, setting text,
                fitzpatrick smallint, manufacturer text, model text, ordinal integer,
                reports bigint, e integer, ek integer, miss boolean, es integer,
                no_onset bigint, no_model boolean, lag integer, reported_on date)
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    WITH new_c AS MATERIALIZED (      -- complication reports with a new version
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET work_mem = '256MB'
+SET jit = off AS $$
+    WITH t AS MATERIALIZED (           -- every treatment's current version at h
+        SELECT DISTINCT ON (v.report_id COLLATE "C") v.report_id, v.nullified, v.treated_on,
+               v.device_type, v.setting, v.fitzpatrick, v.manufacturer, v.model, v.reported_at
+        FROM needlewatch.treatment_versions v
+        WHERE h IS NULL OR coalesce(v.xid, 0) < h
+        ORDER BY v.report_id COLLATE "C", v.version DESC
+    ), c AS MATERIALIZED (             -- every complication's current version at h
+        SELECT DISTINCT ON (v.report_id COLLATE "C") v.treatment_id, v.type, v.nullified,
+               v.severity, v.onset_days, v.outcome, v.reported_at
+        FROM needlewatch.complication_versions v
+        WHERE h IS NULL OR coalesce(v.xid, 0) < h
+        ORDER BY v.report_id COLLATE "C", v.version DESC
+    ), per_type AS MATERIALIZED (
+        SELECT c.treatment_id, coalesce(o.ordinal, -2) AS ordinal, count(*) AS reports,
+               min(coalesce(c.onset_days, 0)) AS e, min(c.onset_days) AS ek,
+               bool_or(c.onset_days IS NULL) AS miss,
+               min(coalesce(c.onset_days, 0))
+                   FILTER (WHERE c.severity = 'severe' OR c.outcome = 'permanent') AS es,
+               count(*) FILTER (WHERE c.onset_days IS NULL) AS no_onset
+        FROM c
+        LEFT JOIN needlewatch.complication_catalogue o ON o.complication = c.type
+        WHERE NOT c.nullified
+        GROUP BY 1, 2
+    ), per_any AS (
+        SELECT p.treatment_id, sum(p.reports) AS reports, min(p.e) AS e, min(p.ek) AS ek,
+               bool_or(p.miss) AS miss, min(p.es) AS es, sum(p.no_onset) AS no_onset
+        FROM per_type p GROUP BY 1
+    ), lags AS (
+        SELECT c.treatment_id, needlewatch_kept.lag_bucket(c.reported_at, t.treated_on) AS lag,
+               count(*) AS reports
+        FROM c JOIN t ON t.report_id = c.treatment_id
+        WHERE NOT c.nullified AND NOT t.nullified
+        GROUP BY 1, 2
+    )
+    SELECT 1, t.treated_on, t.device_type, t.setting, t.fitzpatrick, t.manufacturer, t.model,
+           0, coalesce(r.reports, 0), r.e, r.ek, r.miss, r.es, coalesce(r.no_onset, 0),
+           t.manufacturer IS NULL OR t.model IS NULL,
+           needlewatch_kept.lag_bucket(t.reported_at, t.treated_on),
+           (t.reported_at AT TIME ZONE 'UTC')::date
+    FROM t
+    LEFT JOIN per_any r ON r.treatment_id = t.report_id
+    WHERE NOT t.nullified
+    UNION ALL
+    SELECT 1, t.treated_on, t.device_type, t.setting, t.fitzpatrick, t.manufacturer, t.model,
+           p.ordinal, p.reports, p.e, p.ek, p.miss, p.es, p.no_onset, NULL, NULL, NULL
+    FROM t
+    JOIN per_type p ON p.treatment_id = t.report_id
+    WHERE NOT t.nullified
+    UNION ALL
+    SELECT 1, t.treated_on, t.device_type, t.setting, t.fitzpatrick, NULL, NULL, -3,
+           l.reports, NULL, NULL, NULL, NULL, NULL, NULL, l.lag, NULL
+    FROM t
+    JOIN lags l ON l.treatment_id = t.report_id
+    UNION ALL
+    SELECT 1, NULL, NULL, NULL, NULL, NULL, NULL, -1, count(*), NULL, NULL, NULL, NULL, NULL,
+           NULL, NULL, (c.reported_at AT TIME ZONE 'UTC')::date
+    FROM c WHERE NOT c.nullified
+    GROUP BY (c.reported_at AT TIME ZONE 'UTC')::date
+$$;
+
+-- The reports it touches are a few batches' worth, found through the BRIN
+-- on xid, and every lookup in a report table is an index probe per report
+-- (LATERAL, with OFFSET 0 so that it is not flattened into a join): the
+-- planner, misled by the estimates of the CTEs, would otherwise read whole
+-- tables to join a few thousand rows. (A backlog too
+-- large for that is recounted instead: rollup().)
+CREATE FUNCTION needlewatch_kept.between(w bigint, h bigint)
+RETURNS TABLE (sign integer, treated_on date, device_type text, setting text,
+               fitzpatrick smallint, manufacturer text, model text, ordinal integer,
+               reports bigint, e integer, ek integer, miss boolean, es integer,
+               no_onset bigint, no_model boolean, lag integer, reported_on date)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET work_mem = '256MB'
+SET jit = off AS $$
+    WITH new_c AS MATERIALIZED (       -- complication reports with a new version
         SELECT DISTINCT v.report_id
         FROM needlewatch.complication_versions v
-        WHERE (v.xid >= w OR (v.xid IS NULL AND w <= 0)) AND (h IS NULL OR coalesce(v.xid, 0) < h)
-    ), cv AS (
-        SELECT v.report_id, v.version, v.treatment_id, v.nullified, v.reported_at,
-               coalesce(v.xid, 0) AS xid
-        FROM needlewatch.complication_versions v
-        JOIN new_c USING (report_id)
-    ), c_before AS (
-        SELECT DISTINCT ON (cv.report_id) cv.report_id, cv.treatment_id, cv.nullified,
-               cv.reported_at
-        FROM cv WHERE cv.xid < w
-        ORDER BY cv.report_id, cv.version DESC
-    ), c_after AS (
-        SELECT DISTINCT ON (cv.report_id) cv.report_id, cv.treatment_id, cv.nullified,
-               cv.reported_at
-        FROM cv WHERE h IS NULL OR cv.xid < h
-        ORDER BY cv.report_id, cv.version DESC
-    ), touched AS MATERIALIZED (      -- treatments whose count may change
+        WHERE v.xid >= w AND (h IS NULL OR v.xid < h)
+    ), cv AS MATERIALIZED (            -- all their versions
+        SELECT n.report_id, v.version, v.treatment_id, v.nullified, v.reported_at, v.xid
+        FROM new_c n
+        CROSS JOIN LATERAL (
+            SELECT x.version, x.treatment_id, x.nullified, x.reported_at,
+                   coalesce(x.xid, 0) AS xid
+            FROM needlewatch.complication_versions x WHERE x.report_id = n.report_id
+            OFFSET 0) v
+    ), c_cuts AS MATERIALIZED (        -- the treatment each names before and after
+        SELECT b.treatment_id AS b_treatment, a.treatment_id AS a_treatment,  -- (NULL: none)
+               b.reported_on AS b_reported_on, a.reported_on AS a_reported_on
+        FROM (SELECT DISTINCT ON (cv.report_id COLLATE "C") cv.report_id,
+                     CASE WHEN NOT cv.nullified THEN cv.treatment_id END AS treatment_id,
+                     (cv.reported_at AT TIME ZONE 'UTC')::date AS reported_on
+              FROM cv WHERE cv.xid < w
+              ORDER BY cv.report_id COLLATE "C", cv.version DESC) b
+        FULL JOIN
+             (SELECT DISTINCT ON (cv.report_id COLLATE "C") cv.report_id,
+                     CASE WHEN NOT cv.nullified THEN cv.treatment_id END AS treatment_id,
+                     (cv.reported_at AT TIME ZONE 'UTC')::date AS reported_on
+              FROM cv WHERE h IS NULL OR cv.xid < h
+              ORDER BY cv.report_id COLLATE "C", cv.version DESC) a
+          ON a.report_id = b.report_id
+    ), touched AS MATERIALIZED (       -- treatments whose count may change
         SELECT v.report_id
         FROM needlewatch.treatment_versions v
-        WHERE (v.xid >= w OR (v.xid IS NULL AND w <= 0)) AND (h IS NULL OR coalesce(v.xid, 0) < h)
+        WHERE v.xid >= w AND (h IS NULL OR v.xid < h)
         UNION
-        SELECT c.treatment_id FROM c_before c WHERE NOT c.nullified
+        SELECT c.b_treatment FROM c_cuts c WHERE c.b_treatment IS NOT NULL
         UNION
-        SELECT c.treatment_id FROM c_after c WHERE NOT c.nullified
-    ), tv AS (
-        SELECT v.report_id, v.version, v.nullified, v.treated_on, v.device_type, v.setting,
-               v.fitzpatrick, v.manufacturer, v.model, v.reported_at, coalesce(v.xid, 0) AS xid
-        FROM needlewatch.treatment_versions v
-        JOIN touched USING (report_id)
-    ), t_sides AS MATERIALIZED (      -- their current versions at each cut
+        SELECT c.a_treatment FROM c_cuts c WHERE c.a_treatment IS NOT NULL
+    ), tv AS MATERIALIZED (            -- all their versions
+        SELECT t.report_id, v.version, v.nullified, v.treated_on, v.device_type, v.setting,
+               v.fitzpatrick, v.manufacturer, v.model, v.reported_at, v.xid
+        FROM touched t
+        CROSS JOIN LATERAL (
+            SELECT x.version, x.nullified, x.treated_on, x.device_type, x.setting,
+                   x.fitzpatrick, x.manufacturer, x.model, x.reported_at,
+                   coalesce(x.xid, 0) AS xid
+            FROM needlewatch.treatment_versions x WHERE x.report_id = t.report_id
+            OFFSET 0) v
+    ), t_sides AS MATERIALIZED (       -- their current versions at each cut
         SELECT -1 AS sign, b.*
-        FROM (SELECT DISTINCT ON (tv.report_id) tv.*
+        FROM (SELECT DISTINCT ON (tv.report_id COLLATE "C") tv.*
               FROM tv WHERE tv.xid < w
-              ORDER BY tv.report_id, tv.version DESC) b
+              ORDER BY tv.report_id COLLATE "C", tv.version DESC) b
         WHERE NOT b.nullified
         UNION ALL
         SELECT 1, a.*
-        FROM (SELECT DISTINCT ON (tv.report_id) tv.*
+        FROM (SELECT DISTINCT ON (tv.report_id COLLATE "C") tv.*
               FROM tv WHERE h IS NULL OR tv.xid < h
-              ORDER BY tv.report_id, tv.version DESC) a
+              ORDER BY tv.report_id COLLATE "C", tv.version DESC) a
         WHERE NOT a.nullified
-    ), kv AS (                        -- every version of every complication
-        SELECT v.report_id, v.version, v.treatment_id, v.type, v.nullified,   -- that ever named
-               v.severity, v.onset_days, v.outcome, v.reported_at,            -- a touched one
-               coalesce(v.xid, 0) AS xid
-        FROM needlewatch.complication_versions v
-        WHERE v.report_id IN (SELECT k.report_id
-                              FROM needlewatch.complication_versions k
-                              JOIN touched t ON t.report_id = k.treatment_id)
-    ), k_sides AS MATERIALIZED (      -- which touched treatment each names, at each cut
+    ), k_names AS MATERIALIZED (       -- every complication that ever named a touched one
+        SELECT DISTINCT k.report_id
+        FROM touched t
+        CROSS JOIN LATERAL (
+            SELECT x.report_id FROM needlewatch.complication_versions x
+            WHERE x.treatment_id = t.report_id
+            OFFSET 0) k
+    ), kv AS MATERIALIZED (            -- all their versions
+        SELECT n.report_id, v.version, v.treatment_id, v.type, v.nullified, v.severity,
+               v.onset_days, v.outcome, v.reported_at, v.xid
+        FROM k_names n
+        CROSS JOIN LATERAL (
+            SELECT x.version, x.treatment_id, x.type, x.nullified, x.severity, x.onset_days,
+                   x.outcome, x.reported_at, coalesce(x.xid, 0) AS xid
+            FROM needlewatch.complication_versions x WHERE x.report_id = n.report_id
+            OFFSET 0) v
+    ), k_sides AS MATERIALIZED (       -- which treatment each names, at each cut
         SELECT -1 AS sign, b.treatment_id, b.type, b.severity, b.onset_days, b.outcome,
                b.reported_at
-        FROM (SELECT DISTINCT ON (kv.report_id) kv.*
+        FROM (SELECT DISTINCT ON (kv.report_id COLLATE "C") kv.*
               FROM kv WHERE kv.xid < w
-              ORDER BY kv.report_id, kv.version DESC) b
-        WHERE NOT b.nullified AND b.treatment_id IN (SELECT t.report_id FROM touched t)
+              ORDER BY kv.report_id COLLATE "C", kv.version DESC) b
+        WHERE NOT b.nullified
         UNION ALL
         SELECT 1, a.treatment_id, a.type, a.severity, a.onset_days, a.outcome, a.reported_at
-        FROM (SELECT DISTINCT ON (kv.report_id) kv.*
+        FROM (SELECT DISTINCT ON (kv.report_id COLLATE "C") kv.*
               FROM kv WHERE h IS NULL OR kv.xid < h
-              ORDER BY kv.report_id, kv.version DESC) a
-        WHERE NOT a.nullified AND a.treatment_id IN (SELECT t.report_id FROM touched t)
-    ), per_type AS MATERIALIZED (
-        SELECT k.sign, k.treatment_id, o.ordinal, count(*) AS reports,
+              ORDER BY kv.report_id COLLATE "C", kv.version DESC) a
+        WHERE NOT a.nullified
+    ), per_type AS MATERIALIZED (      -- ordinal -2: a type the catalogue lacks
+        SELECT k.sign, k.treatment_id, coalesce(o.ordinal, -2) AS ordinal, count(*) AS reports,
                min(coalesce(k.onset_days, 0)) AS e, min(k.onset_days) AS ek,
                bool_or(k.onset_days IS NULL) AS miss,
                min(coalesce(k.onset_days, 0))
                    FILTER (WHERE k.severity = 'severe' OR k.outcome = 'permanent') AS es,
                count(*) FILTER (WHERE k.onset_days IS NULL) AS no_onset
-        FROM k_sides k
-        JOIN needlewatch.complication_catalogue o ON o.complication = k.type
+        FROM k_sides k                 -- (rows of untouched treatments join no side below)
+        LEFT JOIN needlewatch.complication_catalogue o ON o.complication = k.type
         GROUP BY 1, 2, 3
     ), per_any AS (
         SELECT p.sign, p.treatment_id, sum(p.reports) AS reports, min(p.e) AS e,
@@ -321,24 +445,42 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     FROM t_sides s
     JOIN per_type p ON p.sign = s.sign AND p.treatment_id = s.report_id
     UNION ALL
-    SELECT s.sign, s.treated_on, s.device_type, s.setting, s.fitzpatrick, NULL, NULL, -2,
+    SELECT s.sign, s.treated_on, s.device_type, s.setting, s.fitzpatrick, NULL, NULL, -3,
            l.reports, NULL, NULL, NULL, NULL, NULL, NULL, l.lag, NULL
     FROM t_sides s
     JOIN lags l ON l.sign = s.sign AND l.treatment_id = s.report_id
     UNION ALL
-    SELECT -1, NULL, NULL, NULL, NULL, NULL, NULL, -1, 1, NULL, NULL, NULL, NULL, NULL, NULL,
-           NULL, (c.reported_at AT TIME ZONE 'UTC')::date
-    FROM c_before c WHERE NOT c.nullified
+    SELECT -1, NULL, NULL, NULL, NULL, NULL, NULL, -1, count(*), NULL, NULL, NULL, NULL, NULL,
+           NULL, NULL, c.b_reported_on
+    FROM c_cuts c WHERE c.b_treatment IS NOT NULL
+    GROUP BY c.b_reported_on
     UNION ALL
-    SELECT 1, NULL, NULL, NULL, NULL, NULL, NULL, -1, 1, NULL, NULL, NULL, NULL, NULL, NULL,
-           NULL, (c.reported_at AT TIME ZONE 'UTC')::date
-    FROM c_after c WHERE NOT c.nullified
+    SELECT 1, NULL, NULL, NULL, NULL, NULL, NULL, -1, count(*), NULL, NULL, NULL, NULL, NULL,
+           NULL, NULL, c.a_reported_on
+    FROM c_cuts c WHERE c.a_treatment IS NOT NULL
+    GROUP BY c.a_reported_on
+$$;
+
+CREATE FUNCTION needlewatch_kept.transitions(w bigint, h bigint)
+RETURNS TABLE (sign integer, treated_on date, device_type text, setting text,
+               fitzpatrick smallint, manufacturer text, model text, ordinal integer,
+               reports bigint, e integer, ek integer, miss boolean, es integer,
+               no_onset bigint, no_model boolean, lag integer, reported_on date)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF w <= 0 THEN
+        RETURN QUERY SELECT * FROM needlewatch_kept.counts_at(h);
+    ELSE
+        RETURN QUERY SELECT * FROM needlewatch_kept.between(w, h);
+    END IF;
+END
 $$;
 
 -- transitions(w, h) summed into the shapes of the kept tables:
 --   kind 'cell'         treated_on, device_type, setting, fitzpatrick (0: not
 --                       reported): treatments, cases_any, reports, and
 --                       counts[i], the cases of the type of ordinal i;
+--                       unknown, those of a type the catalogue lacks;
 --                       serious_any and serious[i], the serious cases;
 --                       no_model, reports_no_onset, and lag_treatments[b],
 --                       lag_reports[b] per lag bucket b
@@ -370,7 +512,7 @@ RETURNS TABLE (kind text, treated_on date, device_type text, setting text,
                serious integer[], no_model bigint, reports_no_onset bigint,
                lag_treatments integer[], lag_reports integer[], ordinal integer, h_from integer,
                n_cases bigint, n_serious bigint, n_missing bigint, cum_cases integer[],
-               cum_serious integer[], cum_missing integer[])
+               cum_serious integer[], cum_missing integer[], unknown bigint)
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     WITH t AS MATERIALIZED (
         SELECT * FROM needlewatch_kept.transitions(w, h)
@@ -387,7 +529,8 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
                coalesce(sum(t.sign * t.no_onset) FILTER (WHERE t.ordinal = 0), 0)
                    AS reports_no_onset,
                ARRAY[%4$s]::integer[] AS lag_treatments,
-               ARRAY[%5$s]::integer[] AS lag_reports
+               ARRAY[%5$s]::integer[] AS lag_reports,
+               coalesce(sum(t.sign) FILTER (WHERE t.ordinal = -2), 0) AS unknown
         FROM t WHERE t.ordinal <> -1
         GROUP BY 1, 2, 3, 4
     ), model AS (
@@ -440,18 +583,18 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
         GROUP BY 1, 2, 3, 4, 5
     ), reported AS (
         SELECT t.reported_on, CASE WHEN t.ordinal = 0 THEN 'treatment' ELSE 'complication' END
-                   AS kind, sum(t.sign) AS n
+                   AS kind, sum(t.sign * CASE WHEN t.ordinal = 0 THEN 1 ELSE t.reports END) AS n
         FROM t WHERE t.ordinal IN (0, -1) AND t.reported_on IS NOT NULL
         GROUP BY 1, 2
-        HAVING sum(t.sign) <> 0
+        HAVING sum(t.sign * CASE WHEN t.ordinal = 0 THEN 1 ELSE t.reports END) <> 0
     )
     SELECT 'cell', c.treated_on, c.device_type, c.setting, c.fz, NULL, NULL,
            c.treatments, c.cases_any, c.reports, c.counts, c.serious_any, c.serious,
            c.no_model, c.reports_no_onset, c.lag_treatments, c.lag_reports,
            NULL::integer, NULL::integer, NULL::bigint, NULL::bigint, NULL::bigint,
-           NULL::integer[], NULL::integer[], NULL::integer[]
+           NULL::integer[], NULL::integer[], NULL::integer[], c.unknown
     FROM cell c
-    WHERE c.treatments <> 0 OR c.cases_any <> 0 OR c.reports <> 0
+    WHERE c.treatments <> 0 OR c.cases_any <> 0 OR c.reports <> 0 OR c.unknown <> 0
        OR c.counts <> array_fill(0, ARRAY[cardinality(c.counts)])
        OR c.serious_any <> 0 OR c.serious <> array_fill(0, ARRAY[cardinality(c.serious)])
        OR c.no_model <> 0 OR c.reports_no_onset <> 0
@@ -460,44 +603,45 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     UNION ALL
     SELECT 'model_day', m.treated_on, m.device_type, NULL, NULL, m.manufacturer, m.model,
            NULL, NULL, NULL, m.counts, NULL, NULL, NULL, NULL, NULL, NULL,
-           NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+           NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
     FROM model m WHERE m.counts <> array_fill(0, ARRAY[cardinality(m.counts)])
     UNION ALL
     SELECT 'model_month', m.month, m.device_type, NULL, NULL, m.manufacturer, m.model,
            NULL, NULL, NULL, m.counts, NULL, NULL, NULL, NULL, NULL, NULL,
-           NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+           NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
     FROM month m WHERE m.counts <> array_fill(0, ARRAY[cardinality(m.counts)])
     UNION ALL
     SELECT 'model_total', NULL, m.device_type, NULL, NULL, m.manufacturer, m.model,
            NULL, NULL, NULL, m.counts, NULL, NULL, NULL, NULL, NULL, NULL,
-           NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+           NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
     FROM total m WHERE m.counts <> array_fill(0, ARRAY[cardinality(m.counts)])
     UNION ALL
-    SELECT 'total', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, sum(t.sign), NULL,
-           NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+    SELECT 'total', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, sum(t.sign * t.reports),
+           NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+           NULL, NULL
     FROM t WHERE t.ordinal = -1
-    HAVING sum(t.sign) <> 0
+    HAVING sum(t.sign * t.reports) <> 0
     UNION ALL
     SELECT 'risk_day', r.treated_on, r.device_type, r.setting, r.fz, NULL, NULL, NULL, NULL,
            NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, r.ordinal, r.h, r.n_cases,
-           r.n_serious, r.n_missing, NULL, NULL, NULL
+           r.n_serious, r.n_missing, NULL, NULL, NULL, NULL
     FROM rd r WHERE r.n_cases <> 0 OR r.n_serious <> 0 OR r.n_missing <> 0
     UNION ALL
     SELECT 'risk_month', r.month, r.device_type, r.setting, r.fz, NULL, NULL, NULL, NULL,
            NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, r.ordinal, NULL, NULL, NULL, NULL,
-           r.c, r.s, r.m
+           r.c, r.s, r.m, NULL
     FROM rm_cum r
     UNION ALL
     SELECT 'reported_day', r.reported_on, NULL, r.kind, NULL, NULL, NULL, r.n, NULL, NULL,
            NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-           NULL
+           NULL, NULL
     FROM reported r
 $$
 $fn$, needlewatch_kept.per_type('coalesce(sum(t.sign) FILTER (WHERE t.ordinal = %1$s), 0)'),
       needlewatch_kept.per_type('coalesce(sum(t.sign * t.reports) FILTER (WHERE t.ordinal = %1$s), 0)'),
       needlewatch_kept.per_type('coalesce(sum(t.sign) FILTER (WHERE t.ordinal = %1$s AND t.es IS NOT NULL), 0)'),
       needlewatch_kept.per_bucket('coalesce(sum(t.sign) FILTER (WHERE t.ordinal = 0 AND t.lag = %1$s), 0)'),
-      needlewatch_kept.per_bucket('coalesce(sum(t.sign * t.reports) FILTER (WHERE t.ordinal = -2 AND t.lag = %1$s), 0)'));
+      needlewatch_kept.per_bucket('coalesce(sum(t.sign * t.reports) FILTER (WHERE t.ordinal = -3 AND t.lag = %1$s), 0)'));
 END
 $gen$;
 
@@ -522,6 +666,17 @@ BEGIN
     IF w > now_xid THEN
         w := NULL;
     END IF;
+    -- A backlog of more than a quarter of the stored versions (a backfill
+    -- ingested with ingest.rollup.interval_ms=0) is cheaper recounted in one
+    -- pass than probed report by report.
+    IF w IS NOT NULL AND
+       (SELECT count(*) FROM needlewatch.treatment_versions v WHERE v.xid >= w)
+       + (SELECT count(*) FROM needlewatch.complication_versions v WHERE v.xid >= w)
+       > 0.25 * (SELECT sum(greatest(c.reltuples, 0)) FROM pg_class c
+                 WHERE c.oid IN ('needlewatch.treatment_versions'::regclass,
+                                 'needlewatch.complication_versions'::regclass)) + 100000 THEN
+        w := NULL;
+    END IF;
     IF w IS NULL THEN
         -- Recount everything: empty counts are the counts of "xid < 0".
         -- Versions whose id is not of this cluster's past (restored from
@@ -543,10 +698,11 @@ BEGIN
     ), cells AS (
         INSERT INTO needlewatch_kept.cells AS k
             (treated_on, device_type, setting, fitzpatrick, treatments, cases_any, reports, cases,
-             serious_any, serious, no_model, reports_no_onset, lag_treatments, lag_reports)
+             serious_any, serious, no_model, reports_no_onset, lag_treatments, lag_reports,
+             unknown)
         SELECT c.treated_on, c.device_type, c.setting, c.fitzpatrick, c.treatments, c.cases_any,
                c.reports, c.counts, c.serious_any, c.serious, c.no_model, c.reports_no_onset,
-               c.lag_treatments, c.lag_reports
+               c.lag_treatments, c.lag_reports, c.unknown
         FROM c WHERE c.kind = 'cell'
         ORDER BY 1, 2, 3, 4
         ON CONFLICT (treated_on, device_type, setting, fitzpatrick) DO UPDATE
@@ -558,8 +714,9 @@ BEGIN
             serious = needlewatch_kept.add(k.serious, EXCLUDED.serious),
             no_model = k.no_model + EXCLUDED.no_model,
             reports_no_onset = k.reports_no_onset + EXCLUDED.reports_no_onset,
-            lag_treatments = needlewatch_kept.add(k.lag_treatments, EXCLUDED.lag_treatments),
-            lag_reports = needlewatch_kept.add(k.lag_reports, EXCLUDED.lag_reports)
+            lag_treatments = needlewatch_kept.add_lag(k.lag_treatments, EXCLUDED.lag_treatments),
+            lag_reports = needlewatch_kept.add_lag(k.lag_reports, EXCLUDED.lag_reports),
+            unknown = k.unknown + EXCLUDED.unknown
         RETURNING 1
     ), risk_days AS (
         INSERT INTO needlewatch_kept.risk_days AS k
@@ -686,17 +843,17 @@ CREATE FUNCTION needlewatch_kept.cell_rows()
 RETURNS TABLE (treated_on date, device_type text, setting text, fitzpatrick smallint,
                treatments bigint, cases_any bigint, reports bigint, cases integer[],
                serious_any bigint, serious integer[], no_model bigint, reports_no_onset bigint,
-               lag_treatments integer[], lag_reports integer[])
+               lag_treatments integer[], lag_reports integer[], unknown bigint)
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT k.treated_on, k.device_type, k.setting, k.fitzpatrick, k.treatments, k.cases_any,
            k.reports, k.cases, k.serious_any, k.serious, k.no_model, k.reports_no_onset,
-           k.lag_treatments, k.lag_reports
+           k.lag_treatments, k.lag_reports, k.unknown
     FROM needlewatch_kept.cells k
     WHERE needlewatch_kept.watermark() IS NOT NULL
     UNION ALL
     SELECT c.treated_on, c.device_type, c.setting, c.fitzpatrick, c.treatments, c.cases_any,
            c.reports, c.counts, c.serious_any, c.serious, c.no_model, c.reports_no_onset,
-           c.lag_treatments, c.lag_reports
+           c.lag_treatments, c.lag_reports, c.unknown
     FROM needlewatch_kept.changes(coalesce(needlewatch_kept.watermark(), 0), NULL) c
     WHERE needlewatch_kept.pending() AND c.kind = 'cell'
 $$;
@@ -783,16 +940,17 @@ CREATE FUNCTION needlewatch.kept_current_cells()
 RETURNS TABLE (treated_on date, device_type text, setting text, fitzpatrick smallint,
                treatments bigint, cases_any bigint, reports bigint, cases bigint[],
                serious_any bigint, serious bigint[], no_model bigint, reports_no_onset bigint,
-               lag_treatments bigint[], lag_reports bigint[])
+               lag_treatments bigint[], lag_reports bigint[], unknown bigint)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET jit = off AS $$
     SELECT k.treated_on, k.device_type, k.setting, k.fitzpatrick, sum(k.treatments)::bigint,
            sum(k.cases_any)::bigint, sum(k.reports)::bigint, ARRAY[%1$s]::bigint[],
            sum(k.serious_any)::bigint, ARRAY[%4$s]::bigint[],
            sum(k.no_model)::bigint, sum(k.reports_no_onset)::bigint, ARRAY[%5$s]::bigint[],
-           ARRAY[%6$s]::bigint[]
+           ARRAY[%6$s]::bigint[], sum(k.unknown)::bigint
     FROM needlewatch_kept.cell_rows() k
     GROUP BY 1, 2, 3, 4
     HAVING sum(k.treatments) <> 0 OR sum(k.cases_any) <> 0 OR sum(k.reports) <> 0
+        OR sum(k.unknown) <> 0
         OR ARRAY[%1$s]::bigint[] <> array_fill(0::bigint, ARRAY[%3$s])
         OR sum(k.serious_any) <> 0 OR sum(k.no_model) <> 0 OR sum(k.reports_no_onset) <> 0
 $$;
@@ -810,9 +968,9 @@ $$;
 -- What needlewatch-analyze reads for its rates: the counts summed per
 -- (treated_on in [from_date, to_date] (NULL: open), device_type, setting,
 -- fitzpatrick); cases[i] and serious[i] are the type of ordinal i in the
--- catalogue. unknown_type is always 0 (the catalogue constrains the types);
--- it stays in the analyzer's interface. SECURITY DEFINER: the analyst reads
--- no table. The hot readers (this, kept_surveillance(), kept_quality())
+-- catalogue, and unknown_type the cases of a type it does not list (0
+-- unless its constraint was dropped by hand). SECURITY DEFINER: the analyst
+-- reads no table. The hot readers (this, kept_surveillance(), kept_quality())
 -- read the table and changes() themselves, only the columns they need:
 -- through cell_rows() every row of every column would be copied first.
 CREATE FUNCTION needlewatch.kept_cube(from_date date, to_date date)
@@ -824,22 +982,22 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET j
                             AND coalesce(to_date, 'infinity'::date),
            k.device_type, k.setting, nullif(k.fitzpatrick, 0)::smallint,
            sum(k.treatments)::bigint, sum(k.cases_any)::bigint, sum(k.reports)::bigint,
-           ARRAY[%1$s]::bigint[], 0::bigint, sum(k.serious_any)::bigint,
+           ARRAY[%1$s]::bigint[], sum(k.unknown)::bigint, sum(k.serious_any)::bigint,
            ARRAY[%4$s]::bigint[]
     FROM (SELECT k.treated_on, k.device_type, k.setting, k.fitzpatrick, k.treatments,
-                 k.cases_any, k.reports, k.cases, k.serious_any, k.serious
+                 k.cases_any, k.reports, k.cases, k.serious_any, k.serious, k.unknown
           FROM needlewatch_kept.cells k
           WHERE needlewatch_kept.watermark() IS NOT NULL
           UNION ALL
           SELECT c.treated_on, c.device_type, c.setting, c.fitzpatrick, c.treatments::integer,
                  c.cases_any::integer, c.reports::integer, c.counts, c.serious_any::integer,
-                 c.serious
+                 c.serious, c.unknown::integer
           FROM needlewatch_kept.changes(coalesce(needlewatch_kept.watermark(), 0), NULL) c
           WHERE needlewatch_kept.pending() AND c.kind = 'cell') k
     GROUP BY 1, 2, 3, 4
     HAVING sum(k.treatments) <> 0 OR sum(k.cases_any) <> 0 OR sum(k.reports) <> 0
         OR ARRAY[%1$s]::bigint[] <> array_fill(0::bigint, ARRAY[%3$s])
-        OR sum(k.serious_any) <> 0
+        OR sum(k.serious_any) <> 0 OR sum(k.unknown) <> 0
 $$;
 
 -- What the surveillance part of the report reads (analyze's loader), for
@@ -1256,12 +1414,12 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET j
                r.manufacturer IS NULL OR r.model IS NULL AS no_model,
                needlewatch_kept.lag_bucket(r.reported_at, r.treated_on) AS lag
         FROM needlewatch.treatments r
-    ), c AS (      -- per treatment and type: its current reports
-        SELECT x.treatment_id, o.ordinal, count(*) AS n,
+    ), c AS (      -- per treatment and type: its current reports (-2: not catalogued)
+        SELECT x.treatment_id, coalesce(o.ordinal, -2) AS ordinal, count(*) AS n,
                bool_or(x.severity = 'severe' OR x.outcome = 'permanent') AS serious,
                count(*) FILTER (WHERE x.onset_days IS NULL) AS no_onset
         FROM needlewatch.complications x
-        JOIN needlewatch.complication_catalogue o ON o.complication = x.type
+        LEFT JOIN needlewatch.complication_catalogue o ON o.complication = x.type
         GROUP BY 1, 2
     ), per_t AS (
         SELECT c.treatment_id, sum(c.n) AS n, bool_or(c.serious) AS serious,
@@ -1284,7 +1442,8 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET j
         GROUP BY 1, 2, 3, 4
     ), cell_types AS (
         SELECT t.treated_on, t.device_type, t.setting, t.fz, ARRAY[%1$s]::bigint[] AS cases,
-               ARRAY[%5$s]::bigint[] AS serious
+               ARRAY[%5$s]::bigint[] AS serious,
+               count(*) FILTER (WHERE c.ordinal = -2) AS unknown
         FROM t JOIN c ON c.treatment_id = t.report_id
         GROUP BY 1, 2, 3, 4
     ), cell_lags AS (
@@ -1294,25 +1453,28 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET j
     ), actual_cells AS (
         SELECT b.treated_on, b.device_type, b.setting, b.fz,
                format('treatments=%%s any=%%s reports=%%s by type %%s serious=%%s by type %%s '
-                      'no_model=%%s no_onset=%%s lags %%s report lags %%s', b.treatments,
+                      'no_model=%%s no_onset=%%s lags %%s report lags %%s%%s', b.treatments,
                       b.cases_any, b.reports,
                       coalesce(y.cases, array_fill(0::bigint, ARRAY[%3$s])), b.serious_any,
                       coalesce(y.serious, array_fill(0::bigint, ARRAY[%3$s])), b.no_model,
                       b.no_onset, b.lag_t,
-                      coalesce(l.lag_r, array_fill(0::bigint, ARRAY[%7$s]))) AS v
+                      coalesce(l.lag_r, array_fill(0::bigint, ARRAY[%7$s])),
+                      CASE WHEN y.unknown > 0 THEN ' unknown=' || y.unknown END) AS v
         FROM cell_base b
         LEFT JOIN cell_types y USING (treated_on, device_type, setting, fz)
         LEFT JOIN cell_lags l USING (treated_on, device_type, setting, fz)
     ), kept_cells AS (
         SELECT k.treated_on, k.device_type, k.setting, k.fitzpatrick AS fz,
                format('treatments=%%s any=%%s reports=%%s by type %%s serious=%%s by type %%s '
-                      'no_model=%%s no_onset=%%s lags %%s report lags %%s', k.treatments,
+                      'no_model=%%s no_onset=%%s lags %%s report lags %%s%%s', k.treatments,
                       k.cases_any, k.reports, k.cases, k.serious_any, k.serious, k.no_model,
-                      k.reports_no_onset, k.lag_treatments, k.lag_reports) AS v
+                      k.reports_no_onset, k.lag_treatments, k.lag_reports,
+                      CASE WHEN k.unknown > 0 THEN ' unknown=' || k.unknown END) AS v
         FROM needlewatch.kept_current_cells() k
     ), models AS (
         SELECT t.treated_on, t.device_type, t.manufacturer, t.model, c.ordinal, c.n
         FROM t JOIN c ON c.treatment_id = t.report_id
+        WHERE c.ordinal > 0
     ), actual_models AS (
         SELECT 'model_day' AS kind, m.treated_on AS key_date, m.device_type, m.manufacturer,
                m.model, ARRAY[%2$s]::bigint[]::text AS v

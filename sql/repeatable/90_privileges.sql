@@ -134,6 +134,10 @@ GRANT SELECT ON needlewatch.maker_manufacturers, needlewatch.maker_treatments,
                 needlewatch.maker_complications
     TO needlewatch_maker;
 GRANT SELECT (name, checksum) ON needlewatch.schema_repeatables TO needlewatch_ingest;
+-- kafka_gaps (010): the ingest records the gaps it finds, in the transaction
+-- of the partition's next batch; it reads nothing back.
+GRANT INSERT (group_id, topic, partition, first_missing, log_start, detected_at, detected_by)
+    ON needlewatch.kafka_gaps TO needlewatch_ingest;
 
 -- The kept counts: private to the owner; the ingest may run the rollup
 -- (the analyst and the authority may too, through the loop above).

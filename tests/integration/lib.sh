@@ -5,16 +5,28 @@
 # cluster (scripts/pg.sh) and, when it asks, its own development broker, so
 # tests can run in parallel and leave nothing behind. ctest sets NW_BIN (the
 # built programs), NW_SRC (the source tree) and NW_TMP.
+#
+# Two Kafka tiers (NW_KAFKA_TIER): "dev", the development broker
+# (tools/devbroker.c, librdkafka's mock cluster, one per test), and "real",
+# Apache Kafka (scripts/kafka.sh). On the real tier a test uses the cluster
+# ctest's fixture started for the build (NW_KAFKA_SHARED), with topics and a
+# consumer group named for the test (nw_topic), or, when it stops or kills
+# brokers, a cluster of its own in $WORK/kafka. docs/kafka.md has the rest.
 set -euo pipefail
 
 : "${NW_SRC:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 : "${NW_BIN:=$NW_SRC/build/bin}"
 : "${NW_TMP:=$NW_SRC/build/it}"
+: "${NW_KAFKA_TIER:=dev}"
 NW_TEST=$(basename "$0" .sh)
 WORK="$NW_TMP/$NW_TEST"
 NW_BROKER_PID=""
 NW_FAILS=0
 NW_CHECKS=0
+KAFKA_SH=$NW_SRC/scripts/kafka.sh
+NW_KDIR=""      # real tier: the cluster's folder
+NW_KOWN=0       # real tier: 1 when the cluster is this test's own
+NW_KPREFIX=""   # real tier, shared cluster: prefix of this test's topic and group names
 
 nw_log() { printf '[%s] %s\n' "$NW_TEST" "$*" >&2; }
 
@@ -24,6 +36,7 @@ nw_cleanup() {
     # Stop any worker this test left running, then the broker, then PostgreSQL.
     jobs -p | xargs -r kill -TERM 2>/dev/null
     [ -n "$NW_BROKER_PID" ] && kill -TERM "$NW_BROKER_PID" 2>/dev/null && wait "$NW_BROKER_PID" 2>/dev/null
+    [ "$NW_KOWN" = 1 ] && "$KAFKA_SH" --immediate stop "$NW_KDIR" >/dev/null 2>&1
     "$NW_SRC/scripts/pg.sh" stop "$WORK/pg" >/dev/null 2>&1
     if [ "$rc" -ne 0 ] || [ "$NW_FAILS" -ne 0 ]; then
         nw_log "FAILED (exit $rc, $NW_FAILS failed checks); logs kept in $WORK"
@@ -37,6 +50,9 @@ nw_cleanup() {
 
 # nw_setup: fresh work folder and PostgreSQL; exports the PG* variables.
 nw_setup() {
+    # A Kafka cluster left by an earlier run that was killed (its nodes
+    # outlive the test's process group) goes first.
+    [ ! -f "$WORK/kafka/kafka.state" ] || "$KAFKA_SH" --immediate stop "$WORK/kafka" >/dev/null 2>&1 || true
     rm -rf "$WORK"
     mkdir -p "$WORK"
     trap nw_cleanup EXIT
@@ -45,8 +61,18 @@ nw_setup() {
     eval "$("$NW_SRC/scripts/pg.sh" env "$WORK/pg")"
 }
 
-# nw_broker_start [devbroker args...]: starts the development broker and sets BOOT.
+# nw_topic NAME: the Kafka name this test uses for topic (or group) NAME:
+# NAME itself, but on a shared real cluster prefixed with the test's name.
+nw_topic() { printf '%s%s' "$NW_KPREFIX" "$1"; }
+
+# nw_broker_start [devbroker args...]: starts the development broker (or,
+# on the real tier, finds or starts a Kafka cluster and creates the topics)
+# and sets BOOT.
 nw_broker_start() {
+    if [ "$NW_KAFKA_TIER" = real ]; then
+        nw_kafka_start "$@"
+        return
+    fi
     rm -f "$WORK/bootstrap"
     "$NW_BIN/needlewatch-devbroker" --bootstrap-file "$WORK/bootstrap" "$@" \
         >"$WORK/broker.out" 2>"$WORK/broker.log" &
@@ -60,12 +86,74 @@ nw_broker_start() {
     export BOOT
 }
 
+# nw_kafka_start [devbroker args...]: nw_broker_start on the real tier. Of
+# the development broker's options it reads --topic NAME[:PARTITIONS] and
+# --partitions N (the same topics, created with scripts/kafka.sh) and
+# --brokers N, which asks for a cluster of N nodes of the test's own (so
+# does NW_KAFKA_OWN=1, with 1 node unless --brokers says otherwise);
+# --control FIFO (fault injection, mock only) asks for one of the test's own
+# too, whose brokers nw_brokers_down and nw_brokers_up stop and start.
+nw_kafka_start() {
+    local parts=8 brokers=1 own=${NW_KAFKA_OWN:-0} topics=() t n
+    while [ $# -gt 0 ]; do
+        case "$1" in
+        --topic) topics+=("$2"); shift 2 ;;
+        --partitions) parts=$2; shift 2 ;;
+        --brokers) brokers=$2; own=1; shift 2 ;;
+        --control) own=1; shift 2 ;;
+        *) nw_log "nw_broker_start: $1 has no real-cluster equivalent"; return 1 ;;
+        esac
+    done
+    [ ${#topics[@]} -gt 0 ] || topics=(treatments complications)
+    if [ "$own" = 1 ] || [ -z "${NW_KAFKA_SHARED:-}" ]; then
+        NW_KDIR=$WORK/kafka
+        NW_KOWN=1
+        "$KAFKA_SH" start "$NW_KDIR" --brokers "$brokers" >>"$WORK/kafka.log" 2>&1 || {
+            tail -n 30 "$WORK/kafka.log" >&2; nw_log "Kafka did not start"; return 1; }
+    else
+        NW_KDIR=$NW_KAFKA_SHARED
+        NW_KPREFIX="$(printf '%s' "${NW_TEST#t_}" | tr '_' '-')-$(date +%s)-$$-"
+    fi
+    eval "$("$KAFKA_SH" env "$NW_KDIR")"
+    BOOT=$NW_KAFKA_BOOTSTRAP
+    export BOOT
+    for t in "${topics[@]}"; do
+        n=$parts
+        [[ "$t" != *:* ]] || n=${t##*:}
+        "$KAFKA_SH" create-topic "$NW_KDIR" "$(nw_topic "${t%%:*}")" "$n" >>"$WORK/kafka.log" 2>&1 || {
+            tail -n 30 "$WORK/kafka.log" >&2; nw_log "cannot create topic ${t%%:*}"; return 1; }
+    done
+}
+
+# nw_brokers_down / nw_brokers_up: every broker goes away, then comes back.
+# Dev tier: the control FIFO on descriptor 9 (see t_ingest_outage.sh). Real
+# tier: the test's own cluster is killed (SIGKILL, a crash) and started again
+# with its data.
+nw_brokers_down() {
+    if [ "$NW_KAFKA_TIER" = real ]; then
+        "$KAFKA_SH" --immediate stop "$NW_KDIR" >>"$WORK/kafka.log" 2>&1
+    else
+        echo "down all" >&9
+    fi
+}
+nw_brokers_up() {
+    if [ "$NW_KAFKA_TIER" = real ]; then
+        "$KAFKA_SH" start "$NW_KDIR" >>"$WORK/kafka.log" 2>&1
+    else
+        echo "up all" >&9
+    fi
+}
+
 # nw_config FILE [extra key=value lines...]: writes a worker config for this test.
 nw_config() {
     local file=$1; shift
     {
         echo "kafka.bootstrap.servers=$BOOT"
-        echo "kafka.group.id=needlewatch-test"
+        echo "kafka.group.id=$(nw_topic needlewatch-test)"
+        if [ -n "$NW_KPREFIX" ]; then
+            echo "topic.treatments=$(nw_topic treatments)"
+            echo "topic.complications=$(nw_topic complications)"
+        fi
         echo "pg.conninfo="
         echo "ingest.batch.max_messages=500"
         echo "ingest.batch.max_ms=200"
@@ -79,7 +167,7 @@ nw_config() {
 # nw_produce TOPIC [kcat args...] < lines: produces one message per input line with kcat.
 nw_produce() {
     local topic=$1; shift
-    kcat -b "$BOOT" -P -t "$topic" "$@"
+    kcat -b "$BOOT" -P -t "$(nw_topic "$topic")" "$@"
 }
 
 # nw_ingest LOGNAME [worker args...]: runs one worker to end of the topics.
@@ -116,11 +204,13 @@ nw_done() {
 # $WORK/dump.jsonl and writes the expected final counts over everything
 # produced so far to $WORK/expect (also set as EXP_* variables).
 nw_loadgen() {
-    "$NW_BIN/needlewatch-loadgen" -b "$BOOT" --quiet --dump "$WORK/dump.part" "$@" \
-        >>"$WORK/loadgen.out" 2>>"$WORK/loadgen.log"
+    "$NW_BIN/needlewatch-loadgen" -b "$BOOT" --quiet --dump "$WORK/dump.part" \
+        --topic-treatments "$(nw_topic treatments)" --topic-complications "$(nw_topic complications)" \
+        "$@" >>"$WORK/loadgen.out" 2>>"$WORK/loadgen.log"
     cat "$WORK/dump.part" >>"$WORK/dump.jsonl"
     rm -f "$WORK/dump.part"
-    python3 "$NW_SRC/tests/integration/expect.py" "$WORK/dump.jsonl" >"$WORK/expect"
+    python3 "$NW_SRC/tests/integration/expect.py" "$WORK/dump.jsonl" "$(nw_topic treatments)" \
+        "$(nw_topic complications)" >"$WORK/expect"
     while IFS='=' read -r k v; do
         printf -v "EXP_${k}" '%s' "$v"
     done <"$WORK/expect"

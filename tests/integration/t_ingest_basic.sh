@@ -44,14 +44,14 @@ nw_check "orphan complication stored" 1 \
   "$(nw_sql "SELECT count(*) FROM needlewatch.complications WHERE treatment_id = 't-never-sent'")"
 
 nw_check "quarantine holds the three bad messages" \
-  "complications|0|3||sunburn
-treatments|0|1|t-bad|skin.fitzpatrick: must be an integer 1..6, got 7
-treatments|0|3|t-junk|message: not valid JSON" \
+  "$(nw_topic complications)|0|3||sunburn
+$(nw_topic treatments)|0|1|t-bad|skin.fitzpatrick: must be an integer 1..6, got 7
+$(nw_topic treatments)|0|3|t-junk|message: not valid JSON" \
   "$(nw_sql "SELECT topic, partition, kafka_offset, convert_from(coalesce(key, ''), 'UTF8'),
                     CASE WHEN error LIKE 'type:%' THEN 'sunburn' WHEN error LIKE 'message: not valid JSON%' THEN 'message: not valid JSON' ELSE error END
              FROM needlewatch.quarantine ORDER BY topic, kafka_offset")"
 nw_check "quarantined payload is the raw bytes" "this is not json" \
-  "$(nw_sql "SELECT convert_from(payload, 'UTF8') FROM needlewatch.quarantine WHERE kafka_offset = 3 AND topic = 'treatments'")"
+  "$(nw_sql "SELECT convert_from(payload, 'UTF8') FROM needlewatch.quarantine WHERE kafka_offset = 3 AND topic = '$(nw_topic treatments)'")"
 nw_check "complication type error names field and rule" 1 \
   "$(nw_sql "SELECT count(*) FROM needlewatch.quarantine WHERE error LIKE 'type: must be one of %got \"sunburn\"'")"
 

@@ -20,7 +20,7 @@ for topic in treatments complications; do
   # empty files, so an empty message goes as "key|" with an empty value.
   group=()
   send_group() {
-    [ ${#group[@]} -eq 0 ] || kcat -b "$BOOT" -P -t "$topic" -p 0 -X message.max.bytes=2000000 "${group[@]}"
+    [ ${#group[@]} -eq 0 ] || kcat -b "$BOOT" -P -t "$(nw_topic "$topic")" -p 0 -X message.max.bytes=2000000 "${group[@]}"
     group=()
   }
   i=0
@@ -29,15 +29,15 @@ for topic in treatments complications; do
       group+=("$f")
     else
       send_group
-      printf 'corpus-empty|\n' | kcat -b "$BOOT" -P -t "$topic" -p 0 -K '|'
+      printf 'corpus-empty|\n' | kcat -b "$BOOT" -P -t "$(nw_topic "$topic")" -p 0 -K '|'
     fi
-    printf '%s\t%d\t%s\n' "$topic" "$i" "${f#"$WORK/corpus/"}" >>"$WORK/order.tsv"
+    printf '%s\t%d\t%s\n' "$(nw_topic "$topic")" "$i" "${f#"$WORK/corpus/"}" >>"$WORK/order.tsv"
     i=$((i + 1))
   done
   send_group
 done
 # A null message (a Kafka tombstone) is quarantined as empty too.
-printf 'corpus-null|\n' | kcat -b "$BOOT" -P -t treatments -p 1 -K '|' -Z
+printf 'corpus-null|\n' | kcat -b "$BOOT" -P -t "$(nw_topic treatments)" -p 1 -K '|' -Z
 
 nw_ingest worker --config "$WORK/w.properties"
 nw_check "worker survives the corpus and exits 0" 0 $?
@@ -53,7 +53,7 @@ rc=$?
 cat "$WORK/corpus-check.txt" >&2
 nw_check "every corpus message has its expected outcome" 0 "$rc"
 nw_check "a null message is quarantined as empty" "message: empty" \
-  "$(nw_sql "SELECT error FROM needlewatch.quarantine WHERE topic = 'treatments' AND partition = 1")"
+  "$(nw_sql "SELECT error FROM needlewatch.quarantine WHERE topic = '$(nw_topic treatments)' AND partition = 1")"
 nw_check "SQL metacharacters stored literally" 1 \
   "$(nw_sql "SELECT count(*) FROM needlewatch.treatment_versions WHERE message LIKE '%DROP TABLE%'" | awk '{print ($1 >= 1)}')"
 nw_check "schema intact" 1 "$(nw_sql "SELECT count(*) FROM pg_tables WHERE schemaname = 'needlewatch' AND tablename = 'treatment_versions'")"

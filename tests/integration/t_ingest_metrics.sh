@@ -21,7 +21,7 @@ nw_check "consumed = messages produced" "$EXP_messages" "$(m 'needlewatch_messag
 nw_check "stored = distinct report versions" "$((EXP_treatment_versions + EXP_complication_versions))" \
   "$(m 'needlewatch_reports_stored_total{')"
 nw_check "stored treatments per topic" "$EXP_treatment_versions" \
-  "$(m 'needlewatch_reports_stored_total{topic="treatments"}')"
+  "$(m "needlewatch_reports_stored_total{topic=\"$(nw_topic treatments)\"}")"
 nw_check "quarantined = malformed messages" "$EXP_invalid" "$(m 'needlewatch_messages_quarantined_total{')"
 nw_check "duplicates = messages - versions - invalid" \
   "$((EXP_messages - EXP_treatment_versions - EXP_complication_versions - EXP_invalid))" \

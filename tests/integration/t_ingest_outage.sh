@@ -27,11 +27,11 @@ nw_check "worker retried with backoff" 1 "$(grep -c 'will retry' "$WORK/worker.l
 
 # Every broker goes down for 5 s.
 stored=$(nw_sql "SELECT count(*) FROM needlewatch.treatment_versions")
-echo "down all" >&9
+nw_brokers_down
 nw_log "all brokers down at $stored treatment versions"
 sleep 5
 nw_check "worker still running while the brokers are down" yes "$(kill -0 $pid 2>/dev/null && echo yes || echo no)"
-echo "up all" >&9
+nw_brokers_up
 nw_log "brokers up"
 
 nw_wait_sql "SELECT sum(next_offset) FROM needlewatch.kafka_offsets WHERE next_offset > 0" \

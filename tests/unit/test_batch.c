@@ -1,7 +1,8 @@
 /*
  * test_batch.c - tests of ingest/batch.c: message copies that outlive the
  * librdkafka message (payload, key, tombstones), the next offset per
- * partition, a full batch, rejection, and dropping the entries of a
+ * partition, a batch growing past its first allocation (and its bytes),
+ * rejection, and dropping the entries of a
  * partition lost in a rebalance.
  */
 #include <setjmp.h>
@@ -124,9 +125,11 @@ static void test_full_and_reject(void **state)
     assert_true(batch_init(&batch, 2));
     add(&batch, REPORT_TREATMENT, 0, 1, "{}", NULL, true);
     add(&batch, REPORT_TREATMENT, 0, 2, "{}", NULL, true);
-    add(&batch, REPORT_TREATMENT, 0, 3, "{}", NULL, false); /* full */
-    assert_int_equal(batch.count, 2);
-    assert_int_equal(next_offset(&batch, REPORT_TREATMENT, 0), 3);
+    add(&batch, REPORT_TREATMENT, 0, 3, "{\"a\":1}", "k", true); /* past cap: grows */
+    assert_int_equal(batch.count, 3);
+    assert_true(batch.cap >= 3);
+    assert_int_equal(batch.bytes, 2 + 2 + 7 + 1);
+    assert_int_equal(next_offset(&batch, REPORT_TREATMENT, 0), 4);
     batch.entries[1].valid = true;
     batch_reject(&batch, 1, "violates a check");
     assert_false(batch.entries[1].valid);
@@ -146,8 +149,10 @@ static void test_drop_partition(void **state)
     add(&batch, REPORT_COMPLICATION, 1, 1, "c", NULL, true);
     add(&batch, REPORT_TREATMENT, 1, 2, "d", NULL, true);
     add(&batch, REPORT_TREATMENT, 0, 2, "e", NULL, true);
+    assert_int_equal(batch.bytes, 5);
     assert_int_equal(batch_drop_partition(&batch, REPORT_TREATMENT, 1), 2);
     assert_int_equal(batch.count, 3);
+    assert_int_equal(batch.bytes, 3);
     assert_memory_equal(batch.entries[0].msg.payload, "a", 1);
     assert_memory_equal(batch.entries[1].msg.payload, "c", 1);
     assert_memory_equal(batch.entries[2].msg.payload, "e", 1);

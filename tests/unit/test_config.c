@@ -42,6 +42,7 @@ static void test_defaults(void **state)
     assert_int_equal(cfg->max_message_bytes, 1048576);
     assert_int_equal(cfg->max_depth, 16);
     assert_int_equal(cfg->log_level, NW_LOG_INFO);
+    assert_int_equal(cfg->on_gap, ON_GAP_CONTINUE);
 }
 
 static const struct {
@@ -50,6 +51,9 @@ static const struct {
     const char *error;
 } set_cases[] = {
     {"ingest.batch.max_messages", "100", true, NULL},
+    {"ingest.on_gap", "stop", true, NULL},
+    {"ingest.on_gap", "continue", true, NULL},
+    {"ingest.on_gap", "skip", false, "ingest.on_gap: must be continue or stop, got \"skip\""},
     {"ingest.batch.max_messages", "0", false,
      "ingest.batch.max_messages: must be an integer 1..1000000, got \"0\""},
     {"ingest.batch.max_messages", "12abc", false,
@@ -144,6 +148,16 @@ static void test_validate(void **state)
     assert_true(config_validate(cfg, errbuf, sizeof(errbuf)));
     assert_true(config_set(cfg, "topic.complications", "treatments", errbuf, sizeof(errbuf)));
     assert_false(config_validate(cfg, errbuf, sizeof(errbuf)));
+    assert_true(config_set(cfg, "topic.complications", "complications", errbuf, sizeof(errbuf)));
+    /* Messages of aborted transactions must never be stored. */
+    assert_true(config_set(cfg, "kafka.isolation.level", "read_uncommitted", errbuf,
+                           sizeof(errbuf)));
+    assert_false(config_validate(cfg, errbuf, sizeof(errbuf)));
+    assert_string_equal(errbuf, "kafka.isolation.level=read_uncommitted would store messages of "
+                                "aborted transactions; the worker consumes read_committed only");
+    assert_true(config_set(cfg, "kafka.isolation.level", "read_committed", errbuf,
+                           sizeof(errbuf)));
+    assert_true(config_validate(cfg, errbuf, sizeof(errbuf)));
 }
 
 /* An unparseable pg.conninfo: libpq's reason, never the password. */
