@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "civil.h"
+#include "model/alerts.h"
 
 enum {
     OPT_PG = 1000,
@@ -26,11 +27,20 @@ enum {
     OPT_EARS_ALPHA,
     OPT_EARS_MIN_SIGMA,
     OPT_ALERT_MIN_CASES,
+    OPT_ALERT_METHOD,
+    OPT_ALERT_Q,
+    OPT_ALERT_WINDOWS,
+    OPT_ALERT_HISTORY,
+    OPT_REPORT_DAYS,
+    OPT_AS_OF,
+    OPT_FARRINGTON_ALPHA,
+    OPT_FARRINGTON_YEARS,
+    OPT_GLR_THRESHOLD,
+    OPT_GLR_BASELINE,
     OPT_PERSIST,
     OPT_PUBLISH,
     OPT_KAFKA_BOOTSTRAP,
     OPT_SIGNALS_TOPIC,
-    OPT_AS_OF,
     OPT_HORIZONS,
 };
 
@@ -49,11 +59,20 @@ static const struct option long_options[] = {
     {"ears-alpha", required_argument, NULL, OPT_EARS_ALPHA},
     {"ears-min-sigma", required_argument, NULL, OPT_EARS_MIN_SIGMA},
     {"alert-min-cases", required_argument, NULL, OPT_ALERT_MIN_CASES},
+    {"alert-method", required_argument, NULL, OPT_ALERT_METHOD},
+    {"alert-q", required_argument, NULL, OPT_ALERT_Q},
+    {"alert-windows", required_argument, NULL, OPT_ALERT_WINDOWS},
+    {"alert-history", required_argument, NULL, OPT_ALERT_HISTORY},
+    {"report-days", required_argument, NULL, OPT_REPORT_DAYS},
+    {"as-of", required_argument, NULL, OPT_AS_OF},
+    {"farrington-alpha", required_argument, NULL, OPT_FARRINGTON_ALPHA},
+    {"farrington-years", required_argument, NULL, OPT_FARRINGTON_YEARS},
+    {"glr-threshold", required_argument, NULL, OPT_GLR_THRESHOLD},
+    {"glr-baseline", required_argument, NULL, OPT_GLR_BASELINE},
     {"persist", no_argument, NULL, OPT_PERSIST},
     {"publish-signals", no_argument, NULL, OPT_PUBLISH},
     {"kafka-bootstrap", required_argument, NULL, OPT_KAFKA_BOOTSTRAP},
     {"signals-topic", required_argument, NULL, OPT_SIGNALS_TOPIC},
-    {"as-of", required_argument, NULL, OPT_AS_OF},
     {"horizons", required_argument, NULL, OPT_HORIZONS},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -71,6 +90,15 @@ static const struct {
     {OPT_EARS_ALPHA, "analyze.ears.alpha"},
     {OPT_EARS_MIN_SIGMA, "analyze.ears.min_sigma"},
     {OPT_ALERT_MIN_CASES, "analyze.alert.min_cases"},
+    {OPT_ALERT_METHOD, "analyze.alert.method"},
+    {OPT_ALERT_Q, "analyze.alert.q_level"},
+    {OPT_ALERT_WINDOWS, "analyze.alert.windows"},
+    {OPT_ALERT_HISTORY, "analyze.alert.history_weeks"},
+    {OPT_REPORT_DAYS, "analyze.alert.report_days"},
+    {OPT_FARRINGTON_ALPHA, "analyze.farrington.alpha"},
+    {OPT_FARRINGTON_YEARS, "analyze.farrington.years"},
+    {OPT_GLR_THRESHOLD, "analyze.glr.threshold"},
+    {OPT_GLR_BASELINE, "analyze.glr.baseline"},
     {OPT_KAFKA_BOOTSTRAP, "kafka.bootstrap.servers"},
     {OPT_SIGNALS_TOPIC, "topic.signals"},
     {OPT_HORIZONS, "analyze.horizons"},
@@ -143,6 +171,43 @@ static int check_setting(int code, const char *arg, char *errbuf, size_t errlen)
             return -1;
         if (!(v > 0.0 && v < 1.0)) {
             snprintf(errbuf, errlen, "--ears-alpha: %s is not between 0 and 1", arg);
+            return -1;
+        }
+        return 0;
+    case OPT_ALERT_METHOD:
+        if (alert_method_parse(arg) < 0) {
+            snprintf(errbuf, errlen,
+                     "--alert-method: \"%s\" is not one of rate-scan, ears-c2, farrington, glr",
+                     arg);
+            return -1;
+        }
+        return 0;
+    case OPT_ALERT_WINDOWS:
+        return parse_long("--alert-windows", arg, 1, DETECT_WINDOW_MAX, errbuf, errlen);
+    case OPT_ALERT_HISTORY:
+        return parse_long("--alert-history", arg, 8, 520, errbuf, errlen);
+    case OPT_REPORT_DAYS:
+        return parse_long("--report-days", arg, 1, 365, errbuf, errlen);
+    case OPT_FARRINGTON_YEARS:
+        return parse_long("--farrington-years", arg, 1, 10, errbuf, errlen);
+    case OPT_GLR_BASELINE:
+        return parse_long("--glr-baseline", arg, 4, 520, errbuf, errlen);
+    case OPT_ALERT_Q:
+    case OPT_FARRINGTON_ALPHA:
+        if (parse_real(code == OPT_ALERT_Q ? "--alert-q" : "--farrington-alpha", arg, &v, errbuf,
+                       errlen) != 0)
+            return -1;
+        if (!(v > 0.0 && v < 1.0)) {
+            snprintf(errbuf, errlen, "%s: %s is not between 0 and 1",
+                     code == OPT_ALERT_Q ? "--alert-q" : "--farrington-alpha", arg);
+            return -1;
+        }
+        return 0;
+    case OPT_GLR_THRESHOLD:
+        if (parse_real("--glr-threshold", arg, &v, errbuf, errlen) != 0)
+            return -1;
+        if (!(v > 0.0)) {
+            snprintf(errbuf, errlen, "--glr-threshold: %s is not positive", arg);
             return -1;
         }
         return 0;
@@ -391,6 +456,12 @@ int cli_configure(const cli_t *cli, nw_config_t *cfg, char **envp, char *errbuf,
                                errlen) != 0)
             return -1;
     }
+    if (alert_method_parse(cfg->alert_method) < 0) {
+        snprintf(errbuf, errlen,
+                 "analyze.alert.method: \"%s\" is not one of rate-scan, ears-c2, farrington, glr",
+                 cfg->alert_method);
+        return -1;
+    }
     if (cli->publish && cli_bootstrap(cfg) == NULL) {
         snprintf(errbuf, errlen,
                  "--publish-signals needs --kafka-bootstrap (or kafka.bootstrap.servers in the "
@@ -424,9 +495,11 @@ void cli_usage(FILE *out, const char *progname)
         "                     Default: text when writing to a terminal, json otherwise\n"
         "                     (a pipe, a redirection or --output).\n"
         "  --output FILE      write to FILE (replaced only once complete) instead of stdout\n"
-        "  --as-of YYYY-MM-DD the day the risks are computed at (default: today, UTC): a\n"
-        "                     treatment counts for a horizon of H days when it is dated\n"
-        "                     H days or more before it\n"
+        "  --as-of YYYY-MM-DD the day the report is made as of (default: today, UTC):\n"
+        "                     a treatment counts in the risks for a horizon of H days\n"
+        "                     when it is dated H days or more before it; the weeks not\n"
+        "                     over by then are incomplete; the alerts judge the weeks\n"
+        "                     mature by then and count the reports known by then\n"
         "  --horizons LIST    follow-up horizons of the risks, in days, each 1 to 365,\n"
         "                     separated by commas (default 30,90; key analyze.horizons)\n"
         "  --verify           instead of the report: recount every kept count (the\n"
@@ -437,11 +510,31 @@ void cli_usage(FILE *out, const char *progname)
         "  --help             show this help and exit\n"
         "  --version          show the version and exit\n"
         "\n"
-        "Signals and alerts (always computed; see docs/surveillance.md):\n"
+        "Signals and alerts (always computed; see docs/surveillance.md). Alerts count a\n"
+        "case only when its first report came within D days of the treatment, and judge\n"
+        "a week only once it is complete and every treatment in it had those D days:\n"
+        "  --alert-method M   rate-scan (default): weekly cases against a model of the\n"
+        "                     series' rate (treatments as offset, trend and season),\n"
+        "                     windows of 1..N weeks, Benjamini-Hochberg q-values across\n"
+        "                     the series of each week; ears-c2: EARS C2 on the counts;\n"
+        "                     farrington: Noufaily's farringtonFlexible with the\n"
+        "                     treatments as offset; glr: Poisson GLR CUSUM on the rate.\n"
+        "                     Consecutive alarming weeks of a series are one alert, carried\n"
+        "                     by the most specific series; the margins are in its also_in\n"
+        "  --alert-q Q        rate scan: an alarm needs q <= Q (default 0.05)\n"
+        "  --alert-windows N  rate scan: windows of 1..N weeks ending at the week (default 2)\n"
+        "  --alert-history N  rate scan: baseline weeks at most (default 104)\n"
+        "  --alert-min-cases N  an alarm needs N+ cases (in the window; default 3)\n"
+        "  --report-days D    count a case only if reported within D days of the treatment\n"
+        "                     (default: the whole weeks within which 75%% of the cases\n"
+        "                     were reported, 14 to 56 days)\n"
         "  --ears-baseline N  EARS C2 reference weeks (default 7; weeks t-2-N..t-3)\n"
         "  --ears-alpha A     alarm when observed > mean + qnorm(1-A) sd (default 0.001)\n"
         "  --ears-min-sigma S floor on the reference sd (default 0)\n"
-        "  --alert-min-cases N  an alarm is an alert only with N+ cases that week (default 3)\n"
+        "  --farrington-alpha A  Farrington: alarm level of the upper bound (default 0.001)\n"
+        "  --farrington-years B  Farrington: years of reference weeks (default 1)\n"
+        "  --glr-threshold C  GLR: alarm when the statistic reaches C (default 5)\n"
+        "  --glr-baseline N   GLR: weeks of the in-control rate (default 26)\n"
         "  --suppress-below K hide every count from 1 to K-1, and enough other counts\n"
         "                     that none can be worked out from the totals\n"
         "  --persist          store this run, its signals and alerts in PostgreSQL\n"

@@ -15,9 +15,9 @@
  * (common/config.h): the --config file, then NEEDLEWATCH_* variables, then
  * -X, then the options of the command line that set a key (--pg sets
  * pg.conninfo, --kafka-bootstrap kafka.bootstrap.servers, --signals-topic
- * topic.signals, --suppress-below, --horizons and the EARS options the
- * analyze.* keys), so an option always wins over the file. Parsing is pure (no I/O
- * besides getopt's state), so the unit tests can drive it; main() turns an
+ * topic.signals, --suppress-below, --horizons and the alert options the
+ * analyze.* keys), so an option always wins over the file. Parsing is pure (no
+ * I/O besides getopt's state), so the unit tests can drive it; main() turns an
  * error of cli_parse() or cli_configure() into exit code 2.
  */
 #ifndef NW_CLI_H

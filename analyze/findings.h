@@ -36,6 +36,7 @@ typedef struct {
     /* Surveillance: all NULL, or none (a report without them leaves those
      * sections out). */
     const weekly_t *weekly;
+    const weekly_t *counted;        /* the alerts' cases: counted within D days */
     const signals_t *signals;
     const alerts_t *alerts;
     const trends_t *trends;

@@ -23,6 +23,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,8 @@
 #include "export/persist.h"
 #include "export/publish.h"
 #include "findings.h"
+#include "civil.h"
+#include "load/alertcounts.h"
 #include "load/counts.h"
 #include "load/pg.h"
 #include "load/quality.h"
@@ -43,6 +46,7 @@
 #include "load/surveillance.h"
 #include "log.h"
 #include "model/alerts.h"
+#include "model/detect_delay.h"
 #include "model/quality.h"
 #include "model/rates.h"
 #include "model/risks.h"
@@ -66,6 +70,10 @@ extern char **environ;
 typedef struct {
     cube_t *cube;
     weekly_t weekly;
+    weekly_t counted;   /* cases counted within D days, for the alerts */
+    load_delays_t delays;
+    bool *judgeable;    /* the weeks the alerts may judge */
+    alert_timing_t timing;
     tally_t tally;
     rates_t rates;
     risks_t risks;
@@ -84,6 +92,8 @@ static void run_free(run_t *run)
     risks_free(&run->risks);
     rates_free(&run->rates);
     tally_free(&run->tally);
+    free(run->judgeable);
+    weekly_free(&run->counted);
     weekly_free(&run->weekly);
     cube_free(run->cube);
 }
@@ -216,9 +226,66 @@ static int exec_command(PGconn *conn, const char *sql, char *errbuf, size_t errl
     return rc;
 }
 
-/* The load step: the cube and the weekly and per-model counts, from one
- * snapshot so that both agree. */
-static int load(PGconn *conn, const cli_t *cli, run_t *run, char *errbuf, size_t errlen)
+/* The alerts' part of the load step: the day they are as of, D (the
+ * configured one, or a quantile of the observed delays), the cases counted
+ * within D, and the weeks complete and mature (detect_judgeable). */
+static int load_alerts(PGconn *conn, const cli_t *cli, const nw_config_t *cfg, run_t *run,
+                       char *errbuf, size_t errlen)
+{
+    alert_timing_t *timing = &run->timing;
+    int32_t first, last, day;
+    int64_t within = 0;
+    size_t nw = run->weekly.n_weeks;
+
+    if (cli->as_of[0] ? civil_parse(cli->as_of, &timing->as_of) != CIVIL_OK
+                      : load_today(conn, &timing->as_of, errbuf, errlen) != 0) {
+        if (cli->as_of[0])
+            snprintf(errbuf, errlen, "--as-of: bad date \"%s\"", cli->as_of);
+        return -1;
+    }
+    /* The delays are read only for D's default (a configured D saves the
+     * statement: half of what the alerts read). */
+    timing->report_days_observed = cfg->alert_report_days <= 0;
+    if (timing->report_days_observed &&
+        load_alert_delays(conn, timing->as_of, &run->delays, errbuf, errlen) != 0)
+        return -1;
+    timing->report_days = timing->report_days_observed
+                              ? detect_report_days(run->delays.hist, LOAD_DELAY_BINS,
+                                                   DETECT_REPORT_SHARE, DETECT_REPORT_DAYS_MIN,
+                                                   DETECT_REPORT_DAYS_MAX)
+                              : cfg->alert_report_days;
+    timing->delays_observed = 0;
+    for (size_t d = 0; d < LOAD_DELAY_BINS; d++) {
+        timing->delays_observed += run->delays.hist[d];
+        if (d + 1 < LOAD_DELAY_BINS && (int)d <= timing->report_days)
+            within += run->delays.hist[d];
+    }
+    timing->reported_within = timing->delays_observed > 0
+                                  ? (double)within / (double)timing->delays_observed
+                                  : NAN;
+    if (load_alert_counts(conn, cli->from, cli->to, timing->report_days, run->cube,
+                          &run->weekly, &run->counted, errbuf, errlen) != 0)
+        return -1;
+    run->judgeable = calloc(nw ? nw : 1, sizeof(*run->judgeable));
+    if (run->judgeable == NULL) {
+        snprintf(errbuf, errlen, "out of memory");
+        return -1;
+    }
+    /* An open --from: nothing says the first week is complete (the data may
+     * start mid-week), so it is not judged; an open --to: up to as_of. */
+    first = cli->from[0] && civil_parse(cli->from, &day) == CIVIL_OK
+                ? day
+                : run->weekly.first_week + 7;
+    last = cli->to[0] && civil_parse(cli->to, &day) == CIVIL_OK ? day : timing->as_of;
+    detect_judgeable(run->weekly.first_week, nw, first, last, timing->as_of,
+                     timing->report_days, run->judgeable);
+    return 0;
+}
+
+/* The load step: the cube, the weekly and per-model counts and the alerts'
+ * counts, from one snapshot so that all agree. */
+static int load(PGconn *conn, const cli_t *cli, const nw_config_t *cfg, run_t *run,
+                char *errbuf, size_t errlen)
 {
     run->cube = cube_new();
     if (run->cube == NULL) {
@@ -232,7 +299,8 @@ static int load(PGconn *conn, const cli_t *cli, run_t *run, char *errbuf, size_t
         load_surveillance(conn, cli->from, cli->to, run->cube, &run->weekly, &run->tally,
                           errbuf, errlen) != 0 ||
         load_risks(conn, cli->from, cli->to, run->cube, &run->risks, errbuf, errlen) != 0 ||
-        load_quality(conn, cli->from, cli->to, &run->quality, errbuf, errlen) != 0) {
+        load_quality(conn, cli->from, cli->to, &run->quality, errbuf, errlen) != 0 ||
+        load_alerts(conn, cli, cfg, run, errbuf, errlen) != 0) {
         PQclear(PQexec(conn, "ROLLBACK"));
         return -1;
     }
@@ -242,21 +310,26 @@ static int load(PGconn *conn, const cli_t *cli, run_t *run, char *errbuf, size_t
 /* The compute and disclose steps. */
 static int compute(const nw_config_t *cfg, run_t *run, char *errbuf, size_t errlen)
 {
-    alert_params_t params = {{(size_t)cfg->ears_baseline, cfg->ears_alpha, cfg->ears_min_sigma},
-                             cfg->alert_min_cases};
-    size_t n_series = weekly_series_count(run->cube);
-    weekly_series_t *series = NULL;
+    alert_params_t params = alert_params_default();
+    alert_input_t input = {run->timing, run->cube, &run->counted, run->judgeable};
     int rc = -1;
 
+    params.method = (alert_method_t)alert_method_parse(cfg->alert_method);
+    params.scan.q_level = cfg->alert_q_level;
+    params.scan.window_max = cfg->alert_windows;
+    params.scan.history_max = cfg->alert_history_weeks;
+    params.ears = (nw_ears_params_t){(size_t)cfg->ears_baseline, cfg->ears_alpha,
+                                     cfg->ears_min_sigma};
+    params.farrington = DETECT_NOUFAILY(cfg->farrington_years, cfg->farrington_alpha);
+    params.farrington.trend = cfg->farrington_years >= 3; /* R keeps a trend from b = 3 */
+    params.glr_c_arl = cfg->glr_threshold;
+    params.glr_baseline = cfg->glr_baseline;
+    params.min_cases = cfg->alert_min_cases;
     if (rates_build(run->cube, &run->rates, errbuf, errlen) != 0 ||
         risks_build(run->cube, &run->risks, errbuf, errlen) != 0)
         return -1;
-    series = calloc(n_series, sizeof(*series));
-    if (series == NULL)
-        goto nomem;
-    weekly_list(&run->weekly, run->cube, series);
     if (signals_build(run->cube, &run->tally, run->rates.z, &run->signals) != 0 ||
-        alerts_detect(series, n_series, run->weekly.n_weeks, params, &run->alerts) != 0)
+        alerts_detect(&input, params, &run->alerts) != 0)
         goto nomem;
     trends_build(run->cube, &run->trends);
     if (disclose_build(run->cube, &run->weekly, &run->tally, &run->risks, &run->quality,
@@ -265,14 +338,15 @@ static int compute(const nw_config_t *cfg, run_t *run, char *errbuf, size_t errl
     disclose_mark_rates(&run->disclosure, &run->rates);
     disclose_mark_risks(&run->disclosure, &run->risks);
     disclose_mark_signals(&run->disclosure, &run->signals);
-    disclose_mark_alerts(&run->disclosure, &run->alerts);
+    if (disclose_alerts(&run->disclosure, run->cube, &run->weekly, &run->counted,
+                        &run->alerts) != 0)
+        goto nomem;
     disclose_mark_trends(&run->disclosure, &run->trends);
     rc = 0;
     goto out;
 nomem:
     snprintf(errbuf, errlen, "out of memory computing the signals");
 out:
-    free(series);
     return rc;
 }
 
@@ -377,7 +451,7 @@ int main(int argc, char **argv)
         rc = verify(conn);
         goto out;
     }
-    if (load(conn, &cli, &run, errbuf, sizeof(errbuf)) != 0) {
+    if (load(conn, &cli, &cfg, &run, errbuf, sizeof(errbuf)) != 0) {
         log_error("pg", "%s", errbuf);
         goto out;
     }
@@ -401,6 +475,7 @@ int main(int argc, char **argv)
                             .risks = &run.risks,
                             .quality = &run.quality,
                             .weekly = &run.weekly,
+                            .counted = &run.counted,
                             .signals = &run.signals,
                             .alerts = &run.alerts,
                             .trends = &run.trends,

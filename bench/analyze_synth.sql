@@ -49,20 +49,23 @@ FROM (SELECT t.*, random() AS r, random() < 0.25 AS g_null
       FROM needlewatch.treatment_versions t) t
 WHERE r < 0.04;
 
--- Complications: 1 to 3 for about 6% of the treatments, a few on unknown ones.
+-- Complications: 1 to 3 for about 6% of the treatments, a few on unknown ones,
+-- each reported 0 to 40 days after its treatment (what the alerts count).
 INSERT INTO needlewatch.complication_versions
     (report_id, version, nullified, treatment_id, type, severity, onset_days, outcome,
-     source_topic, source_partition, source_offset, message, reported_at)
+     reported_at, source_topic, source_partition, source_offset, message)
 SELECT 'sc-' || g || '-' || k, 1, false,
        CASE WHEN random() < 0.01 THEN 'u-' || g ELSE 's-' || g END,
        types.names[1 + floor(random() * cardinality(types.names))::int],
        (ARRAY['mild', 'mild', 'mild', 'moderate', 'moderate', 'severe'])[1 + floor(random() * 6)::int],
        CASE WHEN random() < 0.05 THEN NULL ELSE floor(random() * random() * 366)::int END,
        (ARRAY['resolved', 'resolved', 'resolved', 'ongoing', 'permanent', 'unknown'])[1 + floor(random() * 6)::int],
+       (t.treated_on + floor(random() * 41)::int)::timestamp AT TIME ZONE 'UTC',
        'complications', g % 64, g,
-       '{"schema_version":1,"report_id":"sc","treatment_id":"s","type":"burn"}',
-       timestamptz '2025-01-15 12:00Z' + random() * interval '400 days'
+       '{"schema_version":1,"report_id":"sc","treatment_id":"s","type":"burn"}'
 FROM generate_series(1, :n) AS g
+CROSS JOIN LATERAL (SELECT v.treated_on FROM needlewatch.treatment_versions v
+                    WHERE v.report_id = 's-' || g AND v.version = 1) AS t
 CROSS JOIN LATERAL generate_series(1, 1 + floor(random() * 3)::int) AS k
 CROSS JOIN (SELECT array_agg(complication ORDER BY ordinal) AS names
             FROM needlewatch.complication_catalogue) AS types
@@ -74,8 +77,9 @@ SELECT needlewatch.kept_rollup() AS kept_rows_written;
 \timing off
 VACUUM ANALYZE needlewatch_kept.cells, needlewatch_kept.model_days, needlewatch_kept.model_months,
     needlewatch_kept.model_totals, needlewatch_kept.risk_months, needlewatch_kept.risk_days,
-    needlewatch_kept.reported_days;
+    needlewatch_kept.reported_days, needlewatch_kept.case_lags, needlewatch_kept.report_delays;
 SELECT (SELECT count(*) FROM needlewatch.treatment_versions) AS treatment_versions,
        (SELECT count(*) FROM needlewatch.complication_versions) AS complication_versions,
        (SELECT count(*) FROM needlewatch_kept.cells) AS kept_rows,
+       (SELECT count(*) FROM needlewatch_kept.case_lags) AS case_lag_rows,
        (SELECT count(*) FROM needlewatch.kept_cells) AS kept_cells;

@@ -65,6 +65,15 @@ typedef struct nw_config {
     double ears_min_sigma;
     int alert_min_cases;
     char *horizons;             /* "30,90": the risks' follow-up horizons, days */
+    char *alert_method;         /* rate-scan, ears-c2, farrington, glr (checked by the analyzer) */
+    double alert_q_level;
+    int alert_windows;
+    int alert_history_weeks;
+    int alert_report_days;      /* 0 = from the observed delays */
+    double farrington_alpha;
+    int farrington_years;
+    double glr_threshold;
+    int glr_baseline;
 
     /* kafka.* pairs in the order given (later ones win in librdkafka too). */
     rd_kafka_conf_t *kconf;     /* owned; holds every kafka.* key already applied */

@@ -18,6 +18,7 @@ PACKAGES=(
   time                                      # /usr/bin/time -v: peak RSS in bench/run.sh
   docker-compose python3-yaml               # tests/docker: `docker-compose config` (no engine)
   shellcheck systemd                        # lint.shellcheck; systemd-analyze for the units
+  r-base-core r-cran-surveillance           # R's reference methods: alert tests and benchmark
   openjdk-17-jre-headless maven             # Apache Kafka for the real-cluster tier (scripts/kafka.sh)
 )
 

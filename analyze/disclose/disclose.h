@@ -41,7 +41,10 @@
  *                treatments per lag bucket; the reports per lag bucket; the
  *                quarantined messages per reason.
  * The disclose_mark_*() functions then set the "suppressed" flag of the
- * rows of the compute step. With suppression off (K = 0) nothing is hidden
+ * rows of the compute step; disclose_alerts() runs the alerts' own tables
+ * (disclose/alerts.c: the cases counted within D days in the windows and
+ * baselines the alerts publish) and sets the flags of the alerts and of
+ * their also_in margins. With suppression off (K = 0) nothing is hidden
  * and every accessor answers false. Pure: no I/O.
  */
 #ifndef NW_DISCLOSE_H
@@ -134,7 +137,13 @@ bool disclose_small(const disclosure_t *disclosure, int64_t n);
 void disclose_mark_rates(const disclosure_t *disclosure, rates_t *rates);
 void disclose_mark_risks(const disclosure_t *disclosure, risks_t *risks);
 void disclose_mark_signals(const disclosure_t *disclosure, signals_t *signals);
-void disclose_mark_alerts(const disclosure_t *disclosure, alerts_t *alerts);
+
+/* Protects the counts the alerts publish (after disclose_build(), which
+ * decided the weekly series of weekly): sets the suppressed flags of the
+ * alerts and of their margins. counted: the cases counted within D days
+ * (the alerts' input). Returns 0, or -1 when out of memory. */
+int disclose_alerts(disclosure_t *disclosure, const cube_t *cube, const weekly_t *weekly,
+                    const weekly_t *counted, alerts_t *alerts) __attribute__((warn_unused_result));
 void disclose_mark_trends(const disclosure_t *disclosure, trends_t *trends);
 
 #endif

@@ -114,20 +114,6 @@ void disclose_mark_signals(const disclosure_t *d, signals_t *signals)
     }
 }
 
-void disclose_mark_alerts(const disclosure_t *d, alerts_t *alerts)
-{
-    size_t b = alerts->params.ears.baseline;
-
-    /* An alert shows its week and its reference weeks t-2-b .. t-3. */
-    for (size_t i = 0; i < alerts->n; i++) {
-        alert_row_t *a = &alerts->rows[i];
-        bool hide = disclose_week(d, a->device, a->setting, a->week, a->complication);
-        for (size_t w = a->week - 2 - b; w <= a->week - 3; w++)
-            hide |= disclose_week(d, a->device, a->setting, w, a->complication);
-        a->suppressed = hide;
-    }
-}
-
 void disclose_mark_trends(const disclosure_t *d, trends_t *trends)
 {
     if (d->below <= 0)

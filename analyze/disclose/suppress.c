@@ -70,12 +70,22 @@ static int no_lonely_cells(suppress_table_t *t)
 
 long suppress_audit(const suppress_table_t *t, size_t *recovered)
 {
+    return suppress_audit_all(t, recovered, NULL, NULL);
+}
+
+long suppress_audit_all(const suppress_table_t *t, size_t *recovered, bool *cells,
+                        bool *derived)
+{
     size_t *col = NULL, *cell_of = NULL, *pivot = NULL, nv = 0, nr = 0;
     double *m = NULL, *v = NULL;
     long found = -1;
 
-    col = malloc(t->n_cells * sizeof(*col));
-    cell_of = malloc(t->n_cells * sizeof(*cell_of));
+    if (cells != NULL)
+        memset(cells, 0, t->n_cells * sizeof(*cells));
+    if (derived != NULL && t->n_derived > 0)
+        memset(derived, 0, t->n_derived * sizeof(*derived));
+    col = malloc((t->n_cells ? t->n_cells : 1) * sizeof(*col));
+    cell_of = malloc((t->n_cells ? t->n_cells : 1) * sizeof(*cell_of));
     if (col == NULL || cell_of == NULL)
         goto out;
     for (size_t i = 0; i < t->n_cells; i++) {
@@ -149,6 +159,8 @@ long suppress_audit(const suppress_table_t *t, size_t *recovered)
         if (nz == 1) {
             if (found == 0 && recovered != NULL)
                 *recovered = cell_of[at];
+            if (cells != NULL)
+                cells[cell_of[at]] = true;
             found++;
         }
     }
@@ -176,6 +188,8 @@ long suppress_audit(const suppress_table_t *t, size_t *recovered)
         if (zero) {
             if (found == 0 && recovered != NULL)
                 *recovered = dv->owner;
+            if (derived != NULL)
+                derived[i] = true;
             found++;
         }
     }

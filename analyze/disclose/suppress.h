@@ -77,4 +77,10 @@ int suppress_complete(suppress_table_t *t) __attribute__((warn_unused_result));
 long suppress_audit(const suppress_table_t *t, size_t *recovered)
     __attribute__((warn_unused_result));
 
+/* The same, marking every hidden cell the lines determine in cells
+ * (n_cells flags) and every determined derived count of a hidden owner in
+ * derived (n_derived flags); either may be NULL. */
+long suppress_audit_all(const suppress_table_t *t, size_t *recovered, bool *cells,
+                        bool *derived) __attribute__((warn_unused_result));
+
 #endif

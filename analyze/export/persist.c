@@ -13,12 +13,15 @@
 #include <string.h>
 #include <time.h>
 
+#include <cjson/cJSON.h>
+
 #include "civil.h"
 #include "render/numfmt.h"
+#include "render/render.h"
 
 typedef struct {
-    char buf[24][NUMFMT_LEN];
-    const char *v[24];
+    char buf[40][NUMFMT_LEN];
+    const char *v[40];
 } params_t;
 
 static void p_str(params_t *p, int i, const char *s)
@@ -62,9 +65,10 @@ static int exec(PGconn *conn, const char *sql, int n, const char *const *v, PGre
 static const char run_sql[] =
     "INSERT INTO needlewatch.analysis_runs (generated_at, analyzer_version, window_from,\n"
     "  window_to, first_week, weeks, treatments, suppress_below, ears_baseline, ears_alpha,\n"
-    "  ears_min_sigma, alert_min_cases, signals, alerts)\n"
+    "  ears_min_sigma, alert_min_cases, signals, alerts, alert_method, alert_parameters, as_of,\n"
+    "  report_days, series_weeks_judged)\n"
     "VALUES (to_timestamp($1::double precision), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,\n"
-    "        $12, $13, $14) RETURNING run_id";
+    "        $12, $13, $14, $15, $16::jsonb, $17, $18, $19) RETURNING run_id";
 
 static const char signal_sql[] =
     "INSERT INTO needlewatch.signal_results (run_id, scope, device_type, manufacturer, model,\n"
@@ -78,10 +82,26 @@ static const char rate_sql[] =
     "  treatments, cases, other_treatments, other_cases, rate_ratio, ci_low, ci_high,\n"
     "  suppressed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
 
+/* An alert row from its JSON object (render_json_alert, unsuppressed): the
+ * columns are the JSON's members, so both always say the same. */
 static const char alert_sql[] =
     "INSERT INTO needlewatch.alert_results (run_id, device_type, setting, complication, week,\n"
-    "  week_start, observed, expected, sd, upperbound, statistic, threshold, suppressed)\n"
-    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+    "  week_start, observed, expected, sd, upperbound, statistic, threshold, suppressed,\n"
+    "  method, rank, last_week_start, weeks, alarm_weeks, treatments, rate, expected_rate,\n"
+    "  rate_ratio, p_value, q_value, window_start, window_end, window_weeks, baseline_start,\n"
+    "  baseline_end, baseline_cases, baseline_treatments, model, dispersion, statistic_name,\n"
+    "  sentence, also_in)\n"
+    "SELECT $1, a->>'device_type', a->>'setting', a->>'complication', a->>'week',\n"
+    "  (a->>'week_start')::date, (a->>'observed')::bigint, (a->>'expected')::float8, NULL, NULL,\n"
+    "  (a->>'statistic')::float8, (a->>'threshold')::float8, $3, a->>'method', $4,\n"
+    "  (a->>'last_week_start')::date, (a->>'weeks')::int, (a->>'alarm_weeks')::int,\n"
+    "  (a->>'treatments')::bigint, (a->>'rate')::float8, (a->>'expected_rate')::float8,\n"
+    "  (a->>'rate_ratio')::float8, (a->>'p_value')::float8, (a->>'q_value')::float8,\n"
+    "  (a->>'window_start')::date, (a->>'window_end')::date, (a->>'window_weeks')::int,\n"
+    "  (a->>'baseline_start')::date, (a->>'baseline_end')::date,\n"
+    "  (a->>'baseline_cases')::bigint, (a->>'baseline_treatments')::bigint, a->>'model',\n"
+    "  (a->>'dispersion')::float8, a->>'statistic_name', a->>'sentence', a->'also_in'\n"
+    "FROM (SELECT $2::jsonb AS a) j";
 
 static int put_signal(PGconn *conn, const char *run, const cube_t *cube, const signal_row_t *r,
                       char *errbuf, size_t errlen)
@@ -131,6 +151,59 @@ static int put_rate(PGconn *conn, const char *run, const cube_t *cube, const sig
     return exec(conn, rate_sql, 12, p.v, NULL, errbuf, errlen);
 }
 
+/* One alert, stored with all its numbers (the JSON of an unsuppressed copy
+ * of it) and its suppressed flag. */
+static int put_alert(PGconn *conn, const char *run, const findings_t *findings, size_t i,
+                     char *errbuf, size_t errlen)
+{
+    alert_row_t a = findings->alerts->rows[i];
+    alert_margin_t *margins = NULL;
+    cJSON *obj = NULL;
+    char *text = NULL;
+    params_t p;
+    int rc = -1;
+
+    if (a.n_also_in > 0) {
+        margins = malloc(a.n_also_in * sizeof(*margins));
+        if (margins == NULL)
+            goto oom;
+        memcpy(margins, a.also_in, a.n_also_in * sizeof(*margins));
+        for (size_t k = 0; k < a.n_also_in; k++)
+            margins[k].suppressed = false;
+        a.also_in = margins;
+    }
+    a.suppressed = false;
+    if ((obj = render_json_alert(findings, &a)) == NULL ||
+        (text = cJSON_PrintUnformatted(obj)) == NULL)
+        goto oom;
+    p_str(&p, 0, run);
+    p_str(&p, 1, text);
+    p_bool(&p, 2, findings->alerts->rows[i].suppressed);
+    p_count(&p, 3, (int64_t)i + 1);
+    rc = exec(conn, alert_sql, 4, p.v, NULL, errbuf, errlen);
+    goto out;
+oom:
+    snprintf(errbuf, errlen, "out of memory");
+out:
+    cJSON_free(text);
+    cJSON_Delete(obj);
+    free(margins);
+    return rc;
+}
+
+/* The method's parameters, as the JSON report's alert_method.parameters. */
+static char *alert_parameters(const findings_t *findings)
+{
+    cJSON *root = cJSON_CreateObject(), *m;
+    char *text = NULL;
+
+    if (root != NULL && render_json_alert_method(root, findings) &&
+        (m = cJSON_GetObjectItemCaseSensitive(root, "alert_method")) != NULL)
+        text = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(m, "parameters"));
+    cJSON_Delete(root);
+    return text;
+}
+
 int persist_run(PGconn *conn, const findings_t *findings, persist_hook_fn hook, void *arg,
                 int64_t *run_id, char *errbuf, size_t errlen)
 {
@@ -141,7 +214,7 @@ int persist_run(PGconn *conn, const findings_t *findings, persist_hook_fn hook, 
     const cube_t *cube = findings->cube;
     PGresult *res = NULL;
     params_t p;
-    char run[32], first[11];
+    char run[32], first[11], as_of[11], *parameters = NULL;
     size_t n_signals = 0;
     int rc = -1;
 
@@ -163,13 +236,23 @@ int persist_run(PGconn *conn, const findings_t *findings, persist_hook_fn hook, 
         p_count(&p, 7, findings->disclosure->below);
     else
         p_str(&p, 7, NULL);
-    p_count(&p, 8, (int64_t)params->ears.baseline);
+    p_count(&p, 8, (int64_t)params->ears.baseline); /* the EARS parameters, whatever the method */
     p_double(&p, 9, params->ears.alpha);
     p_double(&p, 10, params->ears.min_sigma);
     p_count(&p, 11, params->min_cases);
     p_count(&p, 12, (int64_t)n_signals);
     p_count(&p, 13, (int64_t)alerts->n);
-    if (exec(conn, run_sql, 14, p.v, &res, errbuf, errlen) != 0)
+    p_str(&p, 14, alert_method_name(params->method));
+    if ((parameters = alert_parameters(findings)) == NULL) {
+        snprintf(errbuf, errlen, "out of memory");
+        goto out;
+    }
+    p_str(&p, 15, parameters);
+    civil_format(alerts->timing.as_of, as_of);
+    p_str(&p, 16, as_of);
+    p_count(&p, 17, alerts->timing.report_days);
+    p_count(&p, 18, (int64_t)alerts->series_weeks);
+    if (exec(conn, run_sql, 19, p.v, &res, errbuf, errlen) != 0)
         goto out;
     snprintf(run, sizeof(run), "%s", PQgetvalue(res, 0, 0));
     *run_id = strtoll(run, NULL, 10);
@@ -186,25 +269,7 @@ int persist_run(PGconn *conn, const findings_t *findings, persist_hook_fn hook, 
             goto out;
     }
     for (size_t i = 0; i < alerts->n; i++) {
-        const alert_row_t *a = &alerts->rows[i];
-        int32_t monday = weekly_monday(weekly, a->week);
-        char week[11], iso[9];
-        civil_format(monday, week);
-        civil_iso_week(monday, iso);
-        p_str(&p, 0, run);
-        p_str(&p, 1, cube_device_name(cube, a->device));
-        p_str(&p, 2, cube_setting_name(a->setting));
-        p_str(&p, 3, cube_complication_name(a->complication));
-        p_str(&p, 4, iso);
-        p_str(&p, 5, week);
-        p_count(&p, 6, (int64_t)a->ears.observed);
-        p_double(&p, 7, a->ears.mean);
-        p_double(&p, 8, a->ears.sd);
-        p_double(&p, 9, a->ears.upperbound);
-        p_double(&p, 10, a->ears.statistic);
-        p_double(&p, 11, a->ears.threshold);
-        p_bool(&p, 12, a->suppressed);
-        if (exec(conn, alert_sql, 13, p.v, NULL, errbuf, errlen) != 0)
+        if (put_alert(conn, run, findings, i, errbuf, errlen) != 0)
             goto out;
     }
     if (hook != NULL && hook(conn, *run_id, arg, errbuf, errlen) != 0)
@@ -213,6 +278,7 @@ int persist_run(PGconn *conn, const findings_t *findings, persist_hook_fn hook, 
         goto out;
     rc = 0;
 out:
+    cJSON_free(parameters);
     PQclear(res);
     if (rc != 0)
         PQclear(PQexec(conn, "ROLLBACK"));

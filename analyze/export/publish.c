@@ -232,7 +232,7 @@ static int collect(const findings_t *findings, items_t *it, char *errbuf, size_t
         const alert_row_t *a = &alerts->rows[i];
         item_t *item = &it->v[it->n++];
         char week[11];
-        civil_format(weekly_monday(findings->weekly, a->week), week);
+        civil_format(weekly_monday(findings->weekly, a->first_week), week);
         snprintf(item->key, sizeof(item->key), "alert/%s/%s/%s/%s",
                  cube_device_name(cube, a->device), cube_setting_name(a->setting),
                  cube_complication_name(a->complication), week);

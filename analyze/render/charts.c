@@ -721,48 +721,52 @@ static void weekly_series(FILE *out, const week_chart_t *w, const cube_t *cube, 
     }
 }
 
+/* An alert: its weeks shaded, and a marker on the point of its first week
+ * (on top when that point is not shown). */
 static void weekly_alert(FILE *out, const week_chart_t *w, const cube_t *cube, const alert_row_t *a)
 {
-    char date[11], iso[9], n[NUMFMT_LEN];
-    int32_t monday = weekly_monday(w->findings->weekly, a->week);
-    double x = week_x(w, a->week), y;
-    int64_t treatments = week_treatments(w, a->setting, a->week);
+    const alert_method_t method = w->findings->alerts->params.method;
+    char date[11], iso[9], last[11], n[NUMFMT_LEN];
+    int32_t monday = weekly_monday(w->findings->weekly, a->first_week);
+    double x = week_x(w, a->first_week), y, half = (W_X1 - W_X0) / (double)w->n_weeks / 2;
     nw_proportion_t p;
-    bool shown = !week_hidden(w, a->setting, a->week) && week_rate(w, a->setting, a->week, &p);
+    bool shown = !week_hidden(w, a->setting, a->first_week) &&
+                 week_rate(w, a->setting, a->first_week, &p);
 
     civil_format(monday, date);
     civil_iso_week(monday, iso);
-    /* On the point it alerts on, or on top when that point is not shown. */
+    civil_format(weekly_monday(w->findings->weekly, a->last_week), last);
+    /* On the point of its first week, or on top when that point is not shown. */
     y = shown ? week_y(w, p.est * 1000.0) : W_Y0;
-    /* The bound is on counts: as a rate, over that week's treatments. */
-    if (!a->suppressed && shown && isfinite(a->ears.upperbound) && treatments > 0)
-        fprintf(out,
-                "<line class=\"alert-bound\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-                "stroke=\"%s\" stroke-width=\"1.5\" stroke-dasharray=\"2 2\"/>\n",
-                x - 9, week_y(w, a->ears.upperbound / (double)treatments * 1000.0), x + 9,
-                week_y(w, a->ears.upperbound / (double)treatments * 1000.0),
-                setting_colour(a->setting));
+    fprintf(out,
+            "<rect class=\"alert-span\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+            "fill=\"%s\" fill-opacity=\"0.12\"/>\n",
+            x - half, W_Y0, week_x(w, a->last_week) - x + 2 * half, W_Y1 - W_Y0,
+            setting_colour(a->setting));
     fputs("<path class=\"alert-marker\"", out);
     html_attr(out, "data-device", cube_device_name(cube, a->device));
     html_attr(out, "data-setting", cube_setting_name(a->setting));
     html_attr(out, "data-complication", cube_complication_name(a->complication));
-    fprintf(out, " data-week=\"%s\" data-week-start=\"%s\" data-cx=\"%.1f\"", iso, date, x);
+    fprintf(out, " data-week=\"%s\" data-week-start=\"%s\" data-last-week-start=\"%s\" "
+                 "data-cx=\"%.1f\"",
+            iso, date, last, x);
     if (a->suppressed) {
         fputs(" data-suppressed=\"true\"", out);
     } else {
-        html_attr_count(out, "data-observed", (int64_t)a->ears.observed);
-        html_attr_double(out, "data-expected", a->ears.mean);
-        html_attr_double(out, "data-upperbound", a->ears.upperbound);
+        html_attr_count(out, "data-observed", a->evidence.observed);
+        html_attr_double(out, "data-expected", a->evidence.expected);
+        html_attr_double(out, "data-q-value", a->evidence.q_value);
     }
     fprintf(out, " d=\"M%.1f,%.1f l-6,-10 h12 z\" fill=\"%s\" stroke=\"#000\" "
-                 "stroke-width=\"1\"><title>Alert (EARS C2), %s, week of %s (%s)",
-            x, y - 4, setting_colour(a->setting), setting_title(a->setting), date, iso);
+                 "stroke-width=\"1\"><title>Alert (%s), %s, weeks of %s to %s",
+            x, y - 4, setting_colour(a->setting), alert_method_title(method),
+            setting_title(a->setting), date, last);
     if (a->suppressed)
         fputs(": numbers not shown (too few to publish)", out);
     else
-        fprintf(out, ": %s cases, expected %.1f, upper bound %.1f",
-                numfmt_count(n, sizeof(n), (int64_t)a->ears.observed), a->ears.mean,
-                a->ears.upperbound);
+        fprintf(out, ": %s cases in %d week%s, expected %.1f",
+                numfmt_count(n, sizeof(n), a->evidence.observed), a->evidence.window,
+                a->evidence.window == 1 ? "" : "s", a->evidence.expected);
     fputs("</title></path>\n", out);
 }
 
@@ -811,12 +815,9 @@ void chart_weekly(FILE *out, const findings_t *findings, size_t slot, int c)
         x = legend_text(out, x + 12, 16, "week not over yet (incomplete)");
         fprintf(out, "<path d=\"M%.1f,22 l-6,-10 h12 z\" fill=\"#fff\" stroke=\"#000\"/>\n",
                 x + 6);
-        x = legend_text(out, x + 16, 16, "alert (EARS C2)");
-        fprintf(out,
-                "<line x1=\"%.1f\" y1=\"16\" x2=\"%.1f\" y2=\"16\" stroke=\"#000\" "
-                "stroke-dasharray=\"2 2\" stroke-width=\"1.5\"/>\n",
-                x, x + 18);
-        x = legend_text(out, x + 22, 16, "its upper bound");
+        x = legend_text(out, x + 16, 16,
+                        "alert, in the colour of its series, at its first week; shaded: its "
+                        "weeks");
         if (findings->disclosure->below > 0) {
             fprintf(out,
                     "<circle cx=\"%.1f\" cy=\"16\" r=\"2.4\" fill=\"none\" stroke=\"%s\"/>\n",

@@ -12,7 +12,8 @@
  *            type and complication, home, clinic and both, with Wilson
  *            interval bars, the week that is not over yet (as of the
  *            report's as-of date, or cut by --to) drawn hollow and marked
- *            incomplete, and the EARS C2 alerts of that series marked.
+ *            incomplete, and the alerts of that series marked (their weeks
+ *            shaded, a marker at the first).
  *
  * Each chart is an <svg> with a <title>, axis labels with units and a
  * legend, in the Okabe-Ito colours (colour-blind safe). Its elements carry

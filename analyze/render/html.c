@@ -3,8 +3,9 @@
  * from anywhere (a Content-Security-Policy of default-src 'none' says so to
  * the browser), so it opens offline and can be mailed as it is.
  *
- * Order: title, window and totals; home versus clinic (forest plots);
- * rates by skin type; weekly trends with the alerts; signals; how it was
+ * Order: title and window; the alerts, most serious first, each explained;
+ * totals; home versus clinic (forest plots); rates by skin type; weekly
+ * trends with the alerts marked; signals; how it was
  * computed, with references. The charts are charts.c's; this file writes
  * the page around them and the tables. It reads the same findings as the
  * JSON report, after the disclose step,
@@ -18,6 +19,7 @@
 
 #include "civil.h"
 #include "render/charts.h"
+#include "render/alertfmt.h"
 #include "render/markup.h"
 #include "render/numfmt.h"
 #include "render/render.h"
@@ -117,11 +119,11 @@ static void page_head(page_t *p, const findings_t *findings)
                 "that would let them be worked out, nor the rates, intervals and ratios built on "
                 "them; they read &ldquo;suppressed&rdquo; or " DASH ".</p>\n",
                 (long long)findings->disclosure->below, (long long)findings->disclosure->below - 1);
-    fputs("<nav><a href=\"#summary\">Summary</a><a href=\"#totals\">Totals</a>"
-          "<a href=\"#home-vs-clinic\">Home versus clinic</a><a href=\"#risks\">Risks</a>"
-          "<a href=\"#skin-types\">Skin types</a><a href=\"#weekly\">Weekly trends</a>"
-          "<a href=\"#signals\">Signals</a><a href=\"#data-quality\">Data quality</a>"
-          "<a href=\"#methods\">Methods</a></nav>\n"
+    fputs("<nav><a href=\"#summary\">Summary</a><a href=\"#alerts\">Alerts</a>"
+          "<a href=\"#totals\">Totals</a><a href=\"#home-vs-clinic\">Home versus clinic</a>"
+          "<a href=\"#risks\">Risks</a><a href=\"#skin-types\">Skin types</a>"
+          "<a href=\"#weekly\">Weekly trends</a><a href=\"#signals\">Signals</a>"
+          "<a href=\"#data-quality\">Data quality</a><a href=\"#methods\">Methods</a></nav>\n"
           "</header>\n",
           out);
 }
@@ -571,48 +573,132 @@ static void quality_section(page_t *p)
     fputs("</table>\n</section>\n", out);
 }
 
-static void alerts_table(page_t *p)
+/* The numbers of one block as table cells, "suppressed" when hidden. */
+static void evidence_cells(page_t *p, const alert_evidence_t *e, bool hidden)
 {
-    const alerts_t *alerts = p->findings->alerts;
     FILE *out = p->out;
+    alertfmt_days_t days;
+    char n[NUMFMT_LEN], t[NUMFMT_LEN], r[NUMFMT_LEN], er[NUMFMT_LEN], rr[NUMFMT_LEN];
+    double tr = e->treatments > 0 ? (double)e->treatments : NAN;
 
-    if (alerts->n == 0) {
-        fputs("<p class=\"alerts-none\">No alert in this window.</p>\n", out);
+    alertfmt_days(p->findings->weekly, e, &days);
+    fprintf(out, "<td class=\"num\">%s" DASH "%s</td>", days.window_first, days.window_last);
+    if (hidden) {
+        fputs("<td class=\"count\">suppressed</td><td class=\"count\">suppressed</td>"
+              "<td class=\"num\">suppressed</td><td class=\"num\">suppressed</td>"
+              "<td class=\"num\">suppressed</td><td class=\"num\">suppressed</td>"
+              "<td class=\"num\">suppressed</td>",
+              out);
+    } else {
+        fprintf(out,
+                "<td class=\"count\">%s</td><td class=\"count\">%s</td><td class=\"num\">%s%%"
+                "</td><td class=\"num\">%.3g (%s%%)</td><td class=\"num\">%s</td>",
+                numfmt_count(n, sizeof(n), e->observed), numfmt_count(t, sizeof(t), e->treatments),
+                numfmt_percent(r, sizeof(r), (double)e->observed / tr), e->expected,
+                numfmt_percent(er, sizeof(er), e->expected / tr),
+                numfmt_ratio(rr, sizeof(rr), alert_rate_ratio(e)));
+        if (isnan(e->p_value))
+            fputs("<td class=\"num\">" DASH "</td>", out);
+        else
+            fprintf(out, "<td class=\"num\">%.2g</td>", e->p_value);
+        if (isnan(e->q_value))
+            fputs("<td class=\"num\">" DASH "</td>", out);
+        else
+            fprintf(out, "<td class=\"num\">%.2g</td>", e->q_value);
+    }
+    if (e->has_baseline)
+        fprintf(out, "<td class=\"num\">%s" DASH "%s</td>", days.base_first, days.base_last);
+    else
+        fputs("<td class=\"num\">" DASH "</td>", out);
+}
+
+/* One block's data-* attributes (the JSON's numbers at full precision). */
+static void evidence_attrs(FILE *out, const alert_evidence_t *e, bool hidden)
+{
+    if (hidden) {
+        fputs(" data-suppressed=\"true\"", out);
         return;
     }
-    fputs("<h3>All alerts</h3>\n<table class=\"alerts\">\n<tr><th>Week of</th><th>ISO week</th>"
-          "<th>Device type</th><th>Setting</th><th>Complication</th><th>Cases</th>"
-          "<th>Expected</th><th>Upper bound</th></tr>\n",
-          out);
+    html_attr_count(out, "data-observed", e->observed);
+    html_attr_count(out, "data-treatments", e->treatments);
+    html_attr_double(out, "data-expected", e->expected);
+    if (!isnan(e->p_value))
+        html_attr_double(out, "data-p-value", e->p_value);
+    if (!isnan(e->q_value))
+        html_attr_double(out, "data-q-value", e->q_value);
+}
+
+/* The alerts, first on the page, most serious first: each with its
+ * sentence and a table of its numbers and of the margins that alarmed too. */
+static void alerts_section(page_t *p)
+{
+    const alerts_t *alerts = p->findings->alerts;
+    const cube_t *cube = p->cube;
+    FILE *out = p->out;
+
+    fputs("<section id=\"alerts\">\n<h2>Alerts</h2>\n", out);
+    fprintf(out,
+            "<p class=\"note\">Weekly complication rates that rose above what their own history "
+            "predicts (%s; <a href=\"#weekly\">how</a>). Most serious first: the strongest "
+            "evidence (smallest q-value) first, then the largest rise over the expected "
+            "rate.</p>\n",
+            alert_method_title(alerts->params.method));
+    if (alerts->n == 0) {
+        fputs("<p class=\"alerts-none\">No alert in this window.</p>\n</section>\n", out);
+        return;
+    }
+    fputs("<ol class=\"alerts\">\n", out);
     for (size_t i = 0; i < alerts->n; i++) {
         const alert_row_t *a = &alerts->rows[i];
-        char date[11], iso[9], n[NUMFMT_LEN];
-        int32_t monday = weekly_monday(p->findings->weekly, a->week);
-        civil_format(monday, date);
+        char first[11], last[11], iso[9], sentence[1024];
+        int32_t monday = weekly_monday(p->findings->weekly, a->first_week);
+        civil_format(monday, first);
         civil_iso_week(monday, iso);
-        fprintf(out, "<tr class=\"alert-row%s\"", a->suppressed ? " suppressed" : "");
-        html_attr(out, "data-device", cube_device_name(p->cube, a->device));
+        civil_format(weekly_monday(p->findings->weekly, a->last_week), last);
+        fprintf(out, "<li class=\"alert-row%s\"", a->suppressed ? " suppressed" : "");
+        html_attr(out, "data-device", cube_device_name(cube, a->device));
         html_attr(out, "data-setting", cube_setting_name(a->setting));
         html_attr(out, "data-complication", cube_complication_name(a->complication));
-        fprintf(out, " data-week=\"%s\"", iso);
-        if (!a->suppressed)
-            html_attr_count(out, "data-observed", (int64_t)a->ears.observed);
-        fprintf(out, "><td>%s</td><td>%s</td><td>", date, iso);
-        html_escape(out, cube_device_title(p->cube, a->device));
-        fprintf(out, "</td><td>%s</td><td>%s</td>", cube_setting_name(a->setting),
-                cube_complication_title(a->complication));
-        if (a->suppressed)
-            fputs("<td class=\"count\">suppressed</td><td class=\"num\">suppressed</td>"
-                  "<td class=\"num\">suppressed</td></tr>\n",
-                  out);
-        else
-            fprintf(out,
-                    "<td class=\"count\">%s</td><td class=\"num\">%.1f</td><td "
-                    "class=\"num\">%.1f</td></tr>\n",
-                    numfmt_count(n, sizeof(n), (int64_t)a->ears.observed), a->ears.mean,
-                    a->ears.upperbound);
+        fprintf(out, " data-week=\"%s\" data-week-start=\"%s\" data-last-week-start=\"%s\"", iso,
+                first, last);
+        html_attr_count(out, "data-rank", (int64_t)i + 1);
+        evidence_attrs(out, &a->evidence, a->suppressed);
+        fputs(">\n<h3>", out);
+        html_escape(out, cube_device_title(cube, a->device));
+        fprintf(out, ", %s, %s: weeks of %s to %s</h3>\n",
+                a->setting == CUBE_SETTING_ALL ? "home and clinic" : cube_setting_name(a->setting),
+                cube_complication_title(a->complication), first, last);
+        alertfmt_sentence(sentence, sizeof(sentence), p->findings, a->device, a->setting,
+                          a->complication, &a->evidence, a->suppressed);
+        fputs("<p class=\"alert-sentence\">", out);
+        html_escape(out, sentence);
+        fputs("</p>\n<table class=\"alert-numbers\">\n<tr><th>Series</th><th>Window</th>"
+              "<th>Cases</th><th>Treatments</th><th>Rate</th><th>Expected (rate)</th>"
+              "<th>Rate ratio</th><th>p</th><th>q</th><th>Baseline</th></tr>\n<tr "
+              "class=\"alert-own\"><td>",
+              out);
+        html_escape(out, cube_device_name(cube, a->device));
+        fprintf(out, "/%s/%s</td>", cube_setting_name(a->setting),
+                cube_complication_name(a->complication));
+        evidence_cells(p, &a->evidence, a->suppressed);
+        fputs("</tr>\n", out);
+        for (size_t k = 0; k < a->n_also_in; k++) {
+            const alert_margin_t *m = &a->also_in[k];
+            fprintf(out, "<tr class=\"also-in%s\"", m->suppressed ? " suppressed" : "");
+            html_attr(out, "data-device", cube_device_name(cube, m->device));
+            html_attr(out, "data-setting", cube_setting_name(m->setting));
+            html_attr(out, "data-complication", cube_complication_name(m->complication));
+            evidence_attrs(out, &m->evidence, m->suppressed);
+            fputs("><td>also in ", out);
+            html_escape(out, cube_device_name(cube, m->device));
+            fprintf(out, "/%s/%s</td>", cube_setting_name(m->setting),
+                    cube_complication_name(m->complication));
+            evidence_cells(p, &m->evidence, m->suppressed);
+            fputs("</tr>\n", out);
+        }
+        fputs("</table>\n</li>\n", out);
     }
-    fputs("</table>\n", out);
+    fputs("</ol>\n</section>\n", out);
 }
 
 static void weekly(page_t *p)
@@ -622,17 +708,39 @@ static void weekly(page_t *p)
     FILE *out = p->out;
 
     fputs("<section id=\"weekly\">\n<h2>Weekly trends and alerts</h2>\n", out);
-    fprintf(out,
-            "<p class=\"note\">Cases per 1,000 treatments, by week of treatment, with 95%% "
-            "intervals (Wilson), for each device type: any complication, and each complication "
-            "that raised an alert. The weeks not over yet at the report's as-of date (or its "
-            "end) are shaded, their points hollow: incomplete. Each week's number of cases is "
-            "compared "
-            "with the %zu weeks before it, skipping the two most recent (EARS C2); an alert "
-            "(&#9660;) means the week is above the usual level by more than chance would "
-            "explain (alpha %g) with at least %lld cases. Alerts ask for a closer look; recent "
-            "weeks may still be missing late reports.</p>\n",
-            params->ears.baseline, params->ears.alpha, (long long)params->min_cases);
+    {
+        const alerts_t *alerts = p->findings->alerts;
+        const alert_timing_t *tm = &alerts->timing;
+        char as_of[11];
+        civil_format(tm->as_of, as_of);
+        fprintf(out,
+                "<p class=\"note alert-method\" data-method=\"%s\" data-report-days=\"%d\" "
+                "data-as-of=\"%s\">Cases per 1,000 treatments, by week of treatment, with 95%% "
+                "intervals (Wilson), for each device type: any complication, and each "
+                "complication that raised an alert. The weeks not over yet at the report's "
+                "as-of date (or its end) are shaded, their points hollow: incomplete. The alerts "
+                "(%s) count a case only when its first report came within %d days of the "
+                "treatment, and judge a week only once it is complete and all its treatments "
+                "had those days (as of %s), so that late reports neither hide a rise nor read "
+                "as one. ",
+                alert_method_name(params->method), tm->report_days, as_of,
+                alert_method_title(params->method), tm->report_days, as_of);
+        if (params->method == ALERT_RATE_SCAN)
+            fprintf(out,
+                    "Each series' weekly rate (cases per treatment) is modelled from its own "
+                    "past, with a trend and the season when the history allows; the cases of "
+                    "the last 1 to %d weeks are compared with what it predicts, and the "
+                    "p-values of all series of a week adjusted for their number "
+                    "(Benjamini" DASH "Hochberg q-values). An alert (&#9660;) needs q &le; %g "
+                    "and at least %lld cases; consecutive alarming weeks are one alert, under "
+                    "the most specific series that alarmed.</p>\n",
+                    params->scan.window_max, params->scan.q_level,
+                    (long long)params->min_cases);
+        else
+            fprintf(out, "An alert (&#9660;) needs at least %lld cases; consecutive alarming "
+                         "weeks are one alert, under the most specific series.</p>\n",
+                    (long long)params->min_cases);
+    }
     if (p->findings->weekly->n_weeks == 0) {
         fputs("<p>No treatment in this window.</p>\n</section>\n", out);
         return;
@@ -655,8 +763,9 @@ static void weekly(page_t *p)
             fputs("</figure>\n", out);
         }
     }
-    alerts_table(p);
-    fputs("</section>\n", out);
+    fputs("<p>The alerts themselves, explained, are <a href=\"#alerts\">above</a>.</p>\n"
+          "</section>\n",
+          out);
 }
 
 static void signal_row(page_t *p, const signal_row_t *r)
@@ -801,10 +910,14 @@ static void methods(page_t *p)
           "<li><strong>Signals</strong>: on complication reports, proportional reporting ratio "
           "(PRR) and the Evans screening rule [5]; reporting odds ratio (ROR) with Woolf's "
           "interval [6]; " CHI "&sup2; with Yates' correction [7].</li>\n"
-          "<li><strong>Alerts</strong>: EARS C2 [8] on the weekly number of cases (ISO weeks, "
-          "Monday to Sunday, of the treatment date) of each device type " TIMES " setting "
-          TIMES " complication, all device types and both settings included, as R "
-          "surveillance::earsC (method C2).</li>\n"
+          "<li><strong>Alerts</strong>: on the weekly cases (ISO weeks, Monday to Sunday, of "
+          "the treatment date; a case counted only when reported within the reporting delay) "
+          "and treatments of each device type " TIMES " setting " TIMES " complication, all "
+          "device types and both settings included. Default: the rate scan, a quasi-Poisson "
+          "model of each series' rate with the treatments as offset (after Noufaily et al. "
+          "[12]) and Benjamini" DASH "Hochberg q-values across the series of a week [13]; "
+          "EARS C2 [8] (as R surveillance::earsC), Farrington flexible [12] and a Poisson GLR "
+          "CUSUM [14] by option.</li>\n"
           "<li><strong>Trend across skin types</strong>: Cochran" DASH "Armitage test over "
           "Fitzpatrick I" DASH "VI, scores 1" DASH "6 [9, 10].</li>\n",
           out);
@@ -848,6 +961,13 @@ static void methods(page_t *p)
           "<li>Okabe M, Ito K. Color Universal Design (CUD): how to make figures and "
           "presentations that are friendly to colorblind people. 2008. (The colours of the "
           "charts.)</li>\n"
+          "<li>Noufaily A, Enki DG, Farrington P, Garthwaite P, Andrews N, Charlett A. An "
+          "improved algorithm for outbreak detection in multiple surveillance systems. Stat Med "
+          "2013;32:1206" DASH "1222.</li>\n"
+          "<li>Benjamini Y, Hochberg Y. Controlling the false discovery rate: a practical and "
+          "powerful approach to multiple testing. J R Stat Soc B 1995;57:289" DASH "300.</li>\n"
+          "<li>H&ouml;hle M, Paul M. Count data regression charts for the monitoring of "
+          "surveillance time series. Comput Stat Data Anal 2008;52:4357" DASH "4368.</li>\n"
           "</ol>\n</section>\n",
           out);
 }
@@ -859,6 +979,8 @@ int render_html(FILE *out, const findings_t *findings, char *errbuf, size_t errl
     page_head(&p, findings);
     fputs("<main>\n", out);
     summary(&p);
+    if (p.surveillance && p.cube->totals.treatments > 0)
+        alerts_section(&p);
     totals(&p);
     if (p.cube->totals.treatments == 0) {
         fputs("<p class=\"empty\"><strong>No treatments in this window: there are no rates to "

@@ -12,7 +12,9 @@
  * --suppress-below hides keeps its labels and "suppressed": true; its
  * counts, estimates and flags are null. The tree is built with cJSON
  * (strings escaped there) and printed once. The signal and alert objects
- * are also the messages of --publish-signals (export/publish.c).
+ * are also the messages of --publish-signals (export/publish.c). Alerts
+ * come most serious first (model/alerts.h); each carries its evidence, its
+ * sentence and its also_in margins (render/alertfmt.c).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -26,6 +28,7 @@
 
 #include "catalogue.h"
 #include "civil.h"
+#include "render/alertfmt.h"
 #include "render/numfmt.h"
 #include "render/render.h"
 #include "render/summary.h"
@@ -435,36 +438,97 @@ static cJSON *rate_json(const cube_t *cube, const signal_rate_t *row)
     return obj;
 }
 
+/* The numbers of one block (an alert's own, or a margin's): null when the
+ * disclose step hides them. */
+static bool add_evidence(cJSON *obj, const findings_t *findings, size_t device, int setting,
+                         int complication, const alert_evidence_t *e, bool h)
+{
+    alertfmt_days_t days;
+    char sentence[1024];
+    double t = e->treatments > 0 ? (double)e->treatments : NAN;
+
+    alertfmt_days(findings->weekly, e, &days);
+    alertfmt_sentence(sentence, sizeof(sentence), findings, device, setting, complication, e, h);
+    return json_count(obj, "observed", e->observed, h) &&
+           json_double(obj, "expected", e->expected, h) &&
+           json_count(obj, "treatments", e->treatments, h) &&
+           json_double(obj, "rate", (double)e->observed / t, h) &&
+           json_double(obj, "expected_rate", e->expected / t, h) &&
+           json_double(obj, "rate_ratio", alert_rate_ratio(e), h) &&
+           json_double(obj, "p_value", e->p_value, h) &&
+           json_double(obj, "q_value", e->q_value, h) &&
+           cJSON_AddStringToObject(obj, "window_start", days.window_first) &&
+           cJSON_AddStringToObject(obj, "window_end", days.window_last) &&
+           json_count(obj, "window_weeks", e->window, false) &&
+           (e->has_baseline ? cJSON_AddStringToObject(obj, "baseline_start", days.base_first) &&
+                                  cJSON_AddStringToObject(obj, "baseline_end", days.base_last)
+                            : cJSON_AddNullToObject(obj, "baseline_start") &&
+                                  cJSON_AddNullToObject(obj, "baseline_end")) &&
+           json_count(obj, "baseline_cases", e->base_cases, h || !e->has_baseline) &&
+           json_count(obj, "baseline_treatments", e->base_treatments, h || !e->has_baseline) &&
+           (h || e->model == DETECT_MODEL_NONE ? cJSON_AddNullToObject(obj, "model") != NULL
+                                          : cJSON_AddStringToObject(obj, "model",
+                                                                    alertfmt_model(e)) != NULL) &&
+           json_double(obj, "dispersion", e->phi, h) &&
+           json_double(obj, "statistic", e->statistic, h) &&
+           cJSON_AddStringToObject(obj, "sentence", sentence) != NULL;
+}
+
 cJSON *render_json_alert(const findings_t *findings, const alert_row_t *a)
 {
     const cube_t *cube = findings->cube;
-    cJSON *obj = cJSON_CreateObject();
-    char week[11], iso[9];
-    int32_t monday = weekly_monday(findings->weekly, a->week);
+    const alert_method_t method = findings->alerts->params.method;
+    cJSON *obj = cJSON_CreateObject(), *also;
+    char week[11], last[11], iso[9];
+    int32_t monday = weekly_monday(findings->weekly, a->first_week);
     bool h = a->suppressed;
 
     if (obj == NULL)
         return NULL;
     civil_format(monday, week);
+    civil_format(weekly_monday(findings->weekly, a->last_week), last);
     civil_iso_week(monday, iso);
     if (!cJSON_AddStringToObject(obj, "device_type", cube_device_name(cube, a->device)) ||
         !cJSON_AddStringToObject(obj, "setting", cube_setting_name(a->setting)) ||
         !cJSON_AddStringToObject(obj, "complication", cube_complication_name(a->complication)) ||
         !cJSON_AddStringToObject(obj, "week", iso) ||
         !cJSON_AddStringToObject(obj, "week_start", week) ||
-        !json_count(obj, "observed", (int64_t)a->ears.observed, h) ||
-        !json_double(obj, "expected", a->ears.mean, h) ||
-        !json_double(obj, "statistic", a->ears.statistic, h) ||
-        !cJSON_AddStringToObject(obj, "method", "EARS C2") ||
-        !json_double(obj, "sd", a->ears.sd, h) ||
-        !json_double(obj, "sigma", a->ears.sigma, h) ||
-        !json_double(obj, "upperbound", a->ears.upperbound, h) ||
-        !json_double(obj, "threshold", a->ears.threshold, false) ||
-        !cJSON_AddBoolToObject(obj, "suppressed", h)) {
-        cJSON_Delete(obj);
-        return NULL;
+        !cJSON_AddStringToObject(obj, "last_week_start", last) ||
+        !json_count(obj, "weeks", (int64_t)(a->last_week - a->first_week + 1), false) ||
+        !json_count(obj, "alarm_weeks", (int64_t)a->alarm_weeks, false) ||
+        !cJSON_AddStringToObject(obj, "method", alert_method_title(method)) ||
+        !add_evidence(obj, findings, a->device, a->setting, a->complication, &a->evidence, h) ||
+        !cJSON_AddStringToObject(obj, "statistic_name", alertfmt_statistic_name(method)) ||
+        !cJSON_AddStringToObject(obj, "threshold_rule", alertfmt_rule(method)) ||
+        !json_double(obj, "threshold", a->evidence.threshold, false) ||
+        (also = cJSON_AddArrayToObject(obj, "also_in")) == NULL)
+        goto fail;
+    for (size_t k = 0; k < a->n_also_in; k++) {
+        const alert_margin_t *m = &a->also_in[k];
+        cJSON *row = cJSON_CreateObject();
+        char first[11], end[11];
+        if (row == NULL)
+            goto fail;
+        cJSON_AddItemToArray(also, row);
+        civil_format(weekly_monday(findings->weekly, m->first_week), first);
+        civil_format(weekly_monday(findings->weekly, m->last_week), end);
+        if (!cJSON_AddStringToObject(row, "device_type", cube_device_name(cube, m->device)) ||
+            !cJSON_AddStringToObject(row, "setting", cube_setting_name(m->setting)) ||
+            !cJSON_AddStringToObject(row, "complication",
+                                     cube_complication_name(m->complication)) ||
+            !cJSON_AddStringToObject(row, "week_start", first) ||
+            !cJSON_AddStringToObject(row, "last_week_start", end) ||
+            !add_evidence(row, findings, m->device, m->setting, m->complication, &m->evidence,
+                          m->suppressed) ||
+            !cJSON_AddBoolToObject(row, "suppressed", m->suppressed))
+            goto fail;
     }
+    if (!cJSON_AddBoolToObject(obj, "suppressed", h))
+        goto fail;
     return obj;
+fail:
+    cJSON_Delete(obj);
+    return NULL;
 }
 
 static bool add_rate_comparison(cJSON *root, const cube_t *cube, const signals_t *signals)
@@ -496,13 +560,110 @@ static bool add_rows(cJSON *root, const char *name, const cube_t *cube, const si
     return true;
 }
 
+/* alert_method: the method, its parameters and what the alerts counted. */
+bool render_json_alert_method(cJSON *root, const findings_t *findings)
+{
+    const alerts_t *alerts = findings->alerts;
+    const alert_params_t *p = &alerts->params;
+    const alert_timing_t *tm = &alerts->timing;
+    cJSON *m = cJSON_AddObjectToObject(root, "alert_method"), *par, *counted;
+    char as_of[11], first[11] = "", last[11] = "";
+
+    if (m == NULL)
+        return false;
+    civil_format(tm->as_of, as_of);
+    if (alerts->has_judged) {
+        civil_format(weekly_monday(findings->weekly, alerts->first_judged), first);
+        civil_format(weekly_monday(findings->weekly, alerts->last_judged), last);
+    }
+    if (!cJSON_AddStringToObject(m, "method", alert_method_title(p->method)) ||
+        !cJSON_AddStringToObject(m, "name", alert_method_name(p->method)) ||
+        !cJSON_AddStringToObject(
+            m, "series",
+            "weekly cases (treatments with a report of the complication known within "
+            "report_days days of treated_on) and weekly treatments, by ISO week (Monday to "
+            "Sunday) of treated_on, per device type x setting x complication, and for all "
+            "device types and both settings") ||
+        !cJSON_AddStringToObject(m, "statistic_name", alertfmt_statistic_name(p->method)) ||
+        !cJSON_AddStringToObject(m, "threshold_rule", alertfmt_rule(p->method)) ||
+        !json_count(m, "min_cases", p->min_cases, false) ||
+        (counted = cJSON_AddObjectToObject(m, "counting")) == NULL ||
+        !cJSON_AddStringToObject(counted, "as_of", as_of) ||
+        !json_count(counted, "report_days", tm->report_days, false) ||
+        !cJSON_AddStringToObject(counted, "report_days_from",
+                                 tm->report_days_observed ? "observed delays" : "configuration") ||
+        !json_count(counted, "delays_observed", tm->delays_observed, false) ||
+        !json_double(counted, "reported_within", tm->reported_within, false) ||
+        !json_count(counted, "weeks", (int64_t)alerts->n_weeks, false) ||
+        !json_count(counted, "weeks_judged", (int64_t)alerts->weeks_judgeable, false) ||
+        !(alerts->has_judged ? cJSON_AddStringToObject(counted, "first_judged", first) != NULL
+                             : cJSON_AddNullToObject(counted, "first_judged") != NULL) ||
+        !(alerts->has_judged ? cJSON_AddStringToObject(counted, "last_judged", last) != NULL
+                             : cJSON_AddNullToObject(counted, "last_judged") != NULL) ||
+        !json_count(counted, "series_weeks_judged", (int64_t)alerts->series_weeks, false) ||
+        (par = cJSON_AddObjectToObject(m, "parameters")) == NULL)
+        return false;
+    switch (p->method) {
+    case ALERT_RATE_SCAN:
+        return json_double(par, "q_level", p->scan.q_level, false) &&
+               json_count(par, "windows", p->scan.window_max, false) &&
+               json_count(par, "guard_weeks", p->scan.guard, false) &&
+               json_count(par, "history_max", p->scan.history_max, false) &&
+               json_count(par, "history_min", p->scan.history_min, false) &&
+               json_count(par, "trend_min_weeks", p->scan.trend_min_weeks, false) &&
+               json_count(par, "season_min_weeks", p->scan.season_min_weeks, false) &&
+               json_double(par, "glm_min_cases", p->scan.glm_min_cases, false) &&
+               json_double(par, "trend_min_cases", p->scan.trend_min_cases, false) &&
+               json_double(par, "season_min_cases", p->scan.season_min_cases, false) &&
+               json_count(par, "harmonics", p->scan.harmonics, false) &&
+               json_double(par, "reweight_threshold", p->scan.reweight_threshold, false) &&
+               cJSON_AddStringToObject(
+                   m, "reference",
+                   "needlewatch's rate scan (docs/surveillance.md, bench/ALERTS.md): a "
+                   "quasi-Poisson GLM with the treatments as offset (as Noufaily et al., Stat Med "
+                   "2013;32:1206-22, with populationOffset), a predictive negative binomial "
+                   "p-value over windows of 1..windows weeks, Benjamini Y, Hochberg Y, J R Stat "
+                   "Soc B 1995;57:289-300 across the series of each week") != NULL;
+    case ALERT_EARS_C2:
+        return json_count(par, "baseline", (int64_t)p->ears.baseline, false) &&
+               json_count(par, "guard_weeks", 2, false) &&
+               json_double(par, "alpha", p->ears.alpha, false) &&
+               json_double(par, "min_sigma", p->ears.min_sigma, false) &&
+               cJSON_AddStringToObject(
+                   m, "reference",
+                   "Hutwagner L, Thompson W, Seeman GM, Treadwell T. The bioterrorism "
+                   "preparedness and response Early Aberration Reporting System (EARS). J Urban "
+                   "Health 2003;80(2 Suppl 1):i89-96; as implemented in R surveillance::earsC "
+                   "(method = \"C2\")") != NULL;
+    case ALERT_FARRINGTON:
+        return json_count(par, "years", p->farrington.b, false) &&
+               json_count(par, "half_window", p->farrington.w, false) &&
+               json_count(par, "periods", p->farrington.no_periods, false) &&
+               json_count(par, "past_weeks_not_included", p->farrington.past_weeks_not_included,
+                          false) &&
+               json_double(par, "alpha", p->farrington.alpha, false) &&
+               cJSON_AddStringToObject(
+                   m, "reference",
+                   "Noufaily A et al. An improved algorithm for outbreak detection in multiple "
+                   "surveillance systems. Stat Med 2013;32:1206-22; as R "
+                   "surveillance::farringtonFlexible(populationOffset = TRUE, thresholdMethod = "
+                   "\"nbPlugin\")") != NULL;
+    default:
+        return json_double(par, "threshold", p->glr_c_arl, false) &&
+               json_count(par, "baseline_weeks", p->glr_baseline, false) &&
+               cJSON_AddStringToObject(
+                   m, "reference",
+                   "Hoehle M, Paul M. Count data regression charts for the monitoring of "
+                   "surveillance time series. Comput Stat Data Anal 2008;52:4357-68; as R "
+                   "surveillance::glrpois with mu0 = the baseline rate x the week's "
+                   "treatments") != NULL;
+    }
+}
+
 static bool add_alerts(cJSON *root, const findings_t *findings)
 {
     const alerts_t *alerts = findings->alerts;
-    const alert_params_t *params = &alerts->params;
-    cJSON *arr = cJSON_AddArrayToObject(root, "alerts"), *m;
-    nw_ears_t probe;
-    long zero[16] = {0};
+    cJSON *arr = cJSON_AddArrayToObject(root, "alerts");
 
     if (arr == NULL)
         return false;
@@ -512,27 +673,7 @@ static bool add_alerts(cJSON *root, const findings_t *findings)
             return false;
         cJSON_AddItemToArray(arr, obj);
     }
-    /* The threshold the parameters give (computed by stats.c on a dummy). */
-    probe = stats_ears_c2(zero, 16, 15, (nw_ears_params_t){3, params->ears.alpha, 0});
-    m = cJSON_AddObjectToObject(root, "alert_method");
-    return m != NULL && cJSON_AddStringToObject(m, "method", "EARS C2") &&
-           cJSON_AddStringToObject(m, "series",
-                                   "weekly cases (treatments that are cases) by ISO week "
-                                   "(Monday to Sunday) of treated_on, per device type x "
-                                   "setting x complication, and for all device types and "
-                                   "both settings") &&
-           json_count(m, "baseline", (int64_t)params->ears.baseline, false) &&
-           json_count(m, "guard_weeks", 2, false) &&
-           json_double(m, "alpha", params->ears.alpha, false) &&
-           json_double(m, "threshold", probe.threshold, false) &&
-           json_double(m, "min_sigma", params->ears.min_sigma, false) &&
-           json_count(m, "min_cases", params->min_cases, false) &&
-           cJSON_AddStringToObject(
-               m, "reference",
-               "Hutwagner L, Thompson W, Seeman GM, Treadwell T. The bioterrorism preparedness "
-               "and response Early Aberration Reporting System (EARS). J Urban Health "
-               "2003;80(2 Suppl 1):i89-96; as implemented in R surveillance::earsC "
-               "(method = \"C2\")");
+    return render_json_alert_method(root, findings);
 }
 
 static bool add_weekly(cJSON *root, const findings_t *findings)

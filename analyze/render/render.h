@@ -11,6 +11,7 @@
 #ifndef NW_RENDER_H
 #define NW_RENDER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -37,5 +38,9 @@ int render_html(FILE *out, const findings_t *findings, char *errbuf, size_t errl
  * out of memory. The caller owns the object. */
 cJSON *render_json_signal(const cube_t *cube, const signal_row_t *row);
 cJSON *render_json_alert(const findings_t *findings, const alert_row_t *alert);
+
+/* Adds the member "alert_method" (the method, its parameters, what the
+ * alerts counted) to root; false when out of memory. */
+bool render_json_alert_method(cJSON *root, const findings_t *findings);
 
 #endif

@@ -20,7 +20,7 @@ static const struct {
     {"serious_change", "risks", "Risks within a fixed follow-up"},
     {"skin_trend", "skin-trends", "Trends across skin types"},
     {"home_vs_clinic", "home-vs-clinic", "Home versus clinic, adjusted"},
-    {"alert", "weekly", "Weekly alerts"},
+    {"alert", "alerts", "Alerts"},
     {"signal", "signals", "Signals by device type"},
 };
 
@@ -284,48 +284,46 @@ static void home_clinic(const findings_t *f, summary_t *s)
 static void alerts(const findings_t *f, summary_t *s)
 {
     const alerts_t *al = f->alerts;
-    size_t shown = 0;
+    size_t shown;
 
     if (al == NULL)
         return;
     if (al->n == 0) {
-        add(s, SUMMARY_ALERT, SIZE_MAX, -1, SIZE_MAX, "No weekly alert.");
+        add(s, SUMMARY_ALERT, SIZE_MAX, -1, SIZE_MAX, "No alert.");
         return;
     }
-    /* The latest first: alerts come in series order, then by week. */
-    for (size_t pass = 0; shown < 3 && pass < al->n; pass++) {
-        size_t latest = SIZE_MAX;
-        for (size_t i = 0; i < al->n; i++) {
-            bool taken = false;
-            for (size_t j = 0; j < s->n; j++)
-                taken |= s->lines[j].kind == SUMMARY_ALERT && s->lines[j].row == i;
-            if (!taken && (latest == SIZE_MAX || al->rows[i].week > al->rows[latest].week))
-                latest = i;
-        }
-        if (latest == SIZE_MAX)
-            break;
-        {
-            const alert_row_t *a = &al->rows[latest];
-            char date[11], n[NUMFMT_LEN];
-            civil_format(weekly_monday(f->weekly, a->week), date);
-            if (a->suppressed)
-                add(s, SUMMARY_ALERT, a->device, a->complication, latest,
-                    "Alert, week of %s: %s, %s, %s (numbers not shown: too few to publish).",
-                    date, cube_device_title(f->cube, a->device), setting_words(a->setting),
-                    cube_complication_title(a->complication));
+    /* The alerts come most serious first (model/alerts.h): the first few,
+     * numbered as in their section. */
+    for (shown = 0; shown < al->n && shown < SUMMARY_ALERTS; shown++) {
+        const alert_row_t *a = &al->rows[shown];
+        const alert_evidence_t *e = &a->evidence;
+        char first[11], last[11], n[NUMFMT_LEN], t[NUMFMT_LEN], rr[NUMFMT_LEN], q[32];
+        civil_format(weekly_monday(f->weekly, a->first_week), first);
+        civil_format(weekly_monday(f->weekly, a->last_week), last);
+        if (a->suppressed) {
+            add(s, SUMMARY_ALERT, a->device, a->complication, shown,
+                "Alert %zu, weeks of %s to %s: %s, %s, %s (numbers not shown: too few to "
+                "publish).",
+                shown + 1, first, last, cube_device_title(f->cube, a->device),
+                setting_words(a->setting), cube_complication_title(a->complication));
+        } else {
+            if (isnan(e->q_value))
+                q[0] = '\0';
             else
-                add(s, SUMMARY_ALERT, a->device, a->complication, latest,
-                    "Alert, week of %s: %s, %s, %s: %s cases, expected %.1f.", date,
-                    cube_device_title(f->cube, a->device), setting_words(a->setting),
-                    cube_complication_title(a->complication),
-                    numfmt_count(n, sizeof(n), (int64_t)a->ears.observed), a->ears.mean);
-            s->lines[s->n - 1].setting = a->setting;
-            shown++;
+                snprintf(q, sizeof(q), ", q = %.2g", e->q_value);
+            add(s, SUMMARY_ALERT, a->device, a->complication, shown,
+                "Alert %zu, weeks of %s to %s: %s, %s, %s: %s cases in %s treatments, expected "
+                "%.1f (rate ratio %s%s).",
+                shown + 1, first, last, cube_device_title(f->cube, a->device),
+                setting_words(a->setting), cube_complication_title(a->complication),
+                numfmt_count(n, sizeof(n), e->observed), numfmt_count(t, sizeof(t), e->treatments),
+                e->expected, numfmt_ratio(rr, sizeof(rr), alert_rate_ratio(e)), q);
         }
+        s->lines[s->n - 1].setting = a->setting;
     }
     if (al->n > shown)
-        add(s, SUMMARY_ALERT, SIZE_MAX, -1, SIZE_MAX, "%zu weekly alerts in all (%zu more).",
-            al->n, al->n - shown);
+        add(s, SUMMARY_ALERT, SIZE_MAX, -1, SIZE_MAX, "%zu alerts in all (%zu more).", al->n,
+            al->n - shown);
 }
 
 static void signals(const findings_t *f, summary_t *s)

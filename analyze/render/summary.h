@@ -15,7 +15,9 @@
  *                   those whose pooled trend does not
  *   home_vs_clinic  each complication whose adjusted home/clinic rate ratio
  *                   has its interval clear of 1 (the largest first)
- *   alert           the latest weekly alerts, and how many there are
+ *   alert           the most serious alerts (the first SUMMARY_ALERTS of
+ *                   model/alerts.h's order, numbered as in their section),
+ *                   and how many there are
  *   signal          the flagged disproportionality signals by device type,
  *                   and how many by model
  * A line never shows a number that --suppress-below hides: it leaves the
@@ -30,6 +32,7 @@
 
 #define SUMMARY_MAX_LINES 32
 #define SUMMARY_MAX_ITEMS 5 /* lines of one kind before "and N more" */
+#define SUMMARY_ALERTS 3    /* alerts named before "N alerts in all" */
 
 typedef enum {
     SUMMARY_SERIOUS = 0,

@@ -1,12 +1,14 @@
 /*
  * text.c - the findings as a report for people (see render.h).
  *
- * Order: title and window, how to read it, totals; then per device type the
+ * Order: title and window, how to read it, the alerts (most serious first,
+ * each explained in a sentence), totals; then per device type the
  * home and clinic rates side by side with their rate ratio (1); rates by
  * skin type for home, clinic and both (2); the adjusted comparison (3);
  * then the surveillance sections, each opened by a few sentences saying
  * what it means and listing only what stands out: signals by device type
- * (4) and by model (5), weekly alerts (6), trends across skin types (7);
+ * (4) and by model (5), how the alerts are made (6), trends across skin
+ * types (7);
  * then the methods. Every table goes through table.c, so columns stay
  * aligned whatever the numbers. The full detail (every interval of every
  * cell, every row) is in the JSON and CSV formats; this report says so.
@@ -18,6 +20,7 @@
 #include <string.h>
 
 #include "civil.h"
+#include "render/alertfmt.h"
 #include "render/numfmt.h"
 #include "render/render.h"
 #include "render/summary.h"
@@ -208,6 +211,87 @@ static void print_intro(report_t *rep, const findings_t *findings)
         "              \"home lower\"); otherwise \"no clear difference\".\n"
         "  n/a         Not computable, for the reason given (a side with no case or no\n"
         "              treatment).\n");
+}
+
+/* ---- Alerts, first ------------------------------------------------ */
+
+/* Writes text wrapped at 78 columns, each line after indent. */
+static void wrap(FILE *out, const char *indent, const char *text)
+{
+    size_t width = 78 - strlen(indent);
+    while (*text) {
+        size_t n = strlen(text), cut = n;
+        if (n > width) {
+            cut = width;
+            while (cut > 0 && text[cut] != ' ')
+                cut--;
+            if (cut == 0)
+                cut = width;
+        }
+        fprintf(out, "%s%.*s\n", indent, (int)cut, text);
+        text += cut;
+        while (*text == ' ')
+            text++;
+    }
+}
+
+/* The alerts, most serious first, each with its sentence and the margins
+ * that alarmed with it. */
+static void print_alerts(report_t *rep, const findings_t *findings)
+{
+    const alerts_t *alerts = findings->alerts;
+    const cube_t *cube = rep->cube;
+    FILE *out = rep->out;
+
+    if (alerts == NULL)
+        return;
+    heading(out, "Alerts");
+    fprintf(out,
+        "Weekly complication rates that rose above what their own history predicts\n"
+        "(%s; section 6 says how). Most serious first: the strongest evidence\n"
+        "(smallest q-value) first, then the largest rise over the expected rate.\n\n",
+        alert_method_title(alerts->params.method));
+    if (alerts->n == 0) {
+        fprintf(out, "  No alert.\n");
+        return;
+    }
+    for (size_t i = 0; i < alerts->n; i++) {
+        const alert_row_t *a = &alerts->rows[i];
+        char first[11], last[11], sentence[1024], label[160];
+        civil_format(weekly_monday(findings->weekly, a->first_week), first);
+        civil_format(weekly_monday(findings->weekly, a->last_week) + 6, last);
+        snprintf(label, sizeof(label), "%zu. %s, %s, %s: %s to %s", i + 1,
+                 cube_device_title(cube, a->device),
+                 a->setting == CUBE_SETTING_ALL ? "home and clinic" : cube_setting_name(a->setting),
+                 cube_complication_title(a->complication), first, last);
+        fprintf(out, "  %s (%zu week%s alarming)\n", label, a->alarm_weeks,
+                a->alarm_weeks == 1 ? "" : "s");
+        alertfmt_sentence(sentence, sizeof(sentence), findings, a->device, a->setting,
+                          a->complication, &a->evidence, a->suppressed);
+        wrap(out, "     ", sentence);
+        if (a->n_also_in > 0)
+            fprintf(out, "     Also alarming:\n");
+        for (size_t k = 0; k < a->n_also_in; k++) {
+            const alert_margin_t *m = &a->also_in[k];
+            const alert_evidence_t *e = &m->evidence;
+            char series[160], line[400], obs[NUMFMT_LEN], nt[NUMFMT_LEN];
+            alertfmt_series(series, sizeof(series), cube, m->device, m->setting,
+                            m->complication);
+            if (m->suppressed)
+                snprintf(line, sizeof(line), "%s: numbers not shown (too few cases to publish)",
+                         series);
+            else if (isnan(e->q_value))
+                snprintf(line, sizeof(line), "%s: %s cases in %s treatments, %.3g expected",
+                         series, numfmt_count(obs, sizeof(obs), e->observed),
+                         numfmt_count(nt, sizeof(nt), e->treatments), e->expected);
+            else
+                snprintf(line, sizeof(line),
+                         "%s: %s cases in %s treatments, %.3g expected, q = %.2g", series,
+                         numfmt_count(obs, sizeof(obs), e->observed),
+                         numfmt_count(nt, sizeof(nt), e->treatments), e->expected, e->q_value);
+            wrap(out, "       ", line);
+        }
+    }
 }
 
 static void print_totals(report_t *rep, const findings_t *findings)
@@ -803,12 +887,89 @@ static void trend_words_p(char *buf, size_t len, bool hidden, const nw_trend_t *
         snprintf(buf, len, "higher in %s skin, %s", t->z > 0 ? "darker" : "lighter", p);
 }
 
+/* Section 6: the method, D, and the weeks judged. */
+static void print_alert_method(FILE *out, const findings_t *findings)
+{
+    const alerts_t *alerts = findings->alerts;
+    const alert_params_t *p = &alerts->params;
+    const alert_timing_t *tm = &alerts->timing;
+    char as_of[11], first[11], last[11], sw[NUMFMT_LEN], para[1600];
+    size_t n = 0;
+
+    civil_format(tm->as_of, as_of);
+    n += (size_t)snprintf(para + n, sizeof(para) - n,
+                          "A case counts for the alerts only when its first report came within "
+                          "%d days of the treatment (%s), so that every week is counted alike; "
+                          "a week is judged only once it is complete and all its treatments "
+                          "had those %d days (as of %s).",
+                          tm->report_days,
+                          tm->report_days_observed
+                              ? "the whole weeks within which 75% of the cases were reported"
+                              : "as configured",
+                          tm->report_days, as_of);
+    if (!isnan(tm->reported_within) && n < sizeof(para))
+        n += (size_t)snprintf(para + n, sizeof(para) - n,
+                              " %.0f%% of the cases whose delay could be seen were reported "
+                              "within them.",
+                              100.0 * tm->reported_within);
+    numfmt_count(sw, sizeof(sw), (int64_t)alerts->series_weeks);
+    if (n < sizeof(para)) {
+        if (alerts->has_judged) {
+            civil_format(weekly_monday(findings->weekly, alerts->first_judged), first);
+            civil_format(weekly_monday(findings->weekly, alerts->last_judged), last);
+            snprintf(para + n, sizeof(para) - n, " Weeks judged: %s to %s (%s series-weeks).",
+                     first, last, sw);
+        } else {
+            snprintf(para + n, sizeof(para) - n, " No week could be judged yet.");
+        }
+    }
+    wrap(out, "", para);
+    fputc('\n', out);
+    switch (p->method) {
+    case ALERT_RATE_SCAN:
+        snprintf(para, sizeof(para),
+                 "Rate scan: each series (device type x setting x complication, and their "
+                 "totals) gets a model of its weekly rate from its own past (up to %d weeks, "
+                 "ending before the last %d; a trend and the season when the history allows), "
+                 "with the week's treatments as denominator. The cases of the last 1 to %d "
+                 "weeks are compared with what that rate predicts; the p-values of all series "
+                 "of a week are adjusted for their number (Benjamini" DASH "Hochberg q-values). "
+                 "An alert needs q <= %g and at least %lld cases. Consecutive alarming weeks of "
+                 "a series are one alert, listed under the most specific series that alarmed; "
+                 "the totals that alarmed with it are named in it.",
+                 p->scan.history_max, p->scan.window_max + p->scan.guard, p->scan.window_max,
+                 p->scan.q_level, (long long)p->min_cases);
+        break;
+    case ALERT_EARS_C2:
+        snprintf(para, sizeof(para),
+                 "EARS C2: each week's cases against the mean and sd of the %zu weeks before "
+                 "it, skipping the two most recent; an alert when the week is above the mean "
+                 "by more than qnorm(1 - %g) sd, with at least %lld cases.",
+                 p->ears.baseline, p->ears.alpha, (long long)p->min_cases);
+        break;
+    case ALERT_FARRINGTON:
+        snprintf(para, sizeof(para),
+                 "Farrington flexible (Noufaily et al.): each week against the same weeks of "
+                 "the %d previous year%s, with the treatments as population; an alert above the "
+                 "upper %g bound, with at least %lld cases.",
+                 p->farrington.b, p->farrington.b == 1 ? "" : "s", p->farrington.alpha,
+                 (long long)p->min_cases);
+        break;
+    default:
+        snprintf(para, sizeof(para),
+                 "GLR CUSUM: the rate of the first %d weeks judged predicts each later week's "
+                 "cases from its treatments; an alert when the Poisson GLR statistic reaches "
+                 "%g, with at least %lld cases.",
+                 p->glr_baseline, p->glr_c_arl, (long long)p->min_cases);
+        break;
+    }
+    wrap(out, "", para);
+}
+
 /* Sections 4-7; false when out of memory. */
 static bool print_surveillance(FILE *out, const findings_t *findings)
 {
     const signals_t *signals = findings->signals;
-    const alerts_t *alerts = findings->alerts;
-    const alert_params_t *params = &alerts->params;
     const cube_t *cube = findings->cube;
     bool ok = true;
     table_t *t;
@@ -833,43 +994,8 @@ static bool print_surveillance(FILE *out, const findings_t *findings)
         "models (reports naming no manufacturer or model have no row of their own).\n\n");
     ok = ok && print_signals(out, cube, signals->models, signals->n_models, true);
 
-    heading(out, "6. Weekly alerts");
-    fprintf(out,
-        "Each week's number of cases is compared with the %zu weeks before it, skipping\n"
-        "the two most recent (EARS C2). An alert means the week is above the usual\n"
-        "level by more than chance would explain (alpha %g), with at least %lld cases.\n"
-        "Recent weeks may still be missing late reports.\n\n",
-        params->ears.baseline, params->ears.alpha,
-        (long long)params->min_cases);
-    if (alerts->n == 0) {
-        fprintf(out, "  No alert.\n");
-    } else if ((t = table_new(6)) != NULL) {
-        table_align(t, 4, TABLE_RIGHT);
-        table_align(t, 5, TABLE_RIGHT);
-        ok = ok && table_add_header(t, (const char *[]){"Week of", "Device type", "Setting",
-                                                    "Complication", "Cases",
-                                                    "Usual (upper bound)"});
-        for (size_t i = 0; i < alerts->n && ok; i++) {
-            const alert_row_t *a = &alerts->rows[i];
-            char week[11], obs[NUMFMT_LEN], usual[96];
-            civil_format(weekly_monday(findings->weekly, a->week), week);
-            if (a->suppressed) {
-                strcpy(obs, "not shown");
-                strcpy(usual, "not shown");
-            } else {
-                numfmt_count(obs, sizeof(obs), (int64_t)a->ears.observed);
-                snprintf(usual, sizeof(usual), "%.1f (%.1f)", a->ears.mean, a->ears.upperbound);
-            }
-            ok = table_add_row(t, (const char *[]){week, cube_device_title(cube, a->device),
-                                               cube_setting_name(a->setting),
-                                               cube_complication_title(a->complication), obs,
-                                               usual});
-        }
-        ok = ok && table_print(t, out, "  ");
-        table_free(t);
-    } else {
-        ok = false;
-    }
+    heading(out, "6. How the alerts are made");
+    print_alert_method(out, findings);
 
     heading(out, "7. Trends across skin types");
     fprintf(out,
@@ -960,6 +1086,8 @@ int render_text(FILE *out, const findings_t *findings, char *errbuf, size_t errl
     report_t rep = {out, findings, findings->rates, findings->cube, false};
 
     print_intro(&rep, findings);
+    if (rep.cube->totals.treatments > 0)
+        print_alerts(&rep, findings);
     print_totals(&rep, findings);
     if (rep.cube->totals.treatments == 0) {
         fprintf(out, "\nNo treatments in this window: there are no rates to report.\n");

@@ -234,6 +234,9 @@ $$;
 --   es   the effective onset of its serious reports (severity severe or
 --        outcome permanent; NULL: none is serious)
 --   no_onset  how many of its reports have no onset_days
+--   known     when its cases were first known: the earliest UTC day of
+--             coalesce(reported_at, ingested_at) of those reports, for the
+--             alerts' counts (015: case_lags, report_delays)
 -- w <= 0 (a recount) reads every version once (counts_at()); otherwise only
 -- the reports with a version in [w, h) are touched (between()). Both read
 -- narrow columns and sort report ids byte-wise (COLLATE "C"): a recount of
@@ -247,7 +250,8 @@ CREATE FUNCTION needlewatch_kept.counts_at(h bigint)
 RETURNS TABLE (sign integer, treated_on date, device_type text, setting text,
                fitzpatrick smallint, manufacturer text, model text, ordinal integer,
                reports bigint, e integer, ek integer, miss boolean, es integer,
-               no_onset bigint, no_model boolean, lag integer, reported_on date)
+               no_onset bigint, no_model boolean, lag integer, reported_on date,
+               known date)
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET work_mem = '256MB'
 SET jit = off AS $$
     WITH t AS MATERIALIZED (           -- every treatment's current version at h
@@ -258,7 +262,8 @@ SET jit = off AS $$
         ORDER BY v.report_id COLLATE "C", v.version DESC
     ), c AS MATERIALIZED (             -- every complication's current version at h
         SELECT DISTINCT ON (v.report_id COLLATE "C") v.treatment_id, v.type, v.nullified,
-               v.severity, v.onset_days, v.outcome, v.reported_at
+               v.severity, v.onset_days, v.outcome, v.reported_at,
+               (coalesce(v.reported_at, v.ingested_at) AT TIME ZONE 'UTC')::date AS known
         FROM needlewatch.complication_versions v
         WHERE h IS NULL OR coalesce(v.xid, 0) < h
         ORDER BY v.report_id COLLATE "C", v.version DESC
@@ -268,14 +273,15 @@ SET jit = off AS $$
                bool_or(c.onset_days IS NULL) AS miss,
                min(coalesce(c.onset_days, 0))
                    FILTER (WHERE c.severity = 'severe' OR c.outcome = 'permanent') AS es,
-               count(*) FILTER (WHERE c.onset_days IS NULL) AS no_onset
+               count(*) FILTER (WHERE c.onset_days IS NULL) AS no_onset, min(c.known) AS known
         FROM c
         LEFT JOIN needlewatch.complication_catalogue o ON o.complication = c.type
         WHERE NOT c.nullified
         GROUP BY 1, 2
     ), per_any AS (
         SELECT p.treatment_id, sum(p.reports) AS reports, min(p.e) AS e, min(p.ek) AS ek,
-               bool_or(p.miss) AS miss, min(p.es) AS es, sum(p.no_onset) AS no_onset
+               bool_or(p.miss) AS miss, min(p.es) AS es, sum(p.no_onset) AS no_onset,
+               min(p.known) AS known
         FROM per_type p GROUP BY 1
     ), lags AS (
         SELECT c.treatment_id, needlewatch_kept.lag_bucket(c.reported_at, t.treated_on) AS lag,
@@ -288,24 +294,24 @@ SET jit = off AS $$
            0, coalesce(r.reports, 0), r.e, r.ek, r.miss, r.es, coalesce(r.no_onset, 0),
            t.manufacturer IS NULL OR t.model IS NULL,
            needlewatch_kept.lag_bucket(t.reported_at, t.treated_on),
-           (t.reported_at AT TIME ZONE 'UTC')::date
+           (t.reported_at AT TIME ZONE 'UTC')::date, r.known
     FROM t
     LEFT JOIN per_any r ON r.treatment_id = t.report_id
     WHERE NOT t.nullified
     UNION ALL
     SELECT 1, t.treated_on, t.device_type, t.setting, t.fitzpatrick, t.manufacturer, t.model,
-           p.ordinal, p.reports, p.e, p.ek, p.miss, p.es, p.no_onset, NULL, NULL, NULL
+           p.ordinal, p.reports, p.e, p.ek, p.miss, p.es, p.no_onset, NULL, NULL, NULL, p.known
     FROM t
     JOIN per_type p ON p.treatment_id = t.report_id
     WHERE NOT t.nullified
     UNION ALL
     SELECT 1, t.treated_on, t.device_type, t.setting, t.fitzpatrick, NULL, NULL, -3,
-           l.reports, NULL, NULL, NULL, NULL, NULL, NULL, l.lag, NULL
+           l.reports, NULL, NULL, NULL, NULL, NULL, NULL, l.lag, NULL, NULL
     FROM t
     JOIN lags l ON l.treatment_id = t.report_id
     UNION ALL
     SELECT 1, NULL, NULL, NULL, NULL, NULL, NULL, -1, count(*), NULL, NULL, NULL, NULL, NULL,
-           NULL, NULL, (c.reported_at AT TIME ZONE 'UTC')::date
+           NULL, NULL, (c.reported_at AT TIME ZONE 'UTC')::date, NULL
     FROM c WHERE NOT c.nullified
     GROUP BY (c.reported_at AT TIME ZONE 'UTC')::date
 $$;
@@ -320,7 +326,8 @@ CREATE FUNCTION needlewatch_kept.between(w bigint, h bigint)
 RETURNS TABLE (sign integer, treated_on date, device_type text, setting text,
                fitzpatrick smallint, manufacturer text, model text, ordinal integer,
                reports bigint, e integer, ek integer, miss boolean, es integer,
-               no_onset bigint, no_model boolean, lag integer, reported_on date)
+               no_onset bigint, no_model boolean, lag integer, reported_on date,
+               known date)
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET work_mem = '256MB'
 SET jit = off AS $$
     WITH new_c AS MATERIALIZED (       -- complication reports with a new version
@@ -389,22 +396,24 @@ SET jit = off AS $$
             OFFSET 0) k
     ), kv AS MATERIALIZED (            -- all their versions
         SELECT n.report_id, v.version, v.treatment_id, v.type, v.nullified, v.severity,
-               v.onset_days, v.outcome, v.reported_at, v.xid
+               v.onset_days, v.outcome, v.reported_at, v.xid, v.known
         FROM k_names n
         CROSS JOIN LATERAL (
             SELECT x.version, x.treatment_id, x.type, x.nullified, x.severity, x.onset_days,
-                   x.outcome, x.reported_at, coalesce(x.xid, 0) AS xid
+                   x.outcome, x.reported_at, coalesce(x.xid, 0) AS xid,
+                   (coalesce(x.reported_at, x.ingested_at) AT TIME ZONE 'UTC')::date AS known
             FROM needlewatch.complication_versions x WHERE x.report_id = n.report_id
             OFFSET 0) v
     ), k_sides AS MATERIALIZED (       -- which treatment each names, at each cut
         SELECT -1 AS sign, b.treatment_id, b.type, b.severity, b.onset_days, b.outcome,
-               b.reported_at
+               b.reported_at, b.known
         FROM (SELECT DISTINCT ON (kv.report_id COLLATE "C") kv.*
               FROM kv WHERE kv.xid < w
               ORDER BY kv.report_id COLLATE "C", kv.version DESC) b
         WHERE NOT b.nullified
         UNION ALL
-        SELECT 1, a.treatment_id, a.type, a.severity, a.onset_days, a.outcome, a.reported_at
+        SELECT 1, a.treatment_id, a.type, a.severity, a.onset_days, a.outcome, a.reported_at,
+               a.known
         FROM (SELECT DISTINCT ON (kv.report_id COLLATE "C") kv.*
               FROM kv WHERE h IS NULL OR kv.xid < h
               ORDER BY kv.report_id COLLATE "C", kv.version DESC) a
@@ -415,14 +424,14 @@ SET jit = off AS $$
                bool_or(k.onset_days IS NULL) AS miss,
                min(coalesce(k.onset_days, 0))
                    FILTER (WHERE k.severity = 'severe' OR k.outcome = 'permanent') AS es,
-               count(*) FILTER (WHERE k.onset_days IS NULL) AS no_onset
+               count(*) FILTER (WHERE k.onset_days IS NULL) AS no_onset, min(k.known) AS known
         FROM k_sides k                 -- (rows of untouched treatments join no side below)
         LEFT JOIN needlewatch.complication_catalogue o ON o.complication = k.type
         GROUP BY 1, 2, 3
     ), per_any AS (
         SELECT p.sign, p.treatment_id, sum(p.reports) AS reports, min(p.e) AS e,
                min(p.ek) AS ek, bool_or(p.miss) AS miss, min(p.es) AS es,
-               sum(p.no_onset) AS no_onset
+               sum(p.no_onset) AS no_onset, min(p.known) AS known
         FROM per_type p GROUP BY 1, 2
     ), lags AS (
         SELECT k.sign, k.treatment_id,
@@ -436,27 +445,28 @@ SET jit = off AS $$
            s.model, 0, coalesce(r.reports, 0), r.e, r.ek, r.miss, r.es, coalesce(r.no_onset, 0),
            s.manufacturer IS NULL OR s.model IS NULL,
            needlewatch_kept.lag_bucket(s.reported_at, s.treated_on),
-           (s.reported_at AT TIME ZONE 'UTC')::date
+           (s.reported_at AT TIME ZONE 'UTC')::date, r.known
     FROM t_sides s
     LEFT JOIN per_any r ON r.sign = s.sign AND r.treatment_id = s.report_id
     UNION ALL
     SELECT s.sign, s.treated_on, s.device_type, s.setting, s.fitzpatrick, s.manufacturer,
-           s.model, p.ordinal, p.reports, p.e, p.ek, p.miss, p.es, p.no_onset, NULL, NULL, NULL
+           s.model, p.ordinal, p.reports, p.e, p.ek, p.miss, p.es, p.no_onset, NULL, NULL, NULL,
+           p.known
     FROM t_sides s
     JOIN per_type p ON p.sign = s.sign AND p.treatment_id = s.report_id
     UNION ALL
     SELECT s.sign, s.treated_on, s.device_type, s.setting, s.fitzpatrick, NULL, NULL, -3,
-           l.reports, NULL, NULL, NULL, NULL, NULL, NULL, l.lag, NULL
+           l.reports, NULL, NULL, NULL, NULL, NULL, NULL, l.lag, NULL, NULL
     FROM t_sides s
     JOIN lags l ON l.sign = s.sign AND l.treatment_id = s.report_id
     UNION ALL
     SELECT -1, NULL, NULL, NULL, NULL, NULL, NULL, -1, count(*), NULL, NULL, NULL, NULL, NULL,
-           NULL, NULL, c.b_reported_on
+           NULL, NULL, c.b_reported_on, NULL
     FROM c_cuts c WHERE c.b_treatment IS NOT NULL
     GROUP BY c.b_reported_on
     UNION ALL
     SELECT 1, NULL, NULL, NULL, NULL, NULL, NULL, -1, count(*), NULL, NULL, NULL, NULL, NULL,
-           NULL, NULL, c.a_reported_on
+           NULL, NULL, c.a_reported_on, NULL
     FROM c_cuts c WHERE c.a_treatment IS NOT NULL
     GROUP BY c.a_reported_on
 $$;
@@ -465,7 +475,8 @@ CREATE FUNCTION needlewatch_kept.transitions(w bigint, h bigint)
 RETURNS TABLE (sign integer, treated_on date, device_type text, setting text,
                fitzpatrick smallint, manufacturer text, model text, ordinal integer,
                reports bigint, e integer, ek integer, miss boolean, es integer,
-               no_onset bigint, no_model boolean, lag integer, reported_on date)
+               no_onset bigint, no_model boolean, lag integer, reported_on date,
+               known date)
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF w <= 0 THEN
@@ -498,6 +509,13 @@ $$;
 --   kind 'reported_day' treated_on: a reported_at date; setting: the kind of
 --                       report ('treatment', 'complication'); treatments: the
 --                       change of the current reports of that kind and date
+--   kind 'lag'          treated_on, device_type, setting, ordinal (0: any
+--                       type), lag (days from treated_on to the cases' first
+--                       known report, 0 at least): reports, the change of
+--                       the cases (needlewatch_kept.case_lags, 015)
+--   kind 'delay'        treated_on, lag: reports, the change of the
+--                       (treatment, type) cases, every type
+--                       (needlewatch_kept.report_delays, 015)
 -- Rows whose changes are all 0 are left out. The generated parts: %1$s the
 -- cases per type, %2$s the reports per type, %3$s the serious cases per
 -- type, %4$s and %5$s the treatments and the complication reports per lag
@@ -512,7 +530,7 @@ RETURNS TABLE (kind text, treated_on date, device_type text, setting text,
                serious integer[], no_model bigint, reports_no_onset bigint,
                lag_treatments integer[], lag_reports integer[], ordinal integer, h_from integer,
                n_cases bigint, n_serious bigint, n_missing bigint, cum_cases integer[],
-               cum_serious integer[], cum_missing integer[], unknown bigint)
+               cum_serious integer[], cum_missing integer[], unknown bigint, lag integer)
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     WITH t AS MATERIALIZED (
         SELECT * FROM needlewatch_kept.transitions(w, h)
@@ -581,6 +599,15 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
               WINDOW w AS (PARTITION BY k.month, k.device_type, k.setting, k.fz, k.ordinal
                            ORDER BY x.h)) g
         GROUP BY 1, 2, 3, 4, 5
+    ), case_lag AS (
+        SELECT t.treated_on, t.device_type, t.setting, t.ordinal,
+               greatest(t.known - t.treated_on, 0) AS lag, sum(t.sign) AS n
+        FROM t WHERE t.ordinal > 0 OR (t.ordinal = 0 AND t.reports > 0)
+        GROUP BY 1, 2, 3, 4, 5
+    ), delay AS (
+        SELECT t.treated_on, greatest(t.known - t.treated_on, 0) AS lag, sum(t.sign) AS n
+        FROM t WHERE t.ordinal > 0 OR t.ordinal = -2
+        GROUP BY 1, 2
     ), reported AS (
         SELECT t.reported_on, CASE WHEN t.ordinal = 0 THEN 'treatment' ELSE 'complication' END
                    AS kind, sum(t.sign * CASE WHEN t.ordinal = 0 THEN 1 ELSE t.reports END) AS n
@@ -592,7 +619,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
            c.treatments, c.cases_any, c.reports, c.counts, c.serious_any, c.serious,
            c.no_model, c.reports_no_onset, c.lag_treatments, c.lag_reports,
            NULL::integer, NULL::integer, NULL::bigint, NULL::bigint, NULL::bigint,
-           NULL::integer[], NULL::integer[], NULL::integer[], c.unknown
+           NULL::integer[], NULL::integer[], NULL::integer[], c.unknown, NULL::integer
     FROM cell c
     WHERE c.treatments <> 0 OR c.cases_any <> 0 OR c.reports <> 0 OR c.unknown <> 0
        OR c.counts <> array_fill(0, ARRAY[cardinality(c.counts)])
@@ -603,39 +630,49 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     UNION ALL
     SELECT 'model_day', m.treated_on, m.device_type, NULL, NULL, m.manufacturer, m.model,
            NULL, NULL, NULL, m.counts, NULL, NULL, NULL, NULL, NULL, NULL,
-           NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+           NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
     FROM model m WHERE m.counts <> array_fill(0, ARRAY[cardinality(m.counts)])
     UNION ALL
     SELECT 'model_month', m.month, m.device_type, NULL, NULL, m.manufacturer, m.model,
            NULL, NULL, NULL, m.counts, NULL, NULL, NULL, NULL, NULL, NULL,
-           NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+           NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
     FROM month m WHERE m.counts <> array_fill(0, ARRAY[cardinality(m.counts)])
     UNION ALL
     SELECT 'model_total', NULL, m.device_type, NULL, NULL, m.manufacturer, m.model,
            NULL, NULL, NULL, m.counts, NULL, NULL, NULL, NULL, NULL, NULL,
-           NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+           NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
     FROM total m WHERE m.counts <> array_fill(0, ARRAY[cardinality(m.counts)])
     UNION ALL
     SELECT 'total', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, sum(t.sign * t.reports),
            NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-           NULL, NULL
+           NULL, NULL, NULL
     FROM t WHERE t.ordinal = -1
     HAVING sum(t.sign * t.reports) <> 0
     UNION ALL
     SELECT 'risk_day', r.treated_on, r.device_type, r.setting, r.fz, NULL, NULL, NULL, NULL,
            NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, r.ordinal, r.h, r.n_cases,
-           r.n_serious, r.n_missing, NULL, NULL, NULL, NULL
+           r.n_serious, r.n_missing, NULL, NULL, NULL, NULL, NULL
     FROM rd r WHERE r.n_cases <> 0 OR r.n_serious <> 0 OR r.n_missing <> 0
     UNION ALL
     SELECT 'risk_month', r.month, r.device_type, r.setting, r.fz, NULL, NULL, NULL, NULL,
            NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, r.ordinal, NULL, NULL, NULL, NULL,
-           r.c, r.s, r.m, NULL
+           r.c, r.s, r.m, NULL, NULL
     FROM rm_cum r
     UNION ALL
     SELECT 'reported_day', r.reported_on, NULL, r.kind, NULL, NULL, NULL, r.n, NULL, NULL,
            NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-           NULL, NULL
+           NULL, NULL, NULL
     FROM reported r
+    UNION ALL
+    SELECT 'lag', l.treated_on, l.device_type, l.setting, NULL, NULL, NULL, NULL, NULL, l.n,
+           NULL, NULL, NULL, NULL, NULL, NULL, NULL, l.ordinal, NULL, NULL, NULL, NULL, NULL,
+           NULL, NULL, NULL, l.lag
+    FROM case_lag l WHERE l.n <> 0
+    UNION ALL
+    SELECT 'delay', d.treated_on, NULL, NULL, NULL, NULL, NULL, NULL, NULL, d.n, NULL, NULL,
+           NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+           d.lag
+    FROM delay d WHERE d.n <> 0
 $$
 $fn$, needlewatch_kept.per_type('coalesce(sum(t.sign) FILTER (WHERE t.ordinal = %1$s), 0)'),
       needlewatch_kept.per_type('coalesce(sum(t.sign * t.reports) FILTER (WHERE t.ordinal = %1$s), 0)'),
@@ -686,7 +723,8 @@ BEGIN
         TRUNCATE needlewatch_kept.cells, needlewatch_kept.model_days,
                  needlewatch_kept.model_months, needlewatch_kept.model_totals,
                  needlewatch_kept.risk_months, needlewatch_kept.risk_days,
-                 needlewatch_kept.reported_days;
+                 needlewatch_kept.reported_days, needlewatch_kept.case_lags,
+                 needlewatch_kept.report_delays;
         UPDATE needlewatch_kept.totals SET complication_reports = 0;
         w := 0;
     END IF;
@@ -752,6 +790,23 @@ BEGIN
         ORDER BY 1, 2
         ON CONFLICT (kind, reported_on) DO UPDATE SET n = k.n + EXCLUDED.n
         RETURNING 1
+    ), lags AS (
+        INSERT INTO needlewatch_kept.case_lags AS k
+            (treated_on, device_type, setting, ordinal, lag, cases)
+        SELECT c.treated_on, c.device_type, c.setting, c.ordinal, c.lag, c.reports
+        FROM c WHERE c.kind = 'lag'
+        ORDER BY 1, 2, 3, 4, 5
+        ON CONFLICT (treated_on, device_type, setting, ordinal, lag) DO UPDATE
+        SET cases = k.cases + EXCLUDED.cases
+        RETURNING 1
+    ), delays AS (
+        INSERT INTO needlewatch_kept.report_delays AS k (treated_on, lag, cases)
+        SELECT c.treated_on, c.lag, c.reports
+        FROM c WHERE c.kind = 'delay'
+        ORDER BY 1, 2
+        ON CONFLICT (treated_on, lag) DO UPDATE
+        SET cases = k.cases + EXCLUDED.cases
+        RETURNING 1
     ), days AS (
         INSERT INTO needlewatch_kept.model_days AS k
             (treated_on, device_type, manufacturer, model, reports)
@@ -788,6 +843,7 @@ BEGIN
            + (SELECT count(*) FROM months) + (SELECT count(*) FROM totals)
            + (SELECT count(*) FROM reports) + (SELECT count(*) FROM risk_days)
            + (SELECT count(*) FROM risk_months) + (SELECT count(*) FROM reported_days)
+           + (SELECT count(*) FROM lags) + (SELECT count(*) FROM delays)
     INTO changed;
     UPDATE needlewatch_kept.rollup_state
     SET horizon = h, rolled_at = now(), rollups = rollups + 1;
@@ -913,6 +969,78 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
            c.cum_serious, c.cum_missing
     FROM needlewatch_kept.changes(coalesce(needlewatch_kept.watermark(), 0), NULL) c
     WHERE needlewatch_kept.pending() AND c.kind = 'risk_month'
+$$;
+
+-- The same for the cases by lag (015) of the treatments dated in
+-- [from_date, to_date] (NULL: open) whose lag is min_lag or more.
+CREATE OR REPLACE FUNCTION needlewatch_kept.lag_rows(min_lag integer, from_date date,
+                                                     to_date date)
+RETURNS TABLE (treated_on date, device_type text, setting text, ordinal integer, lag integer,
+               cases bigint)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT k.treated_on, k.device_type, k.setting, k.ordinal, k.lag, k.cases
+    FROM needlewatch_kept.case_lags k
+    WHERE needlewatch_kept.watermark() IS NOT NULL AND k.lag >= min_lag
+      AND k.treated_on BETWEEN coalesce(from_date, '-infinity'::date)
+                           AND coalesce(to_date, 'infinity'::date)
+    UNION ALL
+    SELECT c.treated_on, c.device_type, c.setting, c.ordinal, c.lag, c.reports
+    FROM needlewatch_kept.changes(coalesce(needlewatch_kept.watermark(), 0), NULL) c
+    WHERE needlewatch_kept.pending() AND c.kind = 'lag' AND c.lag >= min_lag
+      AND c.treated_on BETWEEN coalesce(from_date, '-infinity'::date)
+                           AND coalesce(to_date, 'infinity'::date)
+$$;
+
+-- The same for the (treatment, type) cases by lag (015) of the treatments
+-- dated last_day or earlier (NULL: every one).
+CREATE OR REPLACE FUNCTION needlewatch_kept.delay_rows(last_day date)
+RETURNS TABLE (treated_on date, lag integer, cases bigint)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT k.treated_on, k.lag, k.cases
+    FROM needlewatch_kept.report_delays k
+    WHERE needlewatch_kept.watermark() IS NOT NULL
+      AND k.treated_on <= coalesce(last_day, 'infinity'::date)
+    UNION ALL
+    SELECT c.treated_on, c.lag, c.reports
+    FROM needlewatch_kept.changes(coalesce(needlewatch_kept.watermark(), 0), NULL) c
+    WHERE needlewatch_kept.pending() AND c.kind = 'delay' AND c.treated_on <= coalesce(last_day, 'infinity'::date)
+$$;
+
+-- What the alerts read (analyze/load/alertcounts.c; issue 14): the cases of
+-- the treatments dated in [from_date, to_date] (NULL: open) whose first
+-- report was known MORE than report_days days after the treatment, per ISO
+-- week (monday: days since 1970-01-01), device_type, setting and ordinal
+-- (0: any type; i: the type types[i], mapped as kept_surveillance() maps
+-- them). The alerts count the cases known within report_days: the weekly
+-- cases of kept_surveillance() less these (usually the few late ones, read
+-- through the index on lag). Rows of 0 left out.
+CREATE OR REPLACE FUNCTION needlewatch.kept_late_cases(from_date date, to_date date,
+                                                       report_days integer, types text[])
+RETURNS TABLE (monday integer, device_type text, setting text, ordinal integer, n bigint)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET jit = off AS $$
+    SELECT (k.treated_on - date '1970-01-01') - (extract(isodow FROM k.treated_on)::integer - 1),
+           k.device_type, k.setting,
+           CASE WHEN k.ordinal = 0 THEN 0
+                ELSE coalesce(array_position(types, o.complication), 0) END,
+           sum(k.cases)::bigint
+    FROM needlewatch_kept.lag_rows(report_days + 1, from_date, to_date) k
+    LEFT JOIN needlewatch.complication_catalogue o ON o.ordinal = k.ordinal
+    GROUP BY 1, 2, 3, 4
+    HAVING sum(k.cases) <> 0
+$$;
+
+-- What D's default is read from (analyze/load/alertcounts.c): as of the day
+-- as_of, over the treatments dated as_of - horizon or earlier, the
+-- (treatment, type) cases whose first report was known by as_of, by delay
+-- in days (horizon: that many or more). Rows of 0 left out.
+CREATE OR REPLACE FUNCTION needlewatch.kept_report_delays(as_of date, horizon integer)
+RETURNS TABLE (delay integer, n bigint)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET jit = off AS $$
+    SELECT least(k.lag, horizon), sum(k.cases)::bigint
+    FROM needlewatch_kept.delay_rows(as_of - horizon) k
+    WHERE k.treated_on + k.lag <= as_of
+    GROUP BY 1
+    HAVING sum(k.cases) <> 0
 $$;
 
 -- The sum of cumulative arrays (an aggregate of cum_add()).
@@ -1401,6 +1529,8 @@ COMMENT ON VIEW needlewatch.kept_rollup_status IS
 --                       missing-onset cases (rebuilt here from the per-day
 --                       changes by a running sum)
 --   kind 'reported_day' key "kind reported_on": the current reports
+--   kind 'case_lag'     key "treated_on device_type setting ordinal lag"
+--   kind 'report_delay' key "treated_on lag"
 -- kept and actual are the counts as text. No row: the counts are exact.
 DO $gen$
 BEGIN
@@ -1575,6 +1705,42 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET j
               WHERE needlewatch_kept.pending() AND c.kind = 'reported_day') x
         GROUP BY 1, 2
         HAVING sum(x.n) <> 0
+    ), known AS (  -- per treatment and type: the lag of its first known report
+        SELECT t.report_id, t.treated_on, t.device_type, t.setting, k.ordinal,
+               greatest(k.known - t.treated_on, 0) AS lag
+        FROM t
+        JOIN (SELECT x.treatment_id, coalesce(o.ordinal, -2) AS ordinal,
+                     min((coalesce(x.reported_at, x.ingested_at) AT TIME ZONE 'UTC')::date)
+                         AS known
+              FROM needlewatch.complications x
+              LEFT JOIN needlewatch.complication_catalogue o ON o.complication = x.type
+              GROUP BY 1, 2) k ON k.treatment_id = t.report_id
+    ), actual_lags AS (
+        SELECT 'case_lag' AS kind,
+               format('%%s %%s %%s %%s %%s', n.treated_on, n.device_type, n.setting, n.ordinal,
+                      n.lag) AS key,
+               count(*)::text AS v
+        FROM (SELECT k.treated_on, k.device_type, k.setting, k.ordinal, k.lag
+              FROM known k WHERE k.ordinal > 0
+              UNION ALL
+              SELECT k.treated_on, k.device_type, k.setting, 0, min(k.lag)
+              FROM known k GROUP BY k.report_id, 1, 2, 3) n
+        GROUP BY 1, 2
+        UNION ALL
+        SELECT 'report_delay', format('%%s %%s', k.treated_on, k.lag), count(*)::text
+        FROM known k WHERE k.ordinal > 0 OR k.ordinal = -2
+        GROUP BY 1, 2
+    ), kept_lags AS (
+        SELECT 'case_lag' AS kind,
+               format('%%s %%s %%s %%s %%s', k.treated_on, k.device_type, k.setting, k.ordinal,
+                      k.lag) AS key,
+               sum(k.cases)::text AS v
+        FROM needlewatch_kept.lag_rows(0, NULL, NULL) k
+        GROUP BY 1, 2 HAVING sum(k.cases) <> 0
+        UNION ALL
+        SELECT 'report_delay', format('%%s %%s', k.treated_on, k.lag), sum(k.cases)::text
+        FROM needlewatch_kept.delay_rows(NULL) k
+        GROUP BY 1, 2 HAVING sum(k.cases) <> 0
     )
     SELECT 'cell',
            format('%%s %%s %%s %%s', coalesce(k.treated_on, a.treated_on),
@@ -1636,6 +1802,11 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET j
     FROM kept_reported k
     FULL JOIN actual_reported a ON a.kind = k.kind AND a.reported_on = k.reported_on
     WHERE k.n IS DISTINCT FROM a.n
+    UNION ALL
+    SELECT coalesce(k.kind, a.kind), coalesce(k.key, a.key), k.v, a.v
+    FROM kept_lags k
+    FULL JOIN actual_lags a ON a.kind = k.kind AND a.key = k.key
+    WHERE k.v IS DISTINCT FROM a.v
     ORDER BY 1, 2
 $$;
 $fn$, needlewatch_kept.per_type('count(*) FILTER (WHERE c.ordinal = %1$s)'),

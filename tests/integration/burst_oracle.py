@@ -1,29 +1,31 @@
-"""burst_oracle.py - EARS C2 for one weekly series, from needlewatch-loadgen's
+"""burst_oracle.py - the alerts of a population, from needlewatch-loadgen's
 --dump alone (what was produced), independently of the ingest, PostgreSQL
-and the analyzer.
+and the analyzer: ratescan.py's recomputation of the rate scan.
 
-Usage: burst_oracle.py DUMP.jsonl DEVICE SETTING COMPLICATION WEEK_START
-         [--baseline 7] [--alpha 0.001] [--treatments-topic T] [--complications-topic C]
+Usage: burst_oracle.py DUMP.jsonl --as-of YYYY-MM-DD [--treatments-topic T]
+                       [--complications-topic C] [--weeks FIRST:LAST]
 Reads the dump ({"topic", "key", "value"} per message; a malformed message's
 value is a string and is skipped), keeps each report's highest version
 unless it is withdrawn (nullified), drops complications whose treatment is
-not current, and counts the cases of the series: treatments of DEVICE in
-SETTING ("home", "clinic" or "all") with at least one current report of
-COMPLICATION ("any": of any type), by the Monday of treated_on. Then EARS
-C2 as R surveillance::earsC(method = "C2"): week t against the mean and sd
-(n - 1) of weeks t-2-baseline .. t-3; alarm when observed > mean +
-qnorm(1 - alpha) * sd. Prints one JSON object: week_start, series (the
-reference weeks then week t), observed, expected, sd, upperbound, alarm.
+not current. A complication report is known on the UTC day of its
+reported_at; a report without one is known when the ingest stored it
+(ingested_at): today, the day the test runs. Then ratescan.build() and ratescan.alerts() (every judged
+week, or weeks FIRST..LAST, indexes). Prints one JSON object: report_days,
+first_monday, series_weeks, and alerts: [{device_type, setting,
+complication, week_start, last_week_start, alarm_weeks, observed,
+treatments, expected, p_value, q_value, window_weeks, baseline_start,
+baseline_end, baseline_cases, baseline_treatments, also_in: [{device_type,
+setting, complication, week_start, last_week_start, observed, ...}]}].
 """
 import json
-import math
 import sys
-from datetime import date, timedelta
-from statistics import NormalDist
+from datetime import date, datetime, timedelta, timezone
+
+import ratescan
 
 args = sys.argv[1:]
-opts = {"--baseline": "7", "--alpha": "0.001", "--treatments-topic": "treatments",
-        "--complications-topic": "complications"}
+opts = {"--as-of": None, "--treatments-topic": "treatments", "--complications-topic": "complications",
+        "--weeks": None}
 pos = []
 while args:
     a = args.pop(0)
@@ -31,9 +33,8 @@ while args:
         opts[a] = args.pop(0)
     else:
         pos.append(a)
-dump, device, setting, comp, week = pos
-week = date.fromisoformat(week)
-base, alpha = int(opts["--baseline"]), float(opts["--alpha"])
+dump, = pos
+as_of = date.fromisoformat(opts["--as-of"])
 
 latest = {opts["--treatments-topic"]: {}, opts["--complications-topic"]: {}}
 with open(dump, encoding="utf-8") as f:
@@ -51,27 +52,52 @@ with open(dump, encoding="utf-8") as f:
         if cur is None or ver > cur.get("version", 1):
             latest[rec["topic"]][v["report_id"]] = v
 
-treatments = {rid: t for rid, t in latest[opts["--treatments-topic"]].items()
-              if not t.get("nullified", False)}
-cases = set()  # treatment ids with a current report of the complication
+treatments = {}
+for rid, t in latest[opts["--treatments-topic"]].items():
+    if not t.get("nullified", False):
+        treatments[rid] = (date.fromisoformat(t["treated_on"]), t["device"]["type"], t["setting"])
+
+
+def utc_day(stamp):
+    s = stamp.replace("Z", "+00:00")
+    return datetime.fromisoformat(s).astimezone(timezone.utc).date()
+
+
+# A report without reported_at is known when the ingest stored it: today.
+stored = datetime.now(timezone.utc).date()
+complications = []
 for c in latest[opts["--complications-topic"]].values():
     if c.get("nullified", False) or c.get("treatment_id") not in treatments:
         continue
-    if comp in ("any", c.get("type")):
-        cases.add(c["treatment_id"])
+    known = utc_day(c["reported_at"]) if c.get("reported_at") else stored
+    complications.append((c["treatment_id"], c["type"], known))
 
-per_week = {}
-for rid, t in treatments.items():
-    if t.get("device", {}).get("type") != device or setting not in ("all", t.get("setting")):
-        continue
-    d = date.fromisoformat(t["treated_on"])
-    monday = d - timedelta(days=d.weekday())
-    per_week[monday] = per_week.get(monday, 0) + (rid in cases)
+panel, days, first = ratescan.build(treatments, complications, as_of)
+weeks = None
+if opts["--weeks"]:
+    lo, hi = (int(x) for x in opts["--weeks"].split(":"))
+    weeks = range(lo, hi + 1)
+found, judged = ratescan.alerts(panel, weeks)
 
-ref = [per_week.get(week - timedelta(weeks=k), 0) for k in range(base + 2, 2, -1)]
-observed = per_week.get(week, 0)
-mean = sum(ref) / base
-sd = math.sqrt(sum((x - mean) ** 2 for x in ref) / (base - 1))
-ub = mean + NormalDist().inv_cdf(1 - alpha) * sd
-print(json.dumps({"week_start": week.isoformat(), "series": ref + [observed], "observed": observed,
-                  "expected": mean, "sd": sd, "upperbound": ub, "alarm": observed > ub}))
+
+def block(series, lo, hi, ev):
+    b0, b1, bc, bt = ratescan.baseline_counts(panel, series, ev)
+    return {"device_type": series[0], "setting": series[1], "complication": series[2],
+            "week_start": (first + timedelta(weeks=lo)).isoformat(),
+            "last_week_start": (first + timedelta(weeks=hi)).isoformat(),
+            "evidence_week_start": (first + timedelta(weeks=ev["week"])).isoformat(),
+            "observed": ev["observed"], "treatments": ev["treatments"], "expected": ev["expected"],
+            "p_value": ev["p"], "q_value": ev["q"], "window_weeks": ev["window"],
+            "baseline_start": (first + timedelta(weeks=b0)).isoformat(),
+            "baseline_end": (first + timedelta(weeks=b1, days=6)).isoformat(),
+            "baseline_cases": bc, "baseline_treatments": bt}
+
+
+out = []
+for a in found:
+    row = block(a["series"], a["first"], a["last"], a["evidence"])
+    row["alarm_weeks"] = a["alarm_weeks"]
+    row["also_in"] = [block(s, lo, hi, ev) for s, lo, hi, ev in a["also_in"]]
+    out.append(row)
+print(json.dumps({"report_days": days, "first_monday": first.isoformat(), "series_weeks": judged,
+                  "alerts": out}))

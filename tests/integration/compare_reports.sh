@@ -75,8 +75,10 @@ compare_population() { # TAG FROM TO
         "k3::--suppress-below 3"
         "k5w::--suppress-below 5 --from $from --to $to"
         "k11::--suppress-below 11"
-        "ears::--ears-baseline 4 --ears-alpha 0.01 --alert-min-cases 1 --ears-min-sigma 0.5"
-        "ears2::--ears-baseline 12 --ears-alpha 0.05 --alert-min-cases 2 --suppress-below 3"
+        "ears::--alert-method ears-c2 --ears-baseline 4 --ears-alpha 0.01 --alert-min-cases 1 --ears-min-sigma 0.5"
+        "ears2::--alert-method ears-c2 --ears-baseline 12 --ears-alpha 0.05 --alert-min-cases 2 --suppress-below 3"
+        "scan::--alert-q 0.2 --alert-windows 3 --report-days 21 --as-of 2024-09-30"
+        "glr::--alert-method glr --glr-threshold 4 --glr-baseline 8"
         "empty::--from 1990-01-01 --to 1990-02-01"
     )
     for entry in "${sets[@]}"; do

@@ -7,17 +7,19 @@ the JSON report of the same run (python3 standard library only).
       wrote). Checks: no script, no event handler, nothing fetched from
       anywhere; the window and totals; the summary that opens the page (its
       lines are the JSON's, each linking to a section of the page, and the
-      numbers of each are those of the JSON's detail rows); every
-      forest-plot row (crude per device type and all, adjusted), the counts
-      beside it, its place on the log axis that every plot shares, and the
-      uninformative ones (interval wider than a factor 100) marked; every
-      skin-type bar and its height; the risks tables; the skin trend tables
-      (pooled and adjusted, per device type); every weekly point of the
-      plotted series as a rate with its Wilson interval, and the weeks not
-      over yet marked incomplete; an alert marker on the right week for
-      every alert; the signal tables, rows highlighted exactly when
-      evans_signal; the data-quality section. With --suppressed: what the
-      JSON hides is hidden here, and no count 1..N-1 appears.
+      numbers of each are those of the JSON's detail rows); the alerts
+      after it, in the JSON's order, each with its sentence and the numbers
+      of its series and of also_in; every forest-plot row (crude per device
+      type and all, adjusted), the counts beside it, its place on the log
+      axis that every plot shares, and the uninformative ones (interval
+      wider than a factor 100) marked; every skin-type bar and its height;
+      the risks tables; the skin trend tables (pooled and adjusted, per
+      device type); every weekly point of the plotted series as a rate with
+      its Wilson interval, and the weeks not over yet marked incomplete; an
+      alert marker on the first week of every alert; the signal tables, rows
+      highlighted exactly when evans_signal; the data-quality section. With
+      --suppressed: what the JSON hides is hidden here, and no count 1..N-1
+      appears.
   html_check.py png SHOT.png
       The screenshot is not blank: many colours, enough non-white pixels,
       and the home and clinic colours of the charts among them.
@@ -404,30 +406,76 @@ def check_weekly(root, d):
         if svg is None or (svg.attrs["data-device"], svg.attrs["data-complication"]) != key[::2]:
             problem("alert %s: marker outside its chart" % (key,))
             continue
-        if m.attrs.get("data-week-start") != a["week_start"]:
-            problem("alert %s: week start %s" % (key, m.attrs.get("data-week-start")))
+        if m.attrs.get("data-week-start") != a["week_start"] or \
+                m.attrs.get("data-last-week-start") != a["last_week_start"]:
+            problem("alert %s: weeks %s..%s" % (key, m.attrs.get("data-week-start"),
+                                                 m.attrs.get("data-last-week-start")))
         point = [p for p in svg.find("week-point") if p.attrs["data-setting"] == a["setting"]
                  and p.attrs["data-week"] == a["week"]]
         if len(point) != 1 or abs(float(point[0].attrs["cx"]) - float(m.attrs["data-cx"])) > 0.06:
-            problem("alert %s: marker not at the week's point" % (key,))
+            problem("alert %s: marker not at its first week's point" % (key,))
         if a["suppressed"]:
             if m.attrs.get("data-suppressed") != "true" or "data-observed" in m.attrs:
                 problem("alert %s: suppressed in JSON, not here" % (key,))
         elif m.attrs.get("data-observed") != str(a["observed"]) or \
-                point[0].attrs.get("data-cases") != str(a["observed"]) or \
-                not same(num(m, "data-upperbound"), a["upperbound"]):
-            problem("alert %s: marker %s, JSON observed %s" % (key, m.attrs, a["observed"]))
+                not same(num(m, "data-expected"), a["expected"]) or \
+                not same(num(m, "data-q-value"), a["q_value"]):
+            problem("alert %s: marker %s, JSON %s" % (key, m.attrs, a))
     if markers:
         problem("alert markers not in the JSON: %s" % list(markers)[:3])
+
+
+def evidence_matches(node, a):
+    """A block's data-* attributes against its JSON object."""
+    if a["suppressed"]:
+        return node.attrs.get("data-suppressed") == "true" and "data-observed" not in node.attrs
+    return (node.attrs.get("data-observed") == str(a["observed"]) and
+            node.attrs.get("data-treatments") == str(a["treatments"]) and
+            same(num(node, "data-expected"), a["expected"]) and
+            same(num(node, "data-p-value"), a["p_value"]) and
+            same(num(node, "data-q-value"), a["q_value"]))
+
+
+def check_alerts(root, d):
+    """The alerts come first after the summary, in the JSON's order (most
+    serious first), each with its sentence and the numbers of its own series
+    and of also_in."""
+    alerts = d["alerts"]
+    sections = [n for n in root.find(tag="section") if n.attrs.get("id") != "summary"]
+    if not sections or sections[0].attrs.get("id") != "alerts":
+        problem("the first section after the summary is %s, not the alerts" % (
+            sections[0].attrs if sections else None))
+        return
     rows = root.find("alert-row")
     if len(rows) != len(alerts):
-        problem("alerts table: %d rows, JSON %d alerts" % (len(rows), len(alerts)))
-    for tr, a in zip(rows, alerts):
-        if (tr.attrs.get("data-device"), tr.attrs.get("data-setting"),
-                tr.attrs.get("data-complication"), tr.attrs.get("data-week")) != \
-                (a["device_type"], a["setting"], a["complication"], a["week"]) or \
-                tr.attrs.get("data-observed") != (None if a["observed"] is None else str(a["observed"])):
-            problem("alerts table row %s, JSON %s" % (tr.attrs, a))
+        problem("alerts: %d shown, JSON %d" % (len(rows), len(alerts)))
+    for rank, (li, a) in enumerate(zip(rows, alerts), 1):
+        key = (a["device_type"], a["setting"], a["complication"], a["week_start"])
+        if (li.attrs.get("data-device"), li.attrs.get("data-setting"),
+                li.attrs.get("data-complication"), li.attrs.get("data-week-start")) != key or \
+                li.attrs.get("data-last-week-start") != a["last_week_start"] or \
+                li.attrs.get("data-rank") != str(rank) or not evidence_matches(li, a):
+            problem("alert %d %s: %s" % (rank, key, li.attrs))
+            continue
+        sentence = li.find("alert-sentence")
+        if len(sentence) != 1 or sentence[0].all_text() != a["sentence"]:
+            problem("alert %s: sentence %r, JSON %r" % (key, [x.all_text() for x in sentence],
+                                                         a["sentence"]))
+        own = li.find("alert-own", "tr")
+        also = li.find("also-in", "tr")
+        if len(own) != 1 or len(also) != len(a["also_in"]):
+            problem("alert %s: %d own rows, %d also_in rows (JSON %d)" % (
+                key, len(own), len(also), len(a["also_in"])))
+            continue
+        cells = [c.all_text() for c in own[0].find(tag="td")]
+        if a["suppressed"] and cells[2:9] != ["suppressed"] * 7:
+            problem("alert %s: suppressed in JSON, shown here %s" % (key, cells))
+        for tr, m in zip(also, a["also_in"]):
+            if (tr.attrs.get("data-device"), tr.attrs.get("data-setting"),
+                    tr.attrs.get("data-complication")) != \
+                    (m["device_type"], m["setting"], m["complication"]) or \
+                    not evidence_matches(tr, m):
+                problem("alert %s also_in %s: %s" % (key, m, tr.attrs))
 
 
 def check_signals(root, d):
@@ -475,7 +523,7 @@ def check_signals(root, d):
 
 
 ANCHORS = {"serious": "risks", "serious_change": "risks", "skin_trend": "skin-trends",
-           "home_vs_clinic": "home-vs-clinic", "alert": "weekly", "signal": "signals"}
+           "home_vs_clinic": "home-vs-clinic", "alert": "alerts", "signal": "signals"}
 
 
 def check_summary(root, d):
@@ -534,6 +582,11 @@ def check_summary(root, d):
             if (r["device_type"], r["complication"]) != (dev, comp) or not r["signal"] or \
                     "{:,} reports".format(r["a"]) not in text:
                 problem("summary %r: signal %s" % (text, r))
+    # The alert lines name the most serious alerts, in their order.
+    rows = [int(i.attrs["data-row"]) for i in items
+            if i.attrs.get("data-kind") == "alert" and "data-row" in i.attrs]
+    if rows != list(range(min(3, len(d["alerts"])))):
+        problem("summary: alert lines for alerts %s, JSON has %d" % (rows, len(d["alerts"])))
     # Every clear adjusted home/clinic ratio and skin trend has its line (up
     # to five of each).
     clear = [c for c, r in hvc.items() if not r.get("suppressed") and r["ci_low"] is not None
@@ -660,7 +713,7 @@ COUNT_ATTRS = ("data-cases", "data-treatments", "data-observed", "data-a", "data
 NUMBER_ATTRS = COUNT_ATTRS + ("data-rr", "data-lo", "data-hi", "data-rate", "data-prr",
                               "data-prr-lo", "data-prr-hi", "data-chi2", "data-expected",
                               "data-upperbound", "data-p", "data-evans", "data-serious-rate",
-                              "data-adjusted-p")
+                              "data-adjusted-p", "data-p-value", "data-q-value")
 
 
 def check_suppressed(root, d):
@@ -707,6 +760,7 @@ def check_dom(args):
         check_risks(root, d)
         check_skin_trends(root, d)
         check_weekly(root, d)
+        check_alerts(root, d)
         check_signals(root, d)
         check_quality(root, d)
     if "--suppressed" in args:

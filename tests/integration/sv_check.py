@@ -6,13 +6,17 @@ treatments and complications themselves.
 Usage: sv_check.py ANALYZER.json TREATMENTS.csv COMPLICATIONS.csv [FROM TO]
   TREATMENTS.csv: COPY of needlewatch.treatments (report_id, treated_on,
   device_type, setting, fitzpatrick, model, manufacturer); COMPLICATIONS.csv:
-  COPY of needlewatch.complications (treatment_id, type), one line per
-  report. Signals count REPORTS (of treatments in the window); rates, weekly
-  series and trends count cases (treatments with a report of the type).
-Nothing here uses the analyzer's code: the counts come from the rows, EARS
-C2 follows R surveillance::earsC's definition, Cochran-Armitage follows
+  COPY of needlewatch.complications (treatment_id, type, the UTC day of
+  coalesce(reported_at, ingested_at)), one line per report. Signals count
+  REPORTS (of treatments in the window); rates, weekly series and trends
+  count cases (treatments with a report of the type); the alerts count the
+  cases reported within D days (ratescan.py).
+Nothing here uses the analyzer's code: the counts come from the rows, the
+alerts are ratescan.py's (with the rate scan; other methods are not
+checked), Cochran-Armitage follows
 prop.trend.test, PRR/ROR/Katz/Yates/Evans their textbook formulas. Counts
-must be equal; statistics agree to 1e-9 relative. Prints "ok" or the
+must be equal; statistics agree to 1e-9 relative (the alerts' to 1e-6: an
+independent GLM fit). Prints "ok" or the
 differences (at most 30).
 """
 import csv
@@ -22,6 +26,8 @@ import sys
 from collections import defaultdict
 from datetime import date, timedelta
 from statistics import NormalDist
+
+import ratescan
 
 Z = 1.959963984540054
 TYPES = ["infection", "scarring", "hyperpigmentation", "burn", "nerve_damage",
@@ -117,17 +123,120 @@ def compare_row(label, got, exp):
             err("%s %s: got %s expected %s" % (label, k, g, v))
 
 
+def check_alerts(d, treatments, known, frm, to):
+    """The alerts and alert_method against ratescan.py (the rate scan, or
+    EARS C2; the other methods are not checked here)."""
+    m = d["alert_method"]
+    if m["name"] not in ("rate-scan", "ears-c2"):
+        return
+    as_of = date.fromisoformat(m["counting"]["as_of"])
+    comps = [k for k in known if k[0] in treatments]
+    window = (date.fromisoformat(frm) if frm else None, date.fromisoformat(to) if to else None)
+    given = m["counting"]["report_days"] if m["counting"]["report_days_from"] == "configuration" else None
+    panel, days, first = ratescan.build(treatments, comps, as_of, window, given)
+    if m["counting"]["report_days"] != days:
+        err("alert_method.counting.report_days %s expected %s" % (m["counting"]["report_days"], days))
+    if panel is None:
+        if d["alerts"]:
+            err("alerts with no treatment")
+        return
+    if m["name"] == "rate-scan":
+        verdicts = ratescan.rate_verdicts(panel)
+        found = ratescan.consolidate(panel, verdicts, ratescan.rate_strength)
+        threshold = ratescan.Q_LEVEL
+    else:
+        par = m["parameters"]
+        verdicts = ratescan.ears_verdicts(panel, par["baseline"], par["alpha"], par["min_sigma"],
+                                          m["min_cases"])
+        found = ratescan.consolidate(panel, verdicts, ratescan.ears_strength)
+        threshold = NormalDist().inv_cdf(1 - par["alpha"])
+    if m["counting"]["series_weeks_judged"] != len(verdicts):
+        err("series_weeks_judged %s expected %s" % (m["counting"]["series_weeks_judged"], len(verdicts)))
+    if m["counting"]["weeks_judged"] != sum(panel.judge):
+        err("weeks_judged %s expected %s" % (m["counting"]["weeks_judged"], sum(panel.judge)))
+    day = lambda w: (first + timedelta(weeks=w)).isoformat()
+
+    def block(series, ev):
+        b0, b1, bc, bt = ratescan.baseline_counts(panel, series, ev)
+        return {"observed": ev["observed"], "treatments": ev["treatments"],
+                "expected": ev["expected"], "rate": ev["observed"] / ev["treatments"],
+                "expected_rate": ev["expected"] / ev["treatments"],
+                "p_value": ev["p"], "q_value": ev["q"], "window_weeks": ev["window"],
+                "window_start": day(ev["week"] + 1 - ev["window"]),
+                "window_end": (first + timedelta(weeks=ev["week"], days=6)).isoformat(),
+                "baseline_start": day(b0),
+                "baseline_end": (first + timedelta(weeks=b1, days=6)).isoformat(),
+                "baseline_cases": bc, "baseline_treatments": bt,
+                "statistic": ev["q"] if m["name"] == "rate-scan" else ev["statistic"]}
+
+    exp = {}
+    for a in found:
+        key = a["series"] + (day(a["first"]),)
+        e = block(a["series"], a["evidence"])
+        iso = (first + timedelta(weeks=a["first"])).isocalendar()
+        e.update(week="%04d-W%02d" % (iso[0], iso[1]), last_week_start=day(a["last"]),
+                 weeks=a["last"] - a["first"] + 1, alarm_weeks=a["alarm_weeks"],
+                 method=m["method"], threshold=threshold)
+        also = []
+        for s, lo, hi, ev in a["also_in"]:
+            b = block(s, ev)
+            b.update(device_type=s[0], setting=s[1], complication=s[2], week_start=day(lo),
+                     last_week_start=day(hi))
+            also.append(b)
+        exp[key] = (e, also)
+    got = {(a["device_type"], a["setting"], a["complication"], a["week_start"]): a for a in d["alerts"]}
+    if set(got) != set(exp):
+        err("alerts: extra %s missing %s" % (sorted(set(got) - set(exp))[:5], sorted(set(exp) - set(got))[:5]))
+        return
+    for k, (e, also) in exp.items():
+        g = got[k]
+        if g["suppressed"]:
+            continue
+        for f, v in e.items():
+            if f not in g or not close(g[f], v, 1e-6):
+                err("alert %s %s: got %s expected %s" % (k, f, g.get(f, "MISSING"), v))
+        if len(g["also_in"]) != len(also):
+            err("alert %s also_in: got %s expected %s" % (
+                k, [(x["device_type"], x["setting"], x["complication"]) for x in g["also_in"]],
+                [(x["device_type"], x["setting"], x["complication"]) for x in also]))
+            continue
+        for gx, ex in zip(g["also_in"], also):
+            if gx["suppressed"]:
+                continue
+            for f, v in ex.items():
+                if f not in gx or not close(gx[f], v, 1e-6):
+                    err("alert %s also_in %s %s: got %s expected %s" % (
+                        k, (ex["device_type"], ex["setting"], ex["complication"]), f, gx.get(f), v))
+
+    # Most serious first: q, then p, then the rate ratio, then observed.
+    def serious(a):
+        ev = a["evidence"]
+        ratio = ev["observed"] / ev["expected"] if ev["expected"] > 0 else \
+            (math.inf if ev["observed"] > 0 else -math.inf)
+        inf = lambda x: math.inf if x is None else x
+        return (inf(ev["q"]), inf(ev["p"]), -ratio, -ev["observed"], panel.series.index(a["series"]),
+                a["first"])
+    order = [a["series"] + (day(a["first"]),) for a in sorted(found, key=serious)]
+    got_order = [(a["device_type"], a["setting"], a["complication"], a["week_start"]) for a in d["alerts"]]
+    if order != got_order:
+        err("alerts: order %s expected %s" % (got_order[:5], order[:5]))
+
+
 def main():
     d = json.load(open(sys.argv[1]))
     frm = sys.argv[4] if len(sys.argv) > 4 and sys.argv[4] else None
     to = sys.argv[5] if len(sys.argv) > 5 and sys.argv[5] else None
     comps = defaultdict(set)
     reports = defaultdict(list)
-    for tid, typ in csv.reader(open(sys.argv[3])):
+    known = []
+    for tid, typ, day in csv.reader(open(sys.argv[3])):
         comps[tid].add(typ)
         reports[tid].append(typ)
+        known.append((tid, typ, date.fromisoformat(day)))
     rows = []
+    all_treatments = {}
     for rid, treated, dev, setting, fitz, model, manu in csv.reader(open(sys.argv[2])):
+        all_treatments[rid] = (date.fromisoformat(treated), dev, setting)
         if (frm and treated < frm) or (to and treated > to):
             continue
         rows.append((rid, date.fromisoformat(treated), dev, setting,
@@ -258,36 +367,8 @@ def main():
             if any(x is not None and x != y for x, y in zip(g, per[k])) or len(g) != len(per[k]):
                 err("weekly %s %s differs" % (dev, k))
 
-    # --- EARS C2 alerts, per R surveillance::earsC(method = "C2").
-    base, alpha, min_sigma, min_cases = m["baseline"], m["alpha"], m["min_sigma"], m["min_cases"]
-    thr = NormalDist().inv_cdf(1 - alpha)
-    if not close(m["threshold"], thr, 1e-12):
-        err("alert_method.threshold %s expected %s" % (m["threshold"], thr))
-    exp_alerts = {}
-    for dev, per in series.items():
-        for comp in ALL:
-            x = per[comp]
-            for t in range(base + 2, len(x)):
-                ref = x[t - base - 2:t - 2]
-                mean = sum(ref) / base
-                sd = math.sqrt(sum((v - mean) ** 2 for v in ref) / (base - 1))
-                sigma = max(sd, min_sigma)
-                ub = mean + thr * sigma
-                if x[t] > ub and x[t] >= min_cases:
-                    iso = exp_weeks[t].isocalendar()
-                    exp_alerts[dev + (comp, exp_weeks[t].isoformat())] = {
-                        "week": "%04d-W%02d" % (iso[0], iso[1]), "method": "EARS C2",
-                        "observed": x[t], "expected": mean, "sd": sd, "sigma": sigma,
-                        "upperbound": ub,
-                        "statistic": (x[t] - mean) / sigma if sigma > 0 else None}
-    got_alerts = {(a["device_type"], a["setting"], a["complication"], a["week_start"]): a
-                  for a in d["alerts"]}
-    if set(got_alerts) != set(exp_alerts):
-        err("alerts: extra %s missing %s" % (sorted(set(got_alerts) - set(exp_alerts))[:5],
-                                             sorted(set(exp_alerts) - set(got_alerts))[:5]))
-    for k, e in exp_alerts.items():
-        if k in got_alerts and not got_alerts[k]["suppressed"]:
-            compare_row("alert %s" % (k,), got_alerts[k], e)
+    # --- alerts: ratescan.py's recomputation of the rate scan.
+    check_alerts(d, all_treatments, known, frm, to)
 
     # --- skin trend, per prop.trend.test (scores 1..6), per device type and
     # for all device types pooled.

@@ -1,8 +1,11 @@
 """sv_population.py - a seeded population for the surveillance tests, as
 psql COPY input for treatment_versions and complication_versions.
 
-Usage: sv_population.py SEED N START_DATE WEEKS [--small]
-Writes two COPY blocks to stdout (pipe into psql). Built in: PW Home
+Usage: sv_population.py SEED N START_DATE WEEKS [--small] [--tempt]
+                        [--burst=DEVICE:SETTING:TYPE:WEEK:P]
+Writes two COPY blocks to stdout (pipe into psql). Complication reports
+carry a reported_at (days after the treatment: 80% within 3 weeks, the rest
+up to 4 months; 3% none). Built in: PW Home
 derma rollers carry 4x the infection risk of other rollers (a model
 signal), rf_microneedling 5x the burn risk (a device signal),
 hyperpigmentation rises with Fitzpatrick type, and a few withdrawn
@@ -118,6 +121,39 @@ if tempt:
 for j in range(5):  # orphans
     off += 1
     cv.append(("o%d-%d" % (seed, j), "nope-%d" % j, "infection", off) + details(j, 2))
+# An outbreak for the alerts (--burst DEVICE:SETTING:TYPE:WEEK:P): every
+# treatment of the cell in that week (index from START_DATE) without a
+# report of TYPE gets one with probability P; drawn from a stream of its
+# own, so the rest of the population is unchanged.
+burst = [a for a in sys.argv if a.startswith("--burst=")]
+if burst:
+    bdev, bset, btype, bweek, bp = burst[0][len("--burst="):].split(":")
+    brng = random.Random(seed * 7919 + 3)
+    has = {(r[1], r[2]) for r in cv}
+    for r in list(tv):
+        if r[2] == "t" or r[5] != bdev or r[4] != bset:
+            continue
+        if (date.fromisoformat(r[3]) - start).days // 7 != int(bweek) or (r[0], btype) in has:
+            continue
+        if brng.random() < float(bp):
+            off += 1
+            cv.append(("cb%d-%s" % (seed, r[0]), r[0], btype, off) + details(off, 3))
+# When each complication report was made: days after its treatment, from a
+# stream of its own (most within three weeks, a tail of late ones); 3% give
+# none, so the analyzer counts them from ingested_at (the load time).
+treated_on = {}
+for r in tv:
+    treated_on[r[0]] = r[3]
+drng = random.Random(seed * 104729 + 1)
+reported = {}
+for r in cv:
+    u = drng.random()
+    days = drng.randrange(0, 21) if u < 0.8 else drng.randrange(21, 120)
+    if drng.random() < 0.03 or r[1] not in treated_on:
+        reported[r[0]] = "\\N"
+    else:
+        when = date.fromisoformat(treated_on[r[1]]) + timedelta(days=days)
+        reported[r[0]] = when.isoformat() + " 10:00:00+00"
 
 print("COPY needlewatch.treatment_versions (report_id, version, nullified, treated_on, setting, "
       "device_type, fitzpatrick, model, manufacturer, source_topic, source_partition, source_offset, message) FROM STDIN;")
@@ -125,9 +161,9 @@ for r in tv:
     print("\t".join([r[0], str(r[1]), r[2], r[3], r[4], r[5], r[6], r[7], r[9], "treatments", "0", str(r[8]), "{}"]))
 print("\\.")
 print("COPY needlewatch.complication_versions (report_id, version, nullified, treatment_id, type, "
-      "severity, onset_days, outcome, source_topic, source_partition, source_offset, message) "
-      "FROM STDIN;")
+      "severity, onset_days, outcome, reported_at, source_topic, source_partition, "
+      "source_offset, message) FROM STDIN;")
 for r in cv:
-    print("\t".join([r[0], "1", "f", r[1], r[2], r[4], r[5], r[6], "complications", "0",
-                     str(r[3]), "{}"]))
+    print("\t".join([r[0], "1", "f", r[1], r[2], r[4], r[5], r[6], reported[r[0]],
+                     "complications", "0", str(r[3]), "{}"]))
 print("\\.")

@@ -1,12 +1,15 @@
 """sv_suppress_check.py - attacks a --suppress-below report.
 
 Usage: sv_suppress_check.py K SUPPRESSED.json FULL.json [--text S.txt] [--csv S.csv]
+                            [--tempt yes|no] [--alerts yes|no]
 FULL.json is the same report without suppression (the truth). Written
 independently of analyze/disclose/: it only reads
 what the report publishes. Checks:
   1. no count (treatments, cases, reports a/b/c/d, other_*, weekly values,
-     alert observed) in 1..K-1 is published in the JSON, the text (table
-     cells and "N home treatments" lines) or the CSV (treatments, cases);
+     the alerts' observed, treatments, baseline_cases and
+     baseline_treatments, their margins' too) in 1..K-1 is published in the
+     JSON, the text (table cells, "N home treatments" lines, the alerts'
+     "N cases in M treatments") or the CSV (treatments, cases);
   2. every published number equals the truth;
   3. recovery attack, per table family, using only published numbers:
      - the cube (treatments, and cases of each type: device incl. all x
@@ -14,9 +17,17 @@ what the report publishes. Checks:
        its cells: rates, home_vs_clinic, rate_comparison (whose
        other_treatments and other_cases are "all minus this device"),
        skin_trend and totals; joined with the weekly series (device x
-       setting x week, the window total being the cube's cell) and the
-       alerts (observed = a week; expected x baseline = the reference
-       weeks' sum);
+       setting x week, the window total being the cube's cell) and, for
+       the treatments, the alerts' window and baseline treatments (sums of
+       weeks);
+     - the alerts' counted cases (reported within D days), per
+       complication: unknowns per series (device incl. all x setting incl.
+       all) and elementary interval of weeks (cut at every end of a window
+       or baseline the alerts show), their margins, the published sums
+       (observed, baseline_cases, of the alerts and of also_in); withheld:
+       the hidden blocks' numbers (strict), every other range sum and
+       interval, and the late cases (the weekly series' sum minus the
+       counted one);
      - the report counts: signals (device x type: a = the cell, a+b the
        device's total, a+c the type's total, a+b+c+d all reports) and
        signals_by_model (the same for each manufacturer x model; the
@@ -40,16 +51,18 @@ what the report publishes. Checks:
      naming no model and the others, the reports without onset and the
      others, the lag buckets of treatments and of reports). The summary's
      sentences publish no count in 1..K-1 either;
-  4. the population did tempt recovery: complementary suppression happened
-     in the cube and in the report counts, some signal row was hidden
-     only because a derived count (b, c or d) was small, and some serious
-     and some risk counts were hidden.
+  4. the population did tempt recovery (--tempt yes, the default):
+     complementary suppression happened in the cube and in the report
+     counts, some signal row was hidden only because a derived count (b, c
+     or d) was small, and some serious and some risk counts were hidden;
+     with --alerts yes, some alert block was hidden and some shown.
 Prints "ok" or the problems, then a summary line.
 """
 import csv
 import json
 import re
 import sys
+from datetime import date, timedelta
 from fractions import Fraction
 
 K = int(sys.argv[1])
@@ -62,7 +75,8 @@ SETS = ["home", "clinic", "all"]
 TYPES = ["any", "infection", "scarring", "hyperpigmentation", "burn", "nerve_damage",
          "fat_loss", "granuloma", "dryness_peeling", "acne_flare", "other"]
 COUNT_KEYS = {"treatments", "cases", "a", "b", "c", "d", "observed", "other_treatments",
-              "other_cases", "serious_cases", "missing_onset_cases", "count"}
+              "other_cases", "serious_cases", "missing_onset_cases", "count",
+              "baseline_cases", "baseline_treatments"}
 
 
 def small(v):
@@ -108,6 +122,10 @@ if "--text" in opts:
             cells += [int(x) for x in INT.findall(line)]
         if section.startswith("Totals") and ("Orphan" in line or "Quarantined" in line):
             cells = []
+        # The alerts' sentences: "N cases in M treatments", "N cases a week".
+        if section == "Alerts":
+            cells += [int(x.replace(",", ""))
+                      for x in re.findall(r"\b([\d,]+) (?:cases|treatments)\b", line)]
         for v in cells:
             if small(v):
                 problems.append("text: small count %d in %r" % (v, line.strip()))
@@ -236,7 +254,23 @@ devices = sorted({k[1] for k in truth if k[1] != "all"})
 nweeks = len(F["weekly"]["weeks"])
 wk_s = {(s["device_type"], s["setting"]): s for s in S["weekly"]["series"]}
 wk_f = {(s["device_type"], s["setting"]): s for s in F["weekly"]["series"]}
-baseline = S["alert_method"]["baseline"]
+WEEKS = F["weekly"]["weeks"]
+
+
+def week_range(first_day, last_day):
+    """The week indexes of a window from its first Monday to its last Sunday."""
+    lo = WEEKS.index(first_day)
+    last_monday = (date.fromisoformat(last_day) - timedelta(days=6)).isoformat()
+    return range(lo, WEEKS.index(last_monday) + 1)
+
+
+def alert_blocks(d):
+    """Every block of numbers the alerts publish: (alert, block), the alert's
+    own first, then its also_in margins (which carry their own labels)."""
+    for a in d["alerts"]:
+        yield a, a
+        for m in a["also_in"]:
+            yield a, m
 hidden_total = complementary = checked = 0
 
 
@@ -315,14 +349,17 @@ for what in ["treatments"] + TYPES:
         for st in SETS:
             for w, v in enumerate(week_vals(wk_s, what, d, st)):
                 publish({W(d, st, w): 1}, v)
-    for a in S["alerts"]:
-        if a["complication"] != what or a["suppressed"]:
-            continue
-        w = F["weekly"]["weeks"].index(a["week_start"])
-        d, st = a["device_type"], a["setting"]
-        publish({W(d, st, w): 1}, a["observed"])
-        ref = {W(d, st, x): 1 for x in range(w - 2 - baseline, w - 2)}
-        publish(ref, Fraction(a["expected"]).limit_denominator(10 * baseline) * baseline)
+    # An alert's treatments (its window's, its baseline's) are sums of the
+    # weekly treatments.
+    if what == "treatments":
+        for a, blk in alert_blocks(S):
+            if blk["suppressed"]:
+                continue
+            d, st = blk["device_type"], blk["setting"]
+            for lo, hi, v in ((blk["window_start"], blk["window_end"], blk["treatments"]),
+                              (blk["baseline_start"], blk["baseline_end"], blk["baseline_treatments"])):
+                if lo is not None and v is not None:
+                    publish({W(d, st, x): 1 for x in week_range(lo, hi)}, v)
     # Withheld: every cell with a truth that is published nowhere, and the
     # "other" counts of hidden rate comparison rows.
     hidden_cells = 0
@@ -508,16 +545,111 @@ for name, total, key in (("lag treatments", qf["treatments"], "treatments"),
                              False))
     attack("data_quality " + name, eqs, withheld)
 
+# The alerts' counted cases: per complication, the cases counted within D
+# days of each series (device incl. all x setting incl. all) in each
+# elementary interval of weeks (cut at every end of a window or baseline
+# an alert shows, suppressed or not), unknown; what the alerts publish
+# (observed over a window, baseline_cases over a baseline) are sums of
+# them; margins over devices and settings hold per interval. The late cases
+# of a range (weekly cases, as published, minus the counted ones) are
+# derived counts. Withheld: the numbers of hidden blocks (truth from the
+# full report; any nonzero value recovered is a problem), and any sum over
+# a shown range, interval or late count recovered in 1..K-1.
+alert_devices = devices
+alert_series = [(dv, st) for dv in alert_devices + ["all"] for st in SETS]
+alert_checked = alert_hidden = alert_shown = 0
+full_blocks = {}
+for a, blk in alert_blocks(F):
+    full_blocks[(a["device_type"], a["setting"], a["complication"], a["week_start"],
+                 blk["device_type"], blk["setting"], blk["complication"])] = blk
+for what in TYPES:
+    blocks = [(a, b) for a, b in alert_blocks(S) if b["complication"] == what]
+    if not blocks:
+        continue
+    ranges = set()
+    for a, b in blocks:
+        w = week_range(b["window_start"], b["window_end"])
+        ranges.add((w[0], w[-1]))
+        if b["baseline_start"] is not None:
+            r = week_range(b["baseline_start"], b["baseline_end"])
+            ranges.add((r[0], r[-1]))
+    cuts = sorted({lo for lo, hi in ranges} | {hi + 1 for lo, hi in ranges})
+    intervals = [(lo, hi - 1) for lo, hi in zip(cuts, cuts[1:])
+                 if any(rl <= lo <= rh for rl, rh in ranges)]
+    X = lambda ser, i: ("x", what) + ser + (i,)
+    O = lambda ser, r: ("o", what) + ser + r
+    eqs, withheld = [], []
+
+    def osum(ser, r):
+        return {X(ser, i): 1 for i, (lo, hi) in enumerate(intervals) if lo >= r[0] and hi <= r[1]}
+
+    for i in range(len(intervals)):
+        for st in SETS:
+            eqs.append((line(X(("all", st), i), [X((dv, st), i) for dv in alert_devices]), 0))
+        for dv in alert_devices + ["all"]:
+            eqs.append((line(X((dv, "all"), i), [X((dv, "home"), i), X((dv, "clinic"), i)]), 0))
+    shown = set()
+    for a, b in blocks:
+        ser = (b["device_type"], b["setting"])
+        w = week_range(b["window_start"], b["window_end"])
+        pairs = [((w[0], w[-1]), "observed")]
+        if b["baseline_start"] is not None:
+            r = week_range(b["baseline_start"], b["baseline_end"])
+            pairs.append(((r[0], r[-1]), "baseline_cases"))
+        fb = full_blocks[(a["device_type"], a["setting"], a["complication"], a["week_start"],
+                          b["device_type"], b["setting"], b["complication"])]
+        for r, field in pairs:
+            if b["suppressed"]:
+                withheld.append(("hidden alert %s %s %s" % (ser, r, field), osum(ser, r), fb[field], True))
+            else:
+                eqs.append((osum(ser, r), b[field]))
+                shown.add(ser + r)
+        alert_hidden += b["suppressed"]
+        alert_shown += not b["suppressed"]
+    # Every other sum over a range, every interval: recovered small is a leak.
+    for ser in alert_series:
+        for r in ranges:
+            if ser + r not in shown:
+                withheld.append(("alert range %s %s" % (ser, r), osum(ser, r), None, False))
+        for i in range(len(intervals)):
+            withheld.append(("alert interval %s %s" % (ser, intervals[i]), {X(ser, i): 1}, None, False))
+    # Late cases: the weekly cases (when all shown) minus the counted ones.
+    late = []
+    for ser in alert_series:
+        for r in ranges:
+            vals = week_vals(wk_s, what, *ser)[r[0]:r[1] + 1]
+            if all(v is not None for v in vals):
+                late.append((ser, r, sum(vals)))
+    alert_checked += attack("alerts " + what, eqs, [x for x in withheld if x[2] is not None])
+    span = Span()
+    for f, v in eqs:
+        span.add(f, v)
+    for label, f, truth, strict in withheld:
+        if truth is not None:
+            continue
+        v = span.value(f)
+        if v is not None and small(v):
+            problems.append("alerts %s: %s = %s can be worked out" % (what, label, v))
+        alert_checked += 1
+    for ser, r, total in late:
+        v = span.value(osum(ser, r))
+        if v is not None and small(total - v):
+            problems.append("alerts %s: late cases of %s %s = %s can be worked out" % (what, ser, r, total - v))
+        alert_checked += 1
+
 # 4. Did the population tempt recovery? -----------------------------------
-if serious_hidden == 0 or risk_hidden == 0:
-    problems.append("no serious or risk count hidden (%d, %d): the population does not test "
-                    "them" % (serious_hidden, risk_hidden))
-if complementary == 0:
-    problems.append("no complementary suppression in the cube: the population does not tempt recovery")
-if rep_complementary == 0:
-    problems.append("no complementary suppression in the report counts")
-if derived_only == 0:
-    problems.append("no signal row hidden only for a small b, c or d: the population does not tempt")
+if opts.get("--tempt", "yes") == "yes":
+    if serious_hidden == 0 or risk_hidden == 0:
+        problems.append("no serious or risk count hidden (%d, %d): the population does not test "
+                        "them" % (serious_hidden, risk_hidden))
+    if complementary == 0:
+        problems.append("no complementary suppression in the cube: the population does not tempt recovery")
+    if rep_complementary == 0:
+        problems.append("no complementary suppression in the report counts")
+    if derived_only == 0:
+        problems.append("no signal row hidden only for a small b, c or d: the population does not tempt")
+if opts.get("--alerts") == "yes" and (alert_hidden == 0 or alert_shown == 0):
+    problems.append("alert blocks hidden %d, shown %d: the population does not tempt" % (alert_hidden, alert_shown))
 
 # 2. What is shown equals the truth (the cube and signals: above). -----------
 for r, t in zip(S["rate_comparison"], F["rate_comparison"]):
@@ -534,6 +666,7 @@ for key, s in wk_s.items():
 
 print("ok" if not problems else "\n".join(problems[:40]))
 print("cube hidden=%d complementary=%d; report rows hidden=%d complementary=%d derived-only=%d; "
-      "withheld values attacked=%d; serious cells hidden=%d, risk cells hidden=%d"
-      % (hidden_total, complementary, rep_hidden, rep_complementary, derived_only, checked,
-         serious_hidden, risk_hidden))
+      "serious cells hidden=%d, risk cells hidden=%d; alert blocks hidden=%d shown=%d; "
+      "withheld values attacked=%d" % (
+          hidden_total, complementary, rep_hidden, rep_complementary, derived_only,
+          serious_hidden, risk_hidden, alert_hidden, alert_shown, checked + alert_checked))

@@ -5,8 +5,9 @@
 # are hostile HTML; needlewatch-analyze writes the JSON and the HTML report,
 # plain and with --suppress-below 11. Headless chromium (Debian's package)
 # renders each page: html_check.py compares the DOM it dumps with the JSON
-# (every forest-plot row, skin-type bar, weekly point, alert marker and
-# signal row, and where each is drawn), checks that nothing is fetched or
+# (every forest-plot row, skin-type bar, weekly point, alert marker, alert
+# - first on the page, most serious first, with its sentence, numbers and
+# also_in - and signal row, and where each is drawn), checks that nothing is fetched or
 # run, and that the suppressed report shows no hidden value; a screenshot
 # must not be blank. The checker must catch a page that differs from the
 # JSON (a flipped highlight, a moved ratio, a summary line left out, a forest
@@ -103,6 +104,13 @@ checker_catches "a week not marked incomplete" '0,/ data-incomplete="true"/s///'
 checker_catches "a risk row's cases" '0,/(class="risk-row"[^>]*data-cases=")[0-9]/s//\19/' "risk ('"
 nw_check "the report has incomplete weeks and risks cut by their horizons" yes \
     "$(grep -q 'data-incomplete="true"' "$WORK/report.html" && grep -q 'class="risk-row' "$WORK/report.html" && echo yes || echo no)"
+
+sed '0,/data-rank="1"/s//data-rank="2"/' "$WORK/report.dom" >"$WORK/bad3.dom"
+nw_check "checker: an alert out of its place is caught" caught \
+    "$(python3 "$CHECK" dom "$J" "$WORK/bad3.dom" "$WORK/report.html" | grep -q '^alert 1 ' && echo caught || echo missed)"
+sed -E '0,/(class="alert-sentence">[^<]*) cases in/s//\1 cases of/' "$WORK/report.dom" >"$WORK/bad4.dom"
+nw_check "checker: a wrong alert sentence is caught" caught \
+    "$(python3 "$CHECK" dom "$J" "$WORK/bad4.dom" "$WORK/report.html" | grep -q 'sentence' && echo caught || echo missed)"
 
 nw_chromium --screenshot="$WORK/shot.png" --window-size=1280,12000 "file://$WORK/report.html" \
     >>"$WORK/chromium.log" || true

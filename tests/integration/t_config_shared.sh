@@ -14,7 +14,7 @@ nw_setup
 nw_broker_start --topic treatments:4 --topic complications:4 --topic sig:1
 AN="$NW_BIN/needlewatch-analyze"
 nw_config "$WORK/w.properties" "topic.signals=sig" "analyze.suppress_below=3" \
-    "analyze.ears.baseline=5" "log.level=info"
+    "analyze.alert.history_weeks=50" "log.level=info"
 
 nw_loadgen -n 3000 --seed 13 --start-date 2024-01-01 --days 120
 nw_ingest w1 --config "$WORK/w.properties"
@@ -26,18 +26,18 @@ nw_check "analyzer: exit 0 with the worker's file" 0 \
     "$(an_run "$WORK/a.json" --config "$WORK/w.properties" --format json)"
 nw_check "analyzer: counts the worker's treatments" "$EXP_treatments" \
     "$(an_py "$WORK/a.json" 'd["totals"]["treatments"]')"
-nw_check "analyzer: analyze.* keys are its defaults" "3 5" \
-    "$(an_py "$WORK/a.json" '"%d %d" % (d["suppression"]["suppress_below"], d["alert_method"]["baseline"])')"
+nw_check "analyzer: analyze.* keys are its defaults" "3 50" \
+    "$(an_py "$WORK/a.json" '"%d %d" % (d["suppression"]["suppress_below"], d["alert_method"]["parameters"]["history_max"])')"
 
 # Sources in order: file < environment < -X < options.
-NEEDLEWATCH_ANALYZE_EARS_BASELINE=6 an_run "$WORK/b.json" --config "$WORK/w.properties" \
+NEEDLEWATCH_ANALYZE_ALERT_HISTORY_WEEKS=60 an_run "$WORK/b.json" --config "$WORK/w.properties" \
     -X analyze.suppress_below=4 >/dev/null
-nw_check "environment and -X override the file" "4 6" \
-    "$(an_py "$WORK/b.json" '"%d %d" % (d["suppression"]["suppress_below"], d["alert_method"]["baseline"])')"
-NEEDLEWATCH_ANALYZE_EARS_BASELINE=6 an_run "$WORK/c.json" --config "$WORK/w.properties" \
-    -X analyze.suppress_below=4 --suppress-below 7 --ears-baseline 8 >/dev/null
-nw_check "options override everything" "7 8" \
-    "$(an_py "$WORK/c.json" '"%d %d" % (d["suppression"]["suppress_below"], d["alert_method"]["baseline"])')"
+nw_check "environment and -X override the file" "4 60" \
+    "$(an_py "$WORK/b.json" '"%d %d" % (d["suppression"]["suppress_below"], d["alert_method"]["parameters"]["history_max"])')"
+NEEDLEWATCH_ANALYZE_ALERT_HISTORY_WEEKS=60 an_run "$WORK/c.json" --config "$WORK/w.properties" \
+    -X analyze.suppress_below=4 --suppress-below 7 --alert-history 80 >/dev/null
+nw_check "options override everything" "7 80" \
+    "$(an_py "$WORK/c.json" '"%d %d" % (d["suppression"]["suppress_below"], d["alert_method"]["parameters"]["history_max"])')"
 
 # --pg wins over pg.conninfo; a bad pg.conninfo alone fails at runtime.
 nw_config "$WORK/badpg.properties" "pg.conninfo=host=$WORK/nowhere connect_timeout=2"
@@ -67,7 +67,7 @@ nw_check "dump: no secret from either program" 0 \
 nw_check "dump: masked in both" "2 2" \
     "$(grep -c -e "password='\*\*\*\*'" -e '^kafka.sasl.password=\*\*\*\*$' "$WORK/dump-an.txt") $(grep -c -e "password='\*\*\*\*'" -e '^kafka.sasl.password=\*\*\*\*$' "$WORK/dump-in.txt")"
 nw_check "dump: the analyzer's keys, not the worker's" "1 1 0" \
-    "$(grep -c '^analyze.ears.baseline=5$' "$WORK/dump-an.txt") $(grep -c '^topic.signals=sig$' "$WORK/dump-an.txt") $(grep -c '^ingest.batch' "$WORK/dump-an.txt" || true)"
+    "$(grep -c '^analyze.alert.history_weeks=50$' "$WORK/dump-an.txt") $(grep -c '^topic.signals=sig$' "$WORK/dump-an.txt") $(grep -c '^ingest.batch' "$WORK/dump-an.txt" || true)"
 nw_check "dump: the worker's keys, not the analyzer's" "1 0" \
     "$(grep -c '^ingest.batch.max_ms=200$' "$WORK/dump-in.txt") $(grep -c '^analyze\.' "$WORK/dump-in.txt" || true)"
 

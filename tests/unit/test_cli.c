@@ -113,6 +113,21 @@ static void test_good(void **state)
                            sizeof(err)), 0);
     assert_true(cli.verify);
 
+    /* The alert options set their analyze.* keys, in order; --as-of is the run's. */
+    assert_int_equal(parse((const char *[]){"--alert-method", "ears-c2", "--alert-q", "0.1",
+                                            "--alert-windows", "3", "--report-days", "21",
+                                            "--as-of", "2024-06-30", "--glr-threshold", "7",
+                                            NULL},
+                           &cli, err, sizeof(err)), 0);
+    assert_int_equal(cli.n_settings, 5);
+    assert_string_equal(cli.settings[0].key, "analyze.alert.method");
+    assert_string_equal(cli.settings[0].value, "ears-c2");
+    assert_string_equal(cli.settings[1].key, "analyze.alert.q_level");
+    assert_string_equal(cli.settings[2].key, "analyze.alert.windows");
+    assert_string_equal(cli.settings[3].key, "analyze.alert.report_days");
+    assert_string_equal(cli.settings[4].key, "analyze.glr.threshold");
+    assert_string_equal(cli.as_of, "2024-06-30");
+
     assert_int_equal(parse((const char *[]){"-c", "w.properties", "-X", "log.level=debug",
                                             "--suppress-below", "5", "--ears-alpha", "0.01",
                                             "--publish-signals", "--kafka-bootstrap", "b:9",
@@ -202,6 +217,16 @@ static void test_usage_errors(void **state)
          "--horizons: \"30, 90\" is not a list of days from 1 to 365, separated by commas"},
         {{"--horizons", "90,30,90"}, "--horizons: 90 is listed twice"},
         {{"--horizons", "1,2,3,4,5,6,7,8,9"}, "--horizons: more than 8 horizons"},
+        {{"--as-of", "2024-13-01"}, "--as-of: \"2024-13-01\" is not a real calendar date"},
+        {{"--alert-method", "cusum"}, "--alert-method: \"cusum\" is not one of rate-scan, ears-c2, farrington, glr"},
+        {{"--alert-q", "0"}, "--alert-q: 0 is not between 0 and 1"},
+        {{"--alert-windows", "5"}, "--alert-windows: \"5\" is not a whole number from 1 to 4"},
+        {{"--alert-history", "7"}, "--alert-history: \"7\" is not a whole number from 8 to 520"},
+        {{"--report-days", "0"}, "--report-days: \"0\" is not a whole number from 1 to 365"},
+        {{"--farrington-alpha", "1.5"}, "--farrington-alpha: 1.5 is not between 0 and 1"},
+        {{"--farrington-years", "0"}, "--farrington-years: \"0\" is not a whole number from 1 to 10"},
+        {{"--glr-threshold", "-1"}, "--glr-threshold: -1 is not positive"},
+        {{"--glr-baseline", "3"}, "--glr-baseline: \"3\" is not a whole number from 4 to 520"},
     };
     (void)state;
     for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
@@ -312,6 +337,10 @@ static void test_config_errors(void **state)
         {"topic.signals=\n", NULL, "topic.signals must not be empty"},
         {"analyze.horizons=7,x\n", NULL,
          "analyze.horizons: \"7,x\" is not a list of days from 1 to 365, separated by commas"},
+        {"analyze.alert.method=cusum\n", NULL,
+         "analyze.alert.method: \"cusum\" is not one of rate-scan, ears-c2, farrington, glr"},
+        {"", "analyze.alert.report_days=400",
+         "-X analyze.alert.report_days: must be an integer 0..365, got \"400\""},
     };
     (void)state;
     for (size_t i = 0; i < ARRAY_LEN(cases); i++) {

@@ -4,8 +4,8 @@
  * K = 5 every count from 1 to 4 is hidden (cube, weeks, reports), public
  * zeros and the published grand total are not, no line of a table is left
  * with exactly one hidden cell (it could be subtracted back), and the rows
- * of rates, signals, alerts and trends that show a hidden count, or a
- * number computed from one, are marked.
+ * of rates, signals and trends that show a hidden count, or a number
+ * computed from one, are marked (the alerts' own tables: test_disclose_alerts.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -181,28 +181,14 @@ static void test_marks(void **state)
     rates_t rates;
     signals_t signals;
     trends_t trends;
-    alerts_t alerts = {{{3, 0.001, 0}, 1}, NULL, 0};
-    alert_row_t rows[2];
     char err[128];
 
     assert_int_equal(disclose_build(f->cube, &f->weekly, &f->tally, NULL, NULL, K, &f->d), 0);
     assert_int_equal(rates_build(f->cube, &rates, err, sizeof(err)), 0);
     assert_int_equal(signals_build(f->cube, &f->tally, NW_Z95, &signals), 0);
     trends_build(f->cube, &trends);
-    memset(rows, 0, sizeof(rows));
-    rows[0].device = 0;
-    rows[0].setting = CUBE_SETTING_HOME;
-    rows[0].complication = 1;
-    rows[0].week = 3;
-    rows[1].device = 1;
-    rows[1].setting = CUBE_SETTING_HOME;
-    rows[1].complication = CUBE_ANY;
-    rows[1].week = 3;
-    alerts.rows = rows;
-    alerts.n = 2;
     disclose_mark_rates(&f->d, &rates);
     disclose_mark_signals(&f->d, &signals);
-    disclose_mark_alerts(&f->d, &alerts);
     disclose_mark_trends(&f->d, &trends);
     /* A rate row is marked exactly when its treatments or cases are hidden. */
     for (size_t i = 0; i < rates.n_rates; i++) {
@@ -238,16 +224,6 @@ static void test_marks(void **state)
             partner |= disclose_report(&f->d, dev, 1) && !disclose_small(&f->d, f->tally.devices[dev][1]);
         assert_true(partner);
     }
-    /* An alert is hidden when its week or a reference week is. */
-    for (size_t i = 0; i < 2; i++) {
-        const alert_row_t *a = &rows[i];
-        bool want = false;
-        for (size_t w = 0; w <= a->week; w++)
-            want |= (w == a->week || w + 3 <= a->week) &&
-                    disclose_week(&f->d, a->device, a->setting, w, a->complication);
-        assert_int_equal(a->suppressed, want);
-    }
-    assert_true(rows[0].suppressed); /* the roller's type 1 at home: 21 over 4 weeks */
     /* Trends read the all-devices cells of I..VI. */
     for (int s = 0; s < CUBE_SETTINGS; s++) {
         for (int c = 0; c < CUBE_COMPLICATIONS; c++) {

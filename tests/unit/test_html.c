@@ -65,7 +65,7 @@ static int setup(void **state)
     f->cube->totals.complication_reports_all = 12;
     if (rates_build(f->cube, &f->rates, err, sizeof(err)) != 0)
         return -1;
-    f->alerts.params.ears = NW_EARS_C2_DEFAULTS;
+    f->alerts.params = alert_params_default();
     f->findings = (findings_t){.from = "2024-01-01",
                                .to = "2024-12-31",
                                .as_of = "2025-01-31",
@@ -122,6 +122,7 @@ static void test_escape(void **state)
 static void with_surveillance(fixture_t *f)
 {
     f->findings.weekly = &f->weekly;
+    f->findings.counted = &f->weekly;
     f->findings.signals = &f->signals;
     f->findings.alerts = &f->alerts;
     f->findings.trends = &f->trends;
