@@ -259,6 +259,8 @@ static void test_risks_quality(void **state)
         c->serious[CUBE_ANY] = c->cases[CUBE_ANY] / 3;
         c->missing[CUBE_ANY] = c->cases[CUBE_ANY] > 0;
     }
+    /* A cell whose cases are shown and whose serious cases are small. */
+    risks.grids[0].cells[1][CUBE_SETTING_HOME][1].serious[CUBE_ANY] = 2;
     cube_cells_fill_margins(risks.grids[0].cells, cube->n_devices);
     assert_int_equal(risks_build(cube, &risks, err, sizeof(err)), 0);
     quality = (quality_t){.treatments = 707, .no_model = 3, .reports = 100,
@@ -297,13 +299,16 @@ static void test_risks_quality(void **state)
     }
     /* Rows are marked from the decisions. */
     disclose_mark_risks(&f->d, &risks);
+    size_t serious_only = 0; /* rows shown whose serious cases are hidden */
     for (size_t i = 0; i < risks.n_rows; i++) {
         const risk_row_t *r = &risks.rows[i];
         if (r->cases > 0 && r->cases < K)
             assert_true(r->suppressed);
         if (r->serious > 0 && r->serious < K)
             assert_true(r->serious_suppressed);
+        serious_only += !r->suppressed && r->serious_suppressed;
     }
+    assert_true(serious_only > 0);
     /* Data quality: 3 treatments without a model is small, and so would be
      * its complement if it were shown... the complement is 704, shown. The
      * lag buckets 5 and 2: 2 is small, and a partner must go with it. */
