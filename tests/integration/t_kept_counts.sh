@@ -315,8 +315,13 @@ nw_sql "UPDATE needlewatch_kept.model_totals SET reports[2] = reports[2] + 2
 nw_sql "UPDATE needlewatch_kept.model_months SET reports[3] = reports[3] + 3
         WHERE ctid = (SELECT ctid FROM needlewatch_kept.model_months LIMIT 1)" >/dev/null
 nw_sql "UPDATE needlewatch_kept.totals SET complication_reports = complication_reports + 1" >/dev/null
-nw_check "8: kept_cells_check() reports the corrupted model counts and total" \
-    "cell,model_day,model_month,model_total,total" \
+# The alerts' counts (015): a case moved to a longer delay, a delay dropped.
+nw_sql "UPDATE needlewatch_kept.case_lags SET lag = lag + 1000
+        WHERE ctid = (SELECT ctid FROM needlewatch_kept.case_lags WHERE cases > 0 LIMIT 1)" >/dev/null
+nw_sql "UPDATE needlewatch_kept.report_delays SET cases = cases - 1
+        WHERE ctid = (SELECT ctid FROM needlewatch_kept.report_delays WHERE cases > 0 LIMIT 1)" >/dev/null
+nw_check "8: kept_cells_check() reports the corrupted model counts, total and alert counts" \
+    "case_lag,cell,model_day,model_month,model_total,report_delay,total" \
     "$(nw_sql "SELECT string_agg(DISTINCT kind, ',' ORDER BY kind) FROM needlewatch.kept_cells_check()")"
 nw_sql "SELECT needlewatch_kept.rebuild()" >/dev/null
 kept_exact "8: after needlewatch_kept.rebuild()"
