@@ -1512,6 +1512,29 @@ COMMENT ON VIEW needlewatch.kept_rollup_status IS
     'counted; NULL: everything is recounted at the next rollup), when it last ran, how many '
     'times, and how many stored versions it has yet to count.';
 
+COMMENT ON COLUMN needlewatch.kept_models.treated_on IS
+    'The day of the treatments.';
+COMMENT ON COLUMN needlewatch.kept_models.device_type IS
+    'Their device type.';
+COMMENT ON COLUMN needlewatch.kept_models.manufacturer IS
+    'The manufacturer named (NULL: none).';
+COMMENT ON COLUMN needlewatch.kept_models.model IS
+    'The model named (NULL: none).';
+COMMENT ON COLUMN needlewatch.kept_models.reports IS
+    'reports[i]: current complication reports of the type of ordinal i.';
+COMMENT ON COLUMN needlewatch.kept_totals.complication_reports IS
+    'Current complication reports, orphans included.';
+COMMENT ON COLUMN needlewatch.kept_totals.quarantined IS
+    'Messages in quarantine.';
+COMMENT ON COLUMN needlewatch.kept_rollup_status.horizon IS
+    'The watermark: versions written by transactions with lower ids are counted (NULL: recount due).';
+COMMENT ON COLUMN needlewatch.kept_rollup_status.rolled_at IS
+    'When the rollup last ran.';
+COMMENT ON COLUMN needlewatch.kept_rollup_status.rollups IS
+    'How many times it has run.';
+COMMENT ON COLUMN needlewatch.kept_rollup_status.versions_pending IS
+    'Stored versions it has yet to count.';
+
 -- Recounts everything from the current-version views (002), in the caller's
 -- snapshot and by a path of its own (no transitions(), no watermark), and
 -- returns one row per difference with what the readers above give:

@@ -88,11 +88,13 @@ nw_check "SQL risks(as_of, horizon) = risks_between(NULL, NULL, ...)" 0 \
                EXCEPT ALL SELECT * FROM needlewatch.risks('$asof', 30))) x")"
 nw_check "SQL wilson(3, 10) is the analyzer's" "0.3|0.10779126740630099|0.6032218525388546" \
     "$(nw_sql "SELECT * FROM needlewatch.wilson(3, 10)")"
-nw_check "every column of needlewatch.weekly_series and kept_cells has a comment" 0 \
-    "$(nw_sql "SELECT count(*) FROM pg_attribute a
-               WHERE a.attrelid IN ('needlewatch.weekly_series'::regclass,
-                                    'needlewatch.kept_cells'::regclass)
-                 AND a.attnum > 0 AND col_description(a.attrelid, a.attnum) IS NULL")"
+nw_check "every view of the needlewatch schema, and each of its columns, has a comment" 0 \
+    "$(nw_sql "SELECT count(*) FROM pg_class c
+               LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0
+                                       AND NOT a.attisdropped
+               WHERE c.relnamespace = 'needlewatch'::regnamespace AND c.relkind IN ('v', 'm')
+                 AND (obj_description(c.oid, 'pg_class') IS NULL
+                      OR col_description(c.oid, a.attnum) IS NULL)")"
 nw_check "the new functions have comments" 6 \
     "$(nw_sql "SELECT count(*) FROM pg_proc p WHERE p.pronamespace = 'needlewatch'::regnamespace
                  AND p.proname IN ('wilson', 'risks', 'risks_between', 'weekly_series_between',
