@@ -297,14 +297,17 @@ static void alerts(const findings_t *f, summary_t *s)
     for (shown = 0; shown < al->n && shown < SUMMARY_ALERTS; shown++) {
         const alert_row_t *a = &al->rows[shown];
         const alert_evidence_t *e = &a->evidence;
-        char first[11], last[11], n[NUMFMT_LEN], t[NUMFMT_LEN], rr[NUMFMT_LEN], q[32];
+        char first[11], last[11], weeks[40], n[NUMFMT_LEN], t[NUMFMT_LEN], rr[NUMFMT_LEN], q[32];
         civil_format(weekly_monday(f->weekly, a->first_week), first);
         civil_format(weekly_monday(f->weekly, a->last_week), last);
+        if (a->last_week == a->first_week)
+            snprintf(weeks, sizeof(weeks), "week of %s", first);
+        else
+            snprintf(weeks, sizeof(weeks), "weeks of %s to %s", first, last);
         if (a->suppressed) {
             add(s, SUMMARY_ALERT, a->device, a->complication, shown,
-                "Alert %zu, weeks of %s to %s: %s, %s, %s (numbers not shown: too few to "
-                "publish).",
-                shown + 1, first, last, cube_device_title(f->cube, a->device),
+                "Alert %zu, %s: %s, %s, %s (numbers not shown: too few to publish).",
+                shown + 1, weeks, cube_device_title(f->cube, a->device),
                 setting_words(a->setting), cube_complication_title(a->complication));
         } else {
             if (isnan(e->q_value))
@@ -312,9 +315,9 @@ static void alerts(const findings_t *f, summary_t *s)
             else
                 snprintf(q, sizeof(q), ", q = %.2g", e->q_value);
             add(s, SUMMARY_ALERT, a->device, a->complication, shown,
-                "Alert %zu, weeks of %s to %s: %s, %s, %s: %s cases in %s treatments, expected "
-                "%.1f (rate ratio %s%s).",
-                shown + 1, first, last, cube_device_title(f->cube, a->device),
+                "Alert %zu, %s: %s, %s, %s: %s cases in %s treatments, expected %.1f (rate "
+                "ratio %s%s).",
+                shown + 1, weeks, cube_device_title(f->cube, a->device),
                 setting_words(a->setting), cube_complication_title(a->complication),
                 numfmt_count(n, sizeof(n), e->observed), numfmt_count(t, sizeof(t), e->treatments),
                 e->expected, numfmt_ratio(rr, sizeof(rr), alert_rate_ratio(e)), q);
