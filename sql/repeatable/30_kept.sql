@@ -971,26 +971,6 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     WHERE needlewatch_kept.pending() AND c.kind = 'risk_month'
 $$;
 
--- The same for the cases by lag (015) of the treatments dated in
--- [from_date, to_date] (NULL: open) whose lag is min_lag or more.
-CREATE OR REPLACE FUNCTION needlewatch_kept.lag_rows(min_lag integer, from_date date,
-                                                     to_date date)
-RETURNS TABLE (treated_on date, device_type text, setting text, ordinal integer, lag integer,
-               cases bigint)
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT k.treated_on, k.device_type, k.setting, k.ordinal, k.lag, k.cases
-    FROM needlewatch_kept.case_lags k
-    WHERE needlewatch_kept.watermark() IS NOT NULL AND k.lag >= min_lag
-      AND k.treated_on BETWEEN coalesce(from_date, '-infinity'::date)
-                           AND coalesce(to_date, 'infinity'::date)
-    UNION ALL
-    SELECT c.treated_on, c.device_type, c.setting, c.ordinal, c.lag, c.reports
-    FROM needlewatch_kept.changes(coalesce(needlewatch_kept.watermark(), 0), NULL) c
-    WHERE needlewatch_kept.pending() AND c.kind = 'lag' AND c.lag >= min_lag
-      AND c.treated_on BETWEEN coalesce(from_date, '-infinity'::date)
-                           AND coalesce(to_date, 'infinity'::date)
-$$;
-
 -- The same for the (treatment, type) cases by lag (015) of the treatments
 -- dated last_day or earlier (NULL: every one).
 CREATE OR REPLACE FUNCTION needlewatch_kept.delay_rows(last_day date)
@@ -1003,7 +983,8 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     UNION ALL
     SELECT c.treated_on, c.lag, c.reports
     FROM needlewatch_kept.changes(coalesce(needlewatch_kept.watermark(), 0), NULL) c
-    WHERE needlewatch_kept.pending() AND c.kind = 'delay' AND c.treated_on <= coalesce(last_day, 'infinity'::date)
+    WHERE needlewatch_kept.pending() AND c.kind = 'delay'
+      AND c.treated_on <= coalesce(last_day, 'infinity'::date)
 $$;
 
 -- What the alerts read (analyze/load/alertcounts.c; issue 14): the cases of
@@ -1014,19 +995,37 @@ $$;
 -- them). The alerts count the cases known within report_days: the weekly
 -- cases of kept_surveillance() less these (usually the few late ones, read
 -- through the index on lag). Rows of 0 left out.
+-- PL/pgSQL so that the statement is planned with report_days known (the
+-- index-only scan of the lags above it): a SQL function's body is planned
+-- for any value.
 CREATE OR REPLACE FUNCTION needlewatch.kept_late_cases(from_date date, to_date date,
                                                        report_days integer, types text[])
 RETURNS TABLE (monday integer, device_type text, setting text, ordinal integer, n bigint)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET jit = off AS $$
-    SELECT (k.treated_on - date '1970-01-01') - (extract(isodow FROM k.treated_on)::integer - 1),
-           k.device_type, k.setting,
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET jit = off AS $$
+DECLARE
+    w bigint := needlewatch_kept.watermark();
+    f date := coalesce(from_date, '-infinity'::date);
+    t date := coalesce(to_date, 'infinity'::date);
+BEGIN
+    RETURN QUERY
+    SELECT ((k.treated_on - date '1970-01-01')
+                - (extract(isodow FROM k.treated_on)::integer - 1))::integer,
+           k.device_type::text, k.setting::text,
            CASE WHEN k.ordinal = 0 THEN 0
                 ELSE coalesce(array_position(types, o.complication), 0) END,
            sum(k.cases)::bigint
-    FROM needlewatch_kept.lag_rows(report_days + 1, from_date, to_date) k
+    FROM (SELECT l.treated_on, l.device_type, l.setting, l.ordinal, l.cases::bigint AS cases
+          FROM needlewatch_kept.case_lags l
+          WHERE w IS NOT NULL AND l.lag > report_days AND l.treated_on BETWEEN f AND t
+          UNION ALL
+          SELECT c.treated_on, c.device_type, c.setting, c.ordinal, c.reports
+          FROM needlewatch_kept.changes(coalesce(w, 0), NULL) c
+          WHERE needlewatch_kept.pending() AND c.kind = 'lag' AND c.lag > report_days
+            AND c.treated_on BETWEEN f AND t) k
     LEFT JOIN needlewatch.complication_catalogue o ON o.ordinal = k.ordinal
     GROUP BY 1, 2, 3, 4
-    HAVING sum(k.cases) <> 0
+    HAVING sum(k.cases) <> 0;
+END
 $$;
 
 -- What D's default is read from (analyze/load/alertcounts.c): as of the day
@@ -1758,7 +1757,13 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET j
                format('%%s %%s %%s %%s %%s', k.treated_on, k.device_type, k.setting, k.ordinal,
                       k.lag) AS key,
                sum(k.cases)::text AS v
-        FROM needlewatch_kept.lag_rows(0, NULL, NULL) k
+        FROM (SELECT l.treated_on, l.device_type, l.setting, l.ordinal, l.lag, l.cases::bigint
+                     AS cases
+              FROM needlewatch_kept.case_lags l WHERE needlewatch_kept.watermark() IS NOT NULL
+              UNION ALL
+              SELECT c.treated_on, c.device_type, c.setting, c.ordinal, c.lag, c.reports
+              FROM needlewatch_kept.changes(coalesce(needlewatch_kept.watermark(), 0), NULL) c
+              WHERE c.kind = 'lag') k
         GROUP BY 1, 2 HAVING sum(k.cases) <> 0
         UNION ALL
         SELECT 'report_delay', format('%%s %%s', k.treated_on, k.lag), sum(k.cases)::text
