@@ -279,7 +279,7 @@ static void grid_values(const cube_t *cube, const cube_cells_t *cells, const dis
 static int suppress_cube(const cube_t *cube, disclosure_t *d)
 {
     size_t nd = cube->n_devices + 1;
-    work_t w, plain;
+    work_t w = {0}, plain = {0}; /* work_free() of both on every path */
     int rc = -1;
 
     if (!work_init(&w, nd * CUBE_SETTINGS * CUBE_SKINS, 2 * nd) ||

@@ -642,7 +642,7 @@ static void weekly_series(FILE *out, const week_chart_t *w, const cube_t *cube, 
     const char *colour = setting_colour(setting);
     bool pen_down = false;
     double r = w->n_weeks <= 104 ? 2.6 : 1.6;
-    nw_proportion_t p;
+    nw_proportion_t p = {0};
 
     fprintf(out, "<path class=\"series\" data-setting=\"%s\" fill=\"none\" stroke=\"%s\" "
                  "stroke-width=\"%s\"%s d=\"",
@@ -729,7 +729,7 @@ static void weekly_alert(FILE *out, const week_chart_t *w, const cube_t *cube, c
     char date[11], iso[9], last[11], n[NUMFMT_LEN];
     int32_t monday = weekly_monday(w->findings->weekly, a->first_week);
     double x = week_x(w, a->first_week), y, half = (W_X1 - W_X0) / (double)w->n_weeks / 2;
-    nw_proportion_t p;
+    nw_proportion_t p = {0};
     bool shown = !week_hidden(w, a->setting, a->first_week) &&
                  week_rate(w, a->setting, a->first_week, &p);
 
@@ -784,7 +784,7 @@ void chart_weekly(FILE *out, const findings_t *findings, size_t slot, int c)
     /* The axis holds every rate; intervals above it are clipped. */
     for (int s = 0; s < CUBE_SETTINGS; s++) {
         for (size_t k = 0; k < w.n_weeks; k++) {
-            nw_proportion_t p;
+            nw_proportion_t p = {0};
             if (!week_hidden(&w, s, k) && week_rate(&w, s, k, &p) && p.est * 1000.0 > top)
                 top = p.est * 1000.0;
         }
