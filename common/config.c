@@ -133,7 +133,7 @@ static const char *const kafka_defaults[][2] = {
      * kicks the fetcher instead of waiting out librdkafka 2.0.2's second. */
     {"queued.min.messages", "50000"},
     {"queued.max.messages.kbytes", "4096"},
-    {"fetch.max.bytes", "2097152"},
+    {"fetch.max.bytes", "1048576"},
 };
 
 static const char *const secret_keys[] = {

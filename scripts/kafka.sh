@@ -175,7 +175,7 @@ state_get() { # KEY -> value, empty when unknown
 }
 state_set() { # KEY VALUE
     local tmp="$state.tmp.$$"
-    { [ -f "$state" ] && grep -v "^$1=" "$state" || true; echo "$1=$2"; } >"$tmp"
+    { if [ -f "$state" ]; then grep -v "^$1=" "$state" || true; fi; echo "$1=$2"; } >"$tmp"
     mv "$tmp" "$state"
 }
 
@@ -491,8 +491,9 @@ do_stop() {
 
 do_kill() {
     local id=$1 p
-    [[ "$id" =~ ^[0-9]+$ ]] && [ "$id" -ge 1 ] && [ "$id" -le "$(state_get brokers)" ] ||
+    if ! [[ "$id" =~ ^[0-9]+$ ]] || [ "$id" -lt 1 ] || [ "$id" -gt "$(state_get brokers)" ]; then
         die "kill: no node $id (nodes are 1..$(state_get brokers))"
+    fi
     p=$(node_pid "$id")
     [ -n "$p" ] || { say "node $id is not running"; return 0; }
     stop_pids KILL 30 "$p" || die "node $id (pid $p) did not die"
@@ -554,7 +555,7 @@ fetch)
     fetch_jars
     echo "$LIBDIR" ;;
 start)
-    [ -n "$dir" ] && [ ${#args[@]} -eq 2 ] || usage 2
+    if [ -z "$dir" ] || [ ${#args[@]} -ne 2 ]; then usage 2; fi
     do_start ;;
 env)
     need_dir
@@ -569,7 +570,7 @@ status)
     done
     [ "$down" = 0 ] || exit 3 ;;
 create-topic)
-    [ ${#args[@]} -ge 4 ] && [ ${#args[@]} -le 5 ] || usage 2
+    if [ ${#args[@]} -lt 4 ] || [ ${#args[@]} -gt 5 ]; then usage 2; fi
     need_dir
     do_create_topic "${args[2]}" "${args[3]}" "${args[4]:-}" ;;
 delete-records)

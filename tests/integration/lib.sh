@@ -173,7 +173,7 @@ nw_produce() {
 # nw_ingest LOGNAME [worker args...]: runs one worker to end of the topics.
 nw_ingest() {
     local name=$1; shift
-    timeout 120 "$NW_BIN/needlewatch-ingest" --exit-on-eof "$@" >>"$WORK/$name.log" 2>&1
+    timeout --foreground -k 60 120 "$NW_BIN/needlewatch-ingest" --exit-on-eof "$@" >>"$WORK/$name.log" 2>&1
 }
 
 # nw_apply_sql: applies sql/ by hand as an operator would (docker/migrate.sh:

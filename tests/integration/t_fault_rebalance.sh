@@ -30,11 +30,13 @@ nw_wait_sql "SELECT sum(next_offset) FROM needlewatch.kafka_offsets WHERE next_o
 nw_check "join and leave: every message committed" "$EXP_messages" "$(total)"
 nw_check_exact
 
-# The zombie. Worker 3 holds batches for 4 s before writing them; freeze it
-# with a batch open, long enough for the group to give its partitions to
-# worker 2, which claims them in PostgreSQL (new epoch).
+# The zombie. Worker 3 holds batches for 30 s before writing them (longer
+# than the slowest loadgen of a loaded sanitizer build: with 4 s, CI once saw
+# the zombie commit its batch before it was frozen); freeze it with a batch
+# open, long enough for the group to give its partitions to worker 2, which
+# claims them in PostgreSQL (new epoch).
 kill -TERM $p3; wait $p3 || true
-"$ING" --config "$WORK/w.properties" -X ingest.batch.max_ms=4000 -X ingest.batch.max_messages=1000000 \
+"$ING" --config "$WORK/w.properties" -X ingest.batch.max_ms=30000 -X ingest.batch.max_messages=1000000 \
   2>"$WORK/zombie.log" & pz=$!
 nw_wait_log "$WORK/zombie.log" "assigned [1-9]" 60
 sleep 3   # let the rebalance between worker 2 and the zombie settle

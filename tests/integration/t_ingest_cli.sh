@@ -42,7 +42,7 @@ nw_check "environment overrides the file" 1 "$(grep -c '^topic.treatments=from-e
 nw_broker_start
 nw_config "$WORK/w.properties"
 set +e
-timeout 60 "$ING" --config "$WORK/w.properties" --no-migrate --exit-on-eof >"$WORK/nomig.log" 2>&1
+timeout --foreground -k 60 60 "$ING" --config "$WORK/w.properties" --no-migrate --exit-on-eof >"$WORK/nomig.log" 2>&1
 rc=$?
 set -e
 nw_check "--no-migrate on an empty database exits 1" 1 "$rc"

@@ -23,7 +23,7 @@ attempt_times() {
 
 start=$SECONDS
 rc=0
-timeout 30 "$NW_BIN/needlewatch-ingest" --config "$WORK/w.properties" --exit-on-eof \
+timeout --foreground -k 60 30 "$NW_BIN/needlewatch-ingest" --config "$WORK/w.properties" --exit-on-eof \
     -X pg.give_up_ms=4000 >"$WORK/give-up.log" 2>&1 || rc=$?
 took=$((SECONDS - start))
 nw_check "--exit-on-eof: gives up with exit 1" 1 "$rc"

@@ -152,8 +152,11 @@ kept_exact "3b" dump
 
 # --- 4. Two workers in one group, complications first, follow-ups: the
 # treatments and complications of one report race between the workers.
-"$ING" --config "$WORK/w.properties" 2>"$WORK/g1.log" & p1=$!
-"$ING" --config "$WORK/w.properties" 2>"$WORK/g2.log" & p2=$!
+# The workers roll up at most once a second, so that the racer (every 50
+# ms) finds work too, even on a loaded machine (CI once saw the workers'
+# rollups take every version and the racer's none).
+"$ING" --config "$WORK/w.properties" -X ingest.rollup.interval_ms=1000 2>"$WORK/g1.log" & p1=$!
+"$ING" --config "$WORK/w.properties" -X ingest.rollup.interval_ms=1000 2>"$WORK/g2.log" & p2=$!
 nw_wait_log "$WORK/g1.log" "assigned [1-9]"
 nw_wait_log "$WORK/g2.log" "assigned [1-9]"
 nw_wait_sql "SELECT count(DISTINCT owner) FROM needlewatch.kafka_offsets" 2 30 || true
@@ -262,17 +265,24 @@ cv() { # ID VERSION TREATMENT TYPE
           VALUES ('$1', $2, '$3', '$4', 'complications', 0, 0, '{}');"
 }
 # race NAME FIRST SECOND
+# FIRST stays open until the test releases it (a row in race_release, which
+# its loop reads with a new snapshot each time), however slow the machine:
+# with a fixed sleep, a loaded CI run once saw it commit too early.
+nw_sql "CREATE TABLE IF NOT EXISTS public.race_release (name text)" >/dev/null
 race() {
     local xid
-    psql -X -q -v ON_ERROR_STOP=1 -c "BEGIN; $2 SELECT pg_sleep(3); COMMIT;" >/dev/null 2>>"$WORK/race.log" &
+    psql -X -q -v ON_ERROR_STOP=1 -c "BEGIN; $2 DO \$\$ BEGIN
+            WHILE NOT EXISTS (SELECT 1 FROM public.race_release WHERE name = '$1') LOOP
+                PERFORM pg_sleep(0.05); END LOOP; END \$\$; COMMIT;" >/dev/null 2>>"$WORK/race.log" &
     local first=$!
-    nw_wait_sql "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(3)%' AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()" 1 10
-    xid=$(nw_sql "SELECT backend_xid FROM pg_stat_activity WHERE query LIKE '%pg_sleep(3)%' AND pid <> pg_backend_pid()")
+    nw_wait_sql "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%race_release WHERE name = ''$1''%' AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()" 1 120
+    xid=$(nw_sql "SELECT backend_xid FROM pg_stat_activity WHERE query LIKE '%race_release WHERE name = ''$1''%' AND pid <> pg_backend_pid()")
     psql -X -q -v ON_ERROR_STOP=1 -c "$3" >/dev/null 2>>"$WORK/race.log"
     nw_sql "SELECT needlewatch.kept_rollup()" >/dev/null
     nw_check "6 $1: the rollup stopped at the open transaction" yes \
-        "$([ "$(nw_sql "SELECT horizon <= $xid FROM needlewatch.kept_rollup_status")" = t ] && echo yes)"
+        "$([ "$(nw_sql "SELECT horizon <= '${xid:-0}'::text::bigint FROM needlewatch.kept_rollup_status")" = t ] && echo yes)"
     kept_exact "6 $1: SECOND committed, FIRST open"
+    nw_sql "INSERT INTO public.race_release VALUES ('$1')" >/dev/null
     wait $first
     kept_exact "6 $1: both committed"
     nw_sql "SELECT needlewatch.kept_rollup()" >/dev/null

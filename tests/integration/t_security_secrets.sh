@@ -45,13 +45,19 @@ PGTCP="host=127.0.0.1 port=$PGPORT dbname=needlewatch user=secret_login"
 
 # run NAME [config lines...]: writes NAME.properties (mode 600) and runs the
 # worker on it for at most RUN_SECS (5) seconds; prints its exit status
-# (124: still running, e.g. retrying a connection).
+# (124: still running, e.g. retrying a connection). --foreground: the
+# signal goes to the worker alone, not to its process group. Without it,
+# timeout's SIGTERM and SIGCONT to the group could reach LeakSanitizer's
+# tracer, forked while the worker exits, and the sanitizer build then hung
+# for good (CI saw it; so did a loop here). -k: a worker that does not end
+# 60 s after SIGTERM is killed, and the check fails instead of the test
+# timing out.
 run() {
     local name=$1 rc=0
     shift
     nw_config "$WORK/$name.properties" "$@"
     chmod 600 "$WORK/$name.properties"
-    timeout "${RUN_SECS:-5}" "$ING" --config "$WORK/$name.properties" --exit-on-eof --no-migrate \
+    timeout --foreground -k 60 "${RUN_SECS:-5}" "$ING" --config "$WORK/$name.properties" --exit-on-eof --no-migrate \
         >"$WORK/$name.log" 2>&1 || rc=$?
     echo "$rc"
 }

@@ -71,7 +71,7 @@ printf '{%s,"report_id":"tls-%d"}\n' "$T" 4 "$T" 5 | nw_produce treatments
 refused() {
     local name=$1 conninfo=$2 pattern=$3 rc=0
     nw_config "$WORK/$name.properties" "pg.conninfo=$conninfo"
-    timeout 6 "$NW_BIN/needlewatch-ingest" --config "$WORK/$name.properties" --exit-on-eof \
+    timeout --foreground -k 60 6 "$NW_BIN/needlewatch-ingest" --config "$WORK/$name.properties" --exit-on-eof \
         >"$WORK/$name.log" 2>&1 || rc=$?
     nw_check "$name: the worker is still retrying when stopped" 124 "$rc"
     nw_check "$name: logs why" yes \

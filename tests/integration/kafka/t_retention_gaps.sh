@@ -134,7 +134,7 @@ g=$(nw_sql "SELECT first_missing || ' ' || log_start FROM needlewatch.kafka_gaps
             WHERE topic = '$TT' AND partition = 1 AND first_missing > 100")
 nw_log "mid-stream gap: $g"
 nw_check "mid-stream: a gap ending at the log start, after what was stored before" yes \
-    "$(set -- $g; [ "${2:-0}" = 530 ] && [ "${1:-0}" -ge 170 ] && [ "$1" -lt 530 ] && echo yes || echo "no ($g)")"
+    "$(read -r first start <<<"$g"; if [ "${start:-0}" = 530 ] && [ "${first:-0}" -ge 170 ] && [ "$first" -lt 530 ]; then echo yes; else echo "no ($g)"; fi)"
 nw_check "mid-stream: an ERROR for it" 1 "$(grep -c "\[$TT/1\] offsets ${g%% *}..529 " "$WORK/w6.log" || true)"
 nw_check "mid-stream: 530..729 stored" 200 "$(stored_in 1 2400 2599)"
 

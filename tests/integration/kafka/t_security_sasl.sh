@@ -58,7 +58,7 @@ conf() {
 # or for SECONDS at most; prints its exit status (124: still retrying).
 run() {
     local rc=0
-    timeout "$2" "$ING" --config "$WORK/$1.properties" --exit-on-eof >"$WORK/$1.log" 2>&1 || rc=$?
+    timeout --foreground -k 60 "$2" "$ING" --config "$WORK/$1.properties" --exit-on-eof >"$WORK/$1.log" 2>&1 || rc=$?
     echo "$rc"
 }
 # produce MECHANISM IDS...: treatments over SASL_SSL with kcat.
