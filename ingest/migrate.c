@@ -24,29 +24,48 @@ static bool exec_ok(PGconn *conn, const char *sql, char *errbuf, size_t errsize)
     return ok;
 }
 
+/* Runs sql, a query of the bookkeeping table table (schema-qualified),
+ * when that table exists. Returns its result (the caller owns it), or NULL
+ * with *ok true when the table does not exist yet, or NULL with *ok false
+ * and errbuf filled on an error. */
+static PGresult *query_bookkeeping(PGconn *conn, const char *table, const char *sql, bool *ok,
+                                   char *errbuf, size_t errsize)
+{
+    const char *params[1] = {table};
+    PGresult *res = PQexecParams(conn, "SELECT to_regclass($1) IS NOT NULL", 1, NULL, params,
+                                 NULL, NULL, 0);
+
+    *ok = false;
+    if (PQresultStatus(res) != PGRES_TUPLES_OK)
+        goto fail;
+    if (strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
+        PQclear(res);
+        *ok = true;
+        return NULL;
+    }
+    PQclear(res);
+    res = PQexec(conn, sql);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK)
+        goto fail;
+    *ok = true;
+    return res;
+fail:
+    snprintf(errbuf, errsize, "%s", PQerrorMessage(conn));
+    PQclear(res);
+    return NULL;
+}
+
 /* Fills applied[] (indexed like nw_migrations) from schema_migrations. */
 static bool load_applied(PGconn *conn, bool *applied, int *max_recorded, char *errbuf,
                          size_t errsize)
 {
-    bool ok = false;
-    PGresult *res = PQexec(conn, "SELECT to_regclass('needlewatch.schema_migrations') IS NOT NULL");
+    bool ok;
+    PGresult *res = query_bookkeeping(conn, "needlewatch.schema_migrations",
+                                      "SELECT version FROM needlewatch.schema_migrations", &ok,
+                                      errbuf, errsize);
 
     *max_recorded = 0;
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        snprintf(errbuf, errsize, "%s", PQerrorMessage(conn));
-        goto out;
-    }
-    if (strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
-        ok = true;
-        goto out;
-    }
-    PQclear(res);
-    res = PQexec(conn, "SELECT version FROM needlewatch.schema_migrations");
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        snprintf(errbuf, errsize, "%s", PQerrorMessage(conn));
-        goto out;
-    }
-    for (int r = 0; r < PQntuples(res); r++) {
+    for (int r = 0; res && r < PQntuples(res); r++) {
         int v = atoi(PQgetvalue(res, r, 0));
         if (v > *max_recorded)
             *max_recorded = v;
@@ -54,8 +73,6 @@ static bool load_applied(PGconn *conn, bool *applied, int *max_recorded, char *e
             if (nw_migrations[i].version == v)
                 applied[i] = true;
     }
-    ok = true;
-out:
     PQclear(res);
     return ok;
 }
@@ -65,30 +82,15 @@ out:
  * without the table (before 012) has none recorded. */
 static bool load_repeatables(PGconn *conn, bool *current, char *errbuf, size_t errsize)
 {
-    bool ok = false;
-    PGresult *res = PQexec(conn,
-                           "SELECT to_regclass('needlewatch.schema_repeatables') IS NOT NULL");
+    bool ok;
+    PGresult *res = query_bookkeeping(conn, "needlewatch.schema_repeatables",
+                                      "SELECT name, checksum FROM needlewatch.schema_repeatables",
+                                      &ok, errbuf, errsize);
 
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        snprintf(errbuf, errsize, "%s", PQerrorMessage(conn));
-        goto out;
-    }
-    if (strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
-        ok = true;
-        goto out;
-    }
-    PQclear(res);
-    res = PQexec(conn, "SELECT name, checksum FROM needlewatch.schema_repeatables");
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        snprintf(errbuf, errsize, "%s", PQerrorMessage(conn));
-        goto out;
-    }
-    for (int r = 0; r < PQntuples(res); r++)
+    for (int r = 0; res && r < PQntuples(res); r++)
         for (size_t i = 0; i < nw_repeatables_count; i++)
             if (strcmp(nw_repeatables[i].name, PQgetvalue(res, r, 0)) == 0)
                 current[i] = strcmp(nw_repeatables[i].checksum, PQgetvalue(res, r, 1)) == 0;
-    ok = true;
-out:
     PQclear(res);
     return ok;
 }
