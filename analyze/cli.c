@@ -41,6 +41,7 @@ enum {
     OPT_PUBLISH,
     OPT_KAFKA_BOOTSTRAP,
     OPT_SIGNALS_TOPIC,
+    OPT_HORIZONS,
 };
 
 /* Every option. Those that set a configuration key are in setting_keys. */
@@ -72,6 +73,7 @@ static const struct option long_options[] = {
     {"publish-signals", no_argument, NULL, OPT_PUBLISH},
     {"kafka-bootstrap", required_argument, NULL, OPT_KAFKA_BOOTSTRAP},
     {"signals-topic", required_argument, NULL, OPT_SIGNALS_TOPIC},
+    {"horizons", required_argument, NULL, OPT_HORIZONS},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -99,6 +101,7 @@ static const struct {
     {OPT_GLR_BASELINE, "analyze.glr.baseline"},
     {OPT_KAFKA_BOOTSTRAP, "kafka.bootstrap.servers"},
     {OPT_SIGNALS_TOPIC, "topic.signals"},
+    {OPT_HORIZONS, "analyze.horizons"},
 };
 
 static int parse_date(const char *opt, const char *arg, char out[11], char *errbuf,
@@ -216,6 +219,11 @@ static int check_setting(int code, const char *arg, char *errbuf, size_t errlen)
             return -1;
         }
         return 0;
+    case OPT_HORIZONS: {
+        int horizons[CLI_MAX_HORIZONS];
+        size_t n;
+        return cli_parse_horizons("--horizons", arg, horizons, &n, errbuf, errlen);
+    }
     case OPT_KAFKA_BOOTSTRAP:
     case OPT_SIGNALS_TOPIC:
         if (arg[0] == '\0') {
@@ -325,8 +333,8 @@ static int check_combinations(const cli_t *cli, char *errbuf, size_t errlen)
         return -1;
     }
     /* --verify writes no report: the report's options would be ignored. */
-    if (cli->verify &&
-        (cli->from[0] || cli->to[0] || cli->as_of[0] || cli->format != FORMAT_AUTO || cli->output)) {
+    if (cli->verify && (cli->from[0] || cli->to[0] || cli->as_of[0] ||
+                        cli->format != FORMAT_AUTO || cli->output)) {
         snprintf(errbuf, errlen, "--verify takes no --from, --to, --as-of, --format or --output");
         return -1;
     }
@@ -370,6 +378,48 @@ int cli_parse(int argc, char **argv, cli_t *cli, char *errbuf, size_t errlen)
     return check_combinations(cli, errbuf, errlen);
 }
 
+int cli_parse_horizons(const char *what, const char *list, int *horizons, size_t *n,
+                       char *errbuf, size_t errlen)
+{
+    const char *p = list;
+
+    *n = 0;
+    for (;;) {
+        char *end;
+        long v;
+        errno = 0;
+        v = strtol(p, &end, 10);
+        if (end == p || errno != 0 || v < 1 || v > 365 || (*end != ',' && *end != '\0') ||
+            p[0] == '+' || p[0] == '-' || p[0] == ' ') {
+            snprintf(errbuf, errlen,
+                     "%s: \"%s\" is not a list of days from 1 to 365, separated by commas",
+                     what, list);
+            return -1;
+        }
+        for (size_t i = 0; i < *n; i++) {
+            if (horizons[i] == (int)v) {
+                snprintf(errbuf, errlen, "%s: %ld is listed twice", what, v);
+                return -1;
+            }
+        }
+        if (*n == CLI_MAX_HORIZONS) {
+            snprintf(errbuf, errlen, "%s: more than %d horizons", what, CLI_MAX_HORIZONS);
+            return -1;
+        }
+        /* Insert in ascending order. */
+        size_t at = *n;
+        while (at > 0 && horizons[at - 1] > (int)v) {
+            horizons[at] = horizons[at - 1];
+            at--;
+        }
+        horizons[at] = (int)v;
+        (*n)++;
+        if (*end == '\0')
+            return 0;
+        p = end + 1;
+    }
+}
+
 const char *cli_bootstrap(const nw_config_t *cfg)
 {
     for (size_t i = 0; i < cfg->kafka_count; i++) {
@@ -399,6 +449,13 @@ int cli_configure(const cli_t *cli, nw_config_t *cfg, char **envp, char *errbuf,
     }
     if (!config_validate(cfg, errbuf, errlen))
         return -1;
+    {
+        int horizons[CLI_MAX_HORIZONS];
+        size_t n;
+        if (cli_parse_horizons("analyze.horizons", cfg->horizons, horizons, &n, errbuf,
+                               errlen) != 0)
+            return -1;
+    }
     if (alert_method_parse(cfg->alert_method) < 0) {
         snprintf(errbuf, errlen,
                  "analyze.alert.method: \"%s\" is not one of rate-scan, ears-c2, farrington, glr",
@@ -438,6 +495,13 @@ void cli_usage(FILE *out, const char *progname)
         "                     Default: text when writing to a terminal, json otherwise\n"
         "                     (a pipe, a redirection or --output).\n"
         "  --output FILE      write to FILE (replaced only once complete) instead of stdout\n"
+        "  --as-of YYYY-MM-DD the day the report is made as of (default: today, UTC):\n"
+        "                     a treatment counts in the risks for a horizon of H days\n"
+        "                     when it is dated H days or more before it; the weeks not\n"
+        "                     over by then are incomplete; the alerts judge the weeks\n"
+        "                     mature by then and count the reports known by then\n"
+        "  --horizons LIST    follow-up horizons of the risks, in days, each 1 to 365,\n"
+        "                     separated by commas (default 30,90; key analyze.horizons)\n"
         "  --verify           instead of the report: recount every kept count (the\n"
         "                     per-cell and per-model counts the ingest keeps, which the\n"
         "                     report reads) from the stored reports; print each\n"
@@ -464,8 +528,6 @@ void cli_usage(FILE *out, const char *progname)
         "  --report-days D    count a case only if reported within D days of the treatment\n"
         "                     (default: the whole weeks within which 75%% of the cases\n"
         "                     were reported, 14 to 56 days)\n"
-        "  --as-of YYYY-MM-DD the day the report is made as of: which weeks are mature\n"
-        "                     and which reports were known (default: today, UTC)\n"
         "  --ears-baseline N  EARS C2 reference weeks (default 7; weeks t-2-N..t-3)\n"
         "  --ears-alpha A     alarm when observed > mean + qnorm(1-A) sd (default 0.001)\n"
         "  --ears-min-sigma S floor on the reference sd (default 0)\n"

@@ -4,8 +4,8 @@
  *
  *   needlewatch-analyze [--config FILE] [-X KEY=VALUE]... [--pg CONNINFO]
  *                       [--from YYYY-MM-DD] [--to YYYY-MM-DD]
+ *                       [--as-of YYYY-MM-DD] [--horizons LIST]
  *                       [--format text|json|csv|html] [--output FILE]
- *                       [--as-of YYYY-MM-DD]
  *                       [signal, alert and suppression options]
  *                       [--persist] [--publish-signals ...]
  *   needlewatch-analyze --verify [--pg CONNINFO]
@@ -15,9 +15,9 @@
  * (common/config.h): the --config file, then NEEDLEWATCH_* variables, then
  * -X, then the options of the command line that set a key (--pg sets
  * pg.conninfo, --kafka-bootstrap kafka.bootstrap.servers, --signals-topic
- * topic.signals, --suppress-below and the alert options the analyze.*
- * keys), so an option always wins over the file. Parsing is pure (no I/O
- * besides getopt's state), so the unit tests can drive it; main() turns an
+ * topic.signals, --suppress-below, --horizons and the alert options the
+ * analyze.* keys), so an option always wins over the file. Parsing is pure (no
+ * I/O besides getopt's state), so the unit tests can drive it; main() turns an
  * error of cli_parse() or cli_configure() into exit code 2.
  */
 #ifndef NW_CLI_H
@@ -30,6 +30,7 @@
 #include "config.h"
 
 #define CLI_MAX_OVERRIDES 64
+#define CLI_MAX_HORIZONS 8
 
 typedef enum {
     FORMAT_AUTO = 0, /* text on a terminal, json otherwise */
@@ -49,7 +50,7 @@ typedef struct {
     const char *config_path; /* --config, borrowed from argv; NULL: none */
     char from[11];           /* "YYYY-MM-DD", or "" when open */
     char to[11];
-    char as_of[11];          /* "" = today (the database's date, UTC) */
+    char as_of[11];          /* --as-of "YYYY-MM-DD", or "" for today (UTC) */
     format_t format;
     const char *output;      /* borrowed from argv; NULL = stdout */
     bool verify;             /* recount and compare the kept counts instead of reporting */
@@ -80,6 +81,12 @@ int cli_parse(int argc, char **argv, cli_t *cli, char *errbuf, size_t errlen)
  * reason in errbuf ("file:line: ..." for an error in the file). */
 int cli_configure(const cli_t *cli, nw_config_t *cfg, char **envp, char *errbuf, size_t errlen)
     __attribute__((warn_unused_result));
+
+/* Parses a list of follow-up horizons ("30,90": days, each 1..365, at most
+ * CLI_MAX_HORIZONS, none twice) into horizons[0..*n-1], ascending. Returns
+ * 0, or -1 with the reason in errbuf, naming what (the option or key). */
+int cli_parse_horizons(const char *what, const char *list, int *horizons, size_t *n,
+                       char *errbuf, size_t errlen) __attribute__((warn_unused_result));
 
 /* The bootstrap servers cfg gives librdkafka, or NULL. */
 const char *cli_bootstrap(const nw_config_t *cfg);

@@ -14,7 +14,9 @@
 #include "disclose/disclose.h"
 #include "model/alerts.h"
 #include "model/cube.h"
+#include "model/quality.h"
 #include "model/rates.h"
+#include "model/risks.h"
 #include "model/signals.h"
 #include "model/trends.h"
 #include "model/weekly.h"
@@ -23,11 +25,14 @@ typedef struct {
     /* How the run was made. */
     const char *from;       /* "YYYY-MM-DD", or NULL/"" for an open bound */
     const char *to;
+    const char *as_of;      /* "YYYY-MM-DD": the day the risks are computed at */
     time_t generated_at;
     const char *version;    /* the analyzer's version */
     /* What it found. */
     const cube_t *cube;     /* the counts and the totals */
     const rates_t *rates;   /* rates, home versus clinic, adjusted */
+    const risks_t *risks;   /* risks over fixed follow-ups; NULL: none */
+    const quality_t *quality; /* the data-quality counts; NULL: none */
     /* Surveillance: all NULL, or none (a report without them leaves those
      * sections out). */
     const weekly_t *weekly;

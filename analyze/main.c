@@ -6,8 +6,10 @@
  *   parse     the command line and the configuration (cli.c)
  *   load      the counts, in one snapshot: the cube (load/counts.c), the
  *             weekly series and the report counts per device and model
- *             (load/surveillance.c)
- *   compute   rates and comparisons, signals, alerts, skin trends (model/)
+ *             (load/surveillance.c), the risks over fixed follow-ups
+ *             (load/risks.c) and the data-quality counts (load/quality.c)
+ *   compute   rates and comparisons, risks, signals, alerts, skin trends
+ *             (model/)
  *   disclose  what --suppress-below hides, and the rows it marks (disclose/)
  *   render    JSON, text, CSV or HTML (render/) to stdout, or to a
  *             temporary file renamed over --output once complete, so a
@@ -39,11 +41,15 @@
 #include "load/alertcounts.h"
 #include "load/counts.h"
 #include "load/pg.h"
+#include "load/quality.h"
+#include "load/risks.h"
 #include "load/surveillance.h"
 #include "log.h"
 #include "model/alerts.h"
 #include "model/detect_delay.h"
+#include "model/quality.h"
 #include "model/rates.h"
+#include "model/risks.h"
 #include "model/signals.h"
 #include "model/tally.h"
 #include "model/trends.h"
@@ -70,6 +76,8 @@ typedef struct {
     alert_timing_t timing;
     tally_t tally;
     rates_t rates;
+    risks_t risks;
+    quality_t quality;
     signals_t signals;
     alerts_t alerts;
     trends_t trends;
@@ -81,6 +89,7 @@ static void run_free(run_t *run)
     disclose_free(&run->disclosure);
     alerts_free(&run->alerts);
     signals_free(&run->signals);
+    risks_free(&run->risks);
     rates_free(&run->rates);
     tally_free(&run->tally);
     free(run->judgeable);
@@ -289,6 +298,8 @@ static int load(PGconn *conn, const cli_t *cli, const nw_config_t *cfg, run_t *r
     if (load_cube(conn, cli->from, cli->to, run->cube, errbuf, errlen) != 0 ||
         load_surveillance(conn, cli->from, cli->to, run->cube, &run->weekly, &run->tally,
                           errbuf, errlen) != 0 ||
+        load_risks(conn, cli->from, cli->to, run->cube, &run->risks, errbuf, errlen) != 0 ||
+        load_quality(conn, cli->from, cli->to, &run->quality, errbuf, errlen) != 0 ||
         load_alerts(conn, cli, cfg, run, errbuf, errlen) != 0) {
         PQclear(PQexec(conn, "ROLLBACK"));
         return -1;
@@ -314,16 +325,18 @@ static int compute(const nw_config_t *cfg, run_t *run, char *errbuf, size_t errl
     params.glr_c_arl = cfg->glr_threshold;
     params.glr_baseline = cfg->glr_baseline;
     params.min_cases = cfg->alert_min_cases;
-    if (rates_build(run->cube, &run->rates, errbuf, errlen) != 0)
+    if (rates_build(run->cube, &run->rates, errbuf, errlen) != 0 ||
+        risks_build(run->cube, &run->risks, errbuf, errlen) != 0)
         return -1;
     if (signals_build(run->cube, &run->tally, run->rates.z, &run->signals) != 0 ||
         alerts_detect(&input, params, &run->alerts) != 0)
         goto nomem;
     trends_build(run->cube, &run->trends);
-    if (disclose_build(run->cube, &run->weekly, &run->tally, cfg->suppress_below,
-                       &run->disclosure) != 0)
+    if (disclose_build(run->cube, &run->weekly, &run->tally, &run->risks, &run->quality,
+                       cfg->suppress_below, &run->disclosure) != 0)
         goto nomem;
     disclose_mark_rates(&run->disclosure, &run->rates);
+    disclose_mark_risks(&run->disclosure, &run->risks);
     disclose_mark_signals(&run->disclosure, &run->signals);
     if (disclose_alerts(&run->disclosure, run->cube, &run->weekly, &run->counted,
                         &run->alerts) != 0)
@@ -404,6 +417,26 @@ int main(int argc, char **argv)
         rc = fflush(stdout) == 0 ? EXIT_OK : EXIT_RUNTIME;
         goto out;
     }
+    if (cli.as_of[0] == '\0') {
+        time_t now = time(NULL);
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(cli.as_of, sizeof(cli.as_of), "%Y-%m-%d", &tm);
+    }
+    {
+        int horizons[CLI_MAX_HORIZONS];
+        size_t n;
+        if (cli_parse_horizons("analyze.horizons", cfg.horizons, horizons, &n, errbuf,
+                               sizeof(errbuf)) != 0) {
+            log_error("config", "%s", errbuf);
+            rc = EXIT_USAGE;
+            goto out;
+        }
+        if (!risks_init(&run.risks, cli.as_of, horizons, n)) {
+            log_error("analyze", "out of memory");
+            goto out;
+        }
+    }
     if (cli.format == FORMAT_AUTO)
         cli.format = cli.output == NULL && isatty(STDOUT_FILENO) ? FORMAT_TEXT : FORMAT_JSON;
     render = renderer_for(cli.format);
@@ -434,10 +467,13 @@ int main(int argc, char **argv)
     }
     findings = (findings_t){.from = cli.from,
                             .to = cli.to,
+                            .as_of = cli.as_of,
                             .generated_at = time(NULL),
                             .version = NEEDLEWATCH_VERSION,
                             .cube = run.cube,
                             .rates = &run.rates,
+                            .risks = &run.risks,
+                            .quality = &run.quality,
                             .weekly = &run.weekly,
                             .counted = &run.counted,
                             .signals = &run.signals,

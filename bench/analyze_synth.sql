@@ -9,7 +9,8 @@
 -- clinic; skin types I..VI or unknown; a message of the usual size), 3% of
 -- them with a follow-up version 2 that moves them to the other setting, 1%
 -- withdrawn by a version 2; complications for about 6% of the treatments (one
--- to three, of random types; a few orphans). The kept counts then come from
+-- to three, of random types; a few orphans) with severities, outcomes and
+-- onsets (0..365 days, most of them early; 5% without), and reported_at. The kept counts then come from
 -- one cold rollup over everything (needlewatch.kept_rollup(), timed: the
 -- "cold catch-up" of bench/RESULTS.md). needlewatch.kept_cells_check() must
 -- find nothing afterwards.
@@ -19,9 +20,8 @@ SELECT setseed(0.42) \gset
 INSERT INTO needlewatch.treatment_versions
     (report_id, version, nullified, treated_on, setting, device_type, manufacturer, model,
      needle_depth_mm, operator, fitzpatrick, sterile_tip, active_acne, serum, region,
-     source_topic, source_partition, source_offset, message)
-SELECT 's-' || g, 1, false,
-       date '2025-01-01' + floor(random() * 365)::int,
+     source_topic, source_partition, source_offset, message, reported_at)
+SELECT 's-' || g, 1, false, t.day,
        CASE WHEN random() < 0.55 THEN 'home' ELSE 'clinic' END,
        (ARRAY['derma_roller', 'derma_stamp', 'microneedling_pen', 'rf_microneedling',
               'other'])[1 + floor(random() * 5)::int],
@@ -33,8 +33,10 @@ SELECT 's-' || g, 1, false,
        || '"setting":"home","device":{"type":"derma_roller","manufacturer":"Maker",'
        || '"model":"Model","needle_depth_mm":1.5},"operator":"self","skin":{"fitzpatrick":3},'
        || '"sterile_tip":false,"active_acne":false,"serum":"none","region":"face",'
-       || '"reported_at":"2025-01-02T10:00:00Z"}'
-FROM generate_series(1, :n) AS g;
+       || '"reported_at":"2025-01-02T10:00:00Z"}',
+       (t.day + floor(random() * random() * 30)::int) + time '10:00' AT TIME ZONE 'UTC'
+FROM generate_series(1, :n) AS g
+CROSS JOIN LATERAL (SELECT date '2025-01-01' + floor(random() * 365 + g * 0)::int AS day) t;
 
 -- Follow-ups (another setting) and withdrawals.
 INSERT INTO needlewatch.treatment_versions
@@ -55,7 +57,9 @@ INSERT INTO needlewatch.complication_versions
 SELECT 'sc-' || g || '-' || k, 1, false,
        CASE WHEN random() < 0.01 THEN 'u-' || g ELSE 's-' || g END,
        types.names[1 + floor(random() * cardinality(types.names))::int],
-       'mild', 3, 'resolved',
+       (ARRAY['mild', 'mild', 'mild', 'moderate', 'moderate', 'severe'])[1 + floor(random() * 6)::int],
+       CASE WHEN random() < 0.05 THEN NULL ELSE floor(random() * random() * 366)::int END,
+       (ARRAY['resolved', 'resolved', 'resolved', 'ongoing', 'permanent', 'unknown'])[1 + floor(random() * 6)::int],
        (t.treated_on + floor(random() * 41)::int)::timestamp AT TIME ZONE 'UTC',
        'complications', g % 64, g,
        '{"schema_version":1,"report_id":"sc","treatment_id":"s","type":"burn"}'
@@ -72,7 +76,8 @@ VACUUM ANALYZE needlewatch.treatment_versions, needlewatch.complication_versions
 SELECT needlewatch.kept_rollup() AS kept_rows_written;
 \timing off
 VACUUM ANALYZE needlewatch_kept.cells, needlewatch_kept.model_days, needlewatch_kept.model_months,
-    needlewatch_kept.model_totals, needlewatch_kept.case_lags, needlewatch_kept.report_delays;
+    needlewatch_kept.model_totals, needlewatch_kept.risk_months, needlewatch_kept.risk_days,
+    needlewatch_kept.reported_days, needlewatch_kept.case_lags, needlewatch_kept.report_delays;
 SELECT (SELECT count(*) FROM needlewatch.treatment_versions) AS treatment_versions,
        (SELECT count(*) FROM needlewatch.complication_versions) AS complication_versions,
        (SELECT count(*) FROM needlewatch_kept.cells) AS kept_rows,

@@ -85,6 +85,8 @@ static const opt_t opts[] = {
      false, "default of --ears-min-sigma"},
     {"analyze.alert.min_cases", ANALYZE, OPT_INT, OFF(alert_min_cases), "3", 1, 1000000, false,
      false, "default of --alert-min-cases"},
+    {"analyze.horizons", ANALYZE, OPT_STR, OFF(horizons), "30,90", 0, 0, false, false,
+     "default of --horizons: follow-up horizons of the risks, days 1..365, comma-separated"},
     {"analyze.alert.method", ANALYZE, OPT_STR, OFF(alert_method), "rate-scan", 0, 0, false,
      false, "default of --alert-method: rate-scan, ears-c2, farrington or glr"},
     {"analyze.alert.q_level", ANALYZE, OPT_DOUBLE, OFF(alert_q_level), "0.05", 0, 1, true, false,

@@ -64,6 +64,7 @@ typedef struct nw_config {
     double ears_alpha;
     double ears_min_sigma;
     int alert_min_cases;
+    char *horizons;             /* "30,90": the risks' follow-up horizons, days */
     char *alert_method;         /* rate-scan, ears-c2, farrington, glr (checked by the analyzer) */
     double alert_q_level;
     int alert_windows;

@@ -43,6 +43,8 @@ typedef struct {
     bool complications_first;
     lg_burst_t bursts[LG_MAX_BURSTS];
     int nbursts;
+    double missing_onset_rate;
+    bool confound;
     const char *dump_path;
     const char *model_path;
     const char *xprops[LG_MAX_X];
@@ -125,6 +127,14 @@ static void usage(FILE *fp)
 "                             type DEV in the ISO week (Monday..Sunday) containing\n"
 "                             DATE, in SETTING (home or clinic) or, without it, in\n"
 "                             both (repeatable, up to %d)\n"
+"      --missing-onset-rate F a complication report leaves onset_days out with\n"
+"                             probability F (default 0.04)\n"
+"      --skin-device-confounding  darker skin is treated more often with RF\n"
+"                             microneedling (P of RF instead of the drawn device:\n"
+"                             0, 0, 0.05, 0.15, 0.35, 0.6 for Fitzpatrick I..VI),\n"
+"                             which carries most of the burns, nerve damage and fat\n"
+"                             loss: pooled over device types those rise with the\n"
+"                             skin type, within one they do not (no --model-json)\n"
 "      --dump FILE            JSON Lines of exactly what was produced, in order:\n"
 "                             {\"topic\":T,\"key\":K,\"value\":V} with V the message\n"
 "                             object, or for a malformed message its raw text as a\n"
@@ -311,7 +321,8 @@ static bool valid_topic_name(const char *s)
 static int parse_args(int argc, char **argv, lg_opts_t *o)
 {
     enum { O_SEED = 256, O_TT, O_TC, O_START, O_DAYS, O_DUP, O_FOLLOW, O_NULL, O_ORPHAN,
-           O_CFIRST, O_INVALID, O_BURST, O_DUMP, O_MODEL, O_COMPRESSION, O_QUIET };
+           O_CFIRST, O_INVALID, O_BURST, O_DUMP, O_MODEL, O_COMPRESSION, O_QUIET,
+           O_MISSING_ONSET, O_CONFOUND };
     static const struct option longopts[] = {
         {"bootstrap", required_argument, NULL, 'b'},
         {"seed", required_argument, NULL, O_SEED},
@@ -326,6 +337,8 @@ static int parse_args(int argc, char **argv, lg_opts_t *o)
         {"complications-first", no_argument, NULL, O_CFIRST},
         {"invalid-rate", required_argument, NULL, O_INVALID},
         {"burst", required_argument, NULL, O_BURST},
+        {"missing-onset-rate", required_argument, NULL, O_MISSING_ONSET},
+        {"skin-device-confounding", no_argument, NULL, O_CONFOUND},
         {"dump", required_argument, NULL, O_DUMP},
         {"model-json", required_argument, NULL, O_MODEL},
         {"compression", required_argument, NULL, O_COMPRESSION},
@@ -342,6 +355,7 @@ static int parse_args(int argc, char **argv, lg_opts_t *o)
     o->topic[LG_TOPIC_COMPLICATIONS] = "complications";
     o->days = 365;
     o->compression = "lz4";
+    o->missing_onset_rate = 0.04;
 
     while ((c = getopt_long(argc, argv, "b:n:X:h", longopts, NULL)) != -1) {
         switch (c) {
@@ -378,6 +392,10 @@ static int parse_args(int argc, char **argv, lg_opts_t *o)
             if (!parse_rate("--invalid-rate", optarg, &o->invalid_rate)) return 2;
             break;
         case O_CFIRST: o->complications_first = true; break;
+        case O_MISSING_ONSET:
+            if (!parse_rate("--missing-onset-rate", optarg, &o->missing_onset_rate)) return 2;
+            break;
+        case O_CONFOUND: o->confound = true; break;
         case O_BURST:
             if (o->nbursts == LG_MAX_BURSTS) {
                 fprintf(stderr, "--burst: at most %d\n", LG_MAX_BURSTS);
@@ -419,6 +437,10 @@ static int parse_args(int argc, char **argv, lg_opts_t *o)
             fprintf(stderr, "invalid topic name \"%s\"\n", o->topic[t]);
             return 2;
         }
+    }
+    if (o->confound && o->model_path) {
+        fprintf(stderr, "--model-json does not model --skin-device-confounding\n");
+        return 2;
     }
     /* Producing needs a broker; writing only the model does not. */
     if (!o->bootstrap && !(o->model_path && o->n == 0)) {
@@ -539,6 +561,8 @@ int main(int argc, char **argv)
     g.invalid_rate = o.invalid_rate;
     g.bursts = o.bursts;
     g.nbursts = o.nbursts;
+    g.missing_onset_rate = o.missing_onset_rate;
+    g.confound = o.confound;
     for (int b = 0; b < o.nbursts; b++) {
         char monday[11];
         civil_format(o.bursts[b].week_start, monday);

@@ -234,6 +234,22 @@ void lg_model_sample(lg_rng_t *rng, lg_cov_t *cov)
     cov->maker = lg_rng_pick(rng, p_maker, LG_NMAKER);
 }
 
+/* --skin-device-confounding: P(RF instead) by Fitzpatrick I..VI. */
+static const double p_confound_rf[LG_NFITZ] = {0.0, 0.0, 0.05, 0.15, 0.35, 0.6};
+
+void lg_model_confound(lg_rng_t *rng, lg_cov_t *cov)
+{
+    bool rf = lg_rng_bernoulli(rng, p_confound_rf[cov->fitzpatrick - 1]);
+    int depth = lg_rng_pick(rng, p_depth[LG_RF_MICRONEEDLING], LG_NDEPTH);
+    int maker = lg_rng_pick(rng, p_maker, LG_NMAKER);
+
+    if (rf && cov->device != LG_RF_MICRONEEDLING) {
+        cov->device = LG_RF_MICRONEEDLING;
+        cov->depth = depth;
+        cov->maker = maker;
+    }
+}
+
 /* p for explicit covariate values (the enumeration calls this directly). */
 static void probs_for(int setting, int device, int depth, int fitz, int serum,
                       bool sterile, bool acne, const double *extra, double p[LG_NCOMP])

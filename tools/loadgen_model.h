@@ -77,6 +77,16 @@ typedef struct {
 /* Draws the covariates of one treatment, always in the same order. */
 void lg_model_sample(lg_rng_t *rng, lg_cov_t *cov);
 
+/* --skin-device-confounding: with a probability that rises with the
+ * Fitzpatrick type (0 for I-II up to 0.6 for VI), the treatment was done
+ * with RF microneedling instead (its needle depth and maker drawn again for
+ * that device), in either setting. RF carries most of the risk of burns,
+ * nerve damage and fat loss, which do not depend on the skin type: pooled
+ * over device types their rates rise with the skin type, within a device
+ * type they do not. rng is a stream of its own, so the other draws stay
+ * those of the population without the option. */
+void lg_model_confound(lg_rng_t *rng, lg_cov_t *cov);
+
 /* p[c] for each complication c: base x every multiplier x extra[c] (extra
  * may be NULL: all 1), capped at LG_P_CAP. */
 void lg_model_probs(const lg_cov_t *cov, const double *extra, double p[LG_NCOMP]);

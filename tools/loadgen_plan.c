@@ -43,6 +43,7 @@ enum {
     LG_OMIT_C_ATTENTION = 1u << 3,
     LG_OMIT_C_REPORTED_AT = 1u << 4,
 };
+/* The share of onsets left out is --missing-onset-rate (default 0.04). */
 static const double p_omit_complication[5] = {0.03, 0.04, 0.05, 0.04, 0.02};
 
 /* Share of follow-ups whose version 2 is sent before version 1. */
@@ -116,6 +117,11 @@ void lg_plan_make(lg_plan_t *plan, const lg_gen_opts_t *opts, uint64_t index)
     /* The truth: stream 0. */
     lg_rng_seed(&truth, opts->seed, index, 0);
     lg_model_sample(&truth, &plan->truth);
+    if (opts->confound) {
+        lg_rng_t confound;
+        lg_rng_seed(&confound, opts->seed, index, 2);
+        lg_model_confound(&confound, &plan->truth);
+    }
     plan->treated_on = opts->start_day + lg_rng_range(&truth, 0, opts->days - 1);
     plan->omit = draw_omit(&truth, p_omit_treatment, 9);
     plan->reported_at[0] = report_time(&truth, plan->treated_on, 0, 3);
@@ -132,13 +138,16 @@ void lg_plan_make(lg_plan_t *plan, const lg_gen_opts_t *opts, uint64_t index)
         if (lg_rng_bernoulli(&truth, p[c]))
             plan->comps[plan->ncomp++].comp = c;
     }
+    double p_omit[5];
+    memcpy(p_omit, p_omit_complication, sizeof(p_omit));
+    p_omit[1] = opts->missing_onset_rate; /* LG_OMIT_C_ONSET */
     for (int k = 0; k < plan->ncomp; k++) {
         lg_comp_plan_t *cp = &plan->comps[k];
         cp->severity = lg_model_severity(&truth, cp->comp);
         cp->onset_days = lg_model_onset_days(&truth, cp->comp);
         cp->outcome = lg_model_outcome(&truth, cp->comp);
         cp->medical_attention = lg_model_medical_attention(&truth, cp->severity);
-        cp->omit = draw_omit(&truth, p_omit_complication, 5);
+        cp->omit = draw_omit(&truth, p_omit, 5);
         cp->reported_at = report_time(&truth, plan->treated_on + cp->onset_days, 0, 30);
     }
 

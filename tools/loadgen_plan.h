@@ -27,6 +27,8 @@ typedef struct {
     double invalid_rate;
     const lg_burst_t *bursts;
     int nbursts;
+    double missing_onset_rate; /* a complication report leaves onset_days out */
+    bool confound;             /* --skin-device-confounding (lg_model_confound) */
 } lg_gen_opts_t;
 
 typedef enum { LG_TOPIC_TREATMENTS = 0, LG_TOPIC_COMPLICATIONS = 1 } lg_topic_t;

@@ -22,6 +22,8 @@ void disclose_mark_rates(const disclosure_t *d, rates_t *rates)
     for (size_t i = 0; i < rates->n_rates; i++) {
         rate_t *r = &rates->rates[i];
         r->suppressed = side_hidden(d, r->device, r->setting, r->skin, r->complication);
+        r->serious_suppressed =
+            r->suppressed || disclose_serious(d, r->device, r->setting, r->skin, r->complication);
     }
     for (size_t i = 0; i < rates->n_comparisons; i++) {
         rate_comparison_t *cmp = &rates->comparisons[i];
@@ -39,6 +41,31 @@ void disclose_mark_rates(const disclosure_t *d, rates_t *rates)
         }
         rates->adjusted[c].suppressed = hide;
     }
+}
+
+void disclose_mark_risks(const disclosure_t *d, risks_t *risks)
+{
+    risk_change_t *ch = &risks->change;
+
+    if (d->below <= 0)
+        return;
+    for (size_t i = 0; i < risks->n_rows; i++) {
+        risk_row_t *r = &risks->rows[i];
+        size_t h = 0;
+        while (h + 1 < risks->n_horizons && risks->horizons[h] != r->horizon)
+            h++;
+        r->suppressed =
+            disclose_risk(d, h, r->device, r->setting, r->skin, DISCLOSE_CASES,
+                          DISCLOSE_TREATMENTS) ||
+            disclose_risk(d, h, r->device, r->setting, r->skin, DISCLOSE_CASES, r->complication);
+        r->serious_suppressed = r->suppressed || disclose_risk(d, h, r->device, r->setting, r->skin,
+                                                               DISCLOSE_SERIOUS, r->complication);
+        r->missing_suppressed = r->suppressed || disclose_risk(d, h, r->device, r->setting, r->skin,
+                                                               DISCLOSE_MISSING, r->complication);
+    }
+    ch->recent.suppressed = d->change_recent;
+    ch->previous.suppressed = d->change_previous;
+    ch->suppressed = d->change_recent || d->change_previous;
 }
 
 static bool table_small(const disclosure_t *d, nw_table2x2_t t)
@@ -93,8 +120,20 @@ void disclose_mark_trends(const disclosure_t *d, trends_t *trends)
         return;
     for (int s = 0; s < CUBE_SETTINGS; s++) {
         for (int c = 0; c < CUBE_COMPLICATIONS; c++) {
-            for (int k = 0; k < 6; k++)
+            skin_trend_adjusted_t *adj = &trends->adjusted[s][c];
+            for (int k = 0; k < 6; k++) {
                 trends->skin[s][c].suppressed |= side_hidden(d, CUBE_DEVICE_ALL, s, k, c);
+                for (size_t dev = 0; dev < trends->n_devices; dev++) {
+                    bool hidden = side_hidden(d, dev, s, k, c);
+                    trends->device[dev][s][c].suppressed |= hidden;
+                    /* The adjusted trend reads every device's cells (of
+                     * both settings, for "all"). */
+                    adj->suppressed |= hidden;
+                    if (s == CUBE_SETTING_ALL)
+                        adj->suppressed |= side_hidden(d, dev, CUBE_SETTING_HOME, k, c) ||
+                                           side_hidden(d, dev, CUBE_SETTING_CLINIC, k, c);
+                }
+            }
         }
     }
 }

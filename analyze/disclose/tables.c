@@ -235,9 +235,27 @@ static void cube_lines(lines_t *lines, size_t nd)
     }
 }
 
-/* The table of one count. Cells with no treatment are public zeros, and so
- * is the grand total of treatments (published in "totals"). */
-static void cube_values(const cube_t *cube, const disclosure_t *d, int count, work_t *w)
+/* The value of one count of a cell: its treatments, or its cases, serious
+ * or missing-onset cases of complication count. */
+static int64_t grid_value(const cube_cell_t *cell, disclose_kind_t kind, int count)
+{
+    if (count == DISCLOSE_TREATMENTS)
+        return cell->treatments;
+    switch (kind) {
+    case DISCLOSE_SERIOUS:
+        return cell->serious[count];
+    case DISCLOSE_MISSING:
+        return cell->missing[count];
+    default:
+        return cell->cases[count];
+    }
+}
+
+/* The table of one count of cells laid out as the cube's. Cells with no
+ * treatment are public zeros, and so is the grand total of treatments when
+ * total_public (the cube's, published in "totals"). */
+static void grid_values(const cube_t *cube, const cube_cells_t *cells, const disclosure_t *d,
+                        disclose_kind_t kind, int count, bool total_public, work_t *w)
 {
     size_t nd = cube->n_devices + 1;
 
@@ -245,11 +263,11 @@ static void cube_values(const cube_t *cube, const disclosure_t *d, int count, wo
         size_t slot = cube_device_slot(cube, i);
         for (int s = 0; s < CUBE_SETTINGS; s++) {
             for (int k = 0; k < CUBE_SKINS; k++) {
-                const cube_cell_t *cell = cube_cell_const(cube, slot, s, k);
+                const cube_cell_t *cell = &cells[slot][s][k];
                 size_t at = cube_at(i, s, k);
-                bool total = count == DISCLOSE_TREATMENTS && i + 1 == nd &&
+                bool total = total_public && count == DISCLOSE_TREATMENTS && i + 1 == nd &&
                              s == CUBE_SETTING_ALL && k == CUBE_SKIN_ALL;
-                w->value[at] = count == DISCLOSE_TREATMENTS ? cell->treatments : cell->cases[count];
+                w->value[at] = grid_value(cell, kind, count);
                 w->fixed[at] = cell->treatments == 0 || total;
                 w->hidden[at] = w->fixed[at] && disclose_small(d, w->value[at]);
             }
@@ -261,17 +279,19 @@ static void cube_values(const cube_t *cube, const disclosure_t *d, int count, wo
 static int suppress_cube(const cube_t *cube, disclosure_t *d)
 {
     size_t nd = cube->n_devices + 1;
-    work_t w;
+    work_t w = {0}, plain = {0}; /* work_free() of both on every path */
     int rc = -1;
 
-    if (!work_init(&w, nd * CUBE_SETTINGS * CUBE_SKINS, 2 * nd))
+    if (!work_init(&w, nd * CUBE_SETTINGS * CUBE_SKINS, 2 * nd) ||
+        !work_init(&plain, nd * CUBE_SETTINGS * CUBE_SKINS, 0))
         goto out;
     cube_derived(&w, nd);
     cube_lines(&w.lines, nd);
-    if (w.lines.oom)
+    cube_lines(&plain.lines, nd);
+    if (w.lines.oom || plain.lines.oom)
         goto out;
     for (int count = DISCLOSE_TREATMENTS; count < NC; count++) {
-        cube_values(cube, d, count, &w);
+        grid_values(cube, cube->cells, d, DISCLOSE_CASES, count, true, &w);
         if (run_table(d, &w, NULL) != 0)
             goto out;
         for (size_t i = 0; i < nd; i++) {
@@ -282,10 +302,136 @@ static int suppress_cube(const cube_t *cube, disclosure_t *d)
             }
         }
     }
+    /* The serious cases: a table of their own per complication. */
+    for (int c = 0; c < NC; c++) {
+        grid_values(cube, cube->cells, d, DISCLOSE_SERIOUS, c, false, &plain);
+        if (run_table(d, &plain, NULL) != 0)
+            goto out;
+        for (size_t i = 0; i < nd; i++) {
+            size_t slot = cube_device_slot(cube, i);
+            for (int s = 0; s < CUBE_SETTINGS; s++) {
+                for (int k = 0; k < CUBE_SKINS; k++)
+                    d->serious[slot][s][k][c] = plain.hidden[cube_at(i, s, k)];
+            }
+        }
+    }
+    rc = 0;
+out:
+    work_free(&w);
+    work_free(&plain);
+    return rc;
+}
+
+/* ---- The risks -------------------------------------------------------- */
+
+/* Each horizon's grid: its treatments, then the cases, serious cases and
+ * missing-onset cases of each complication, one table each. */
+static int suppress_risks(const cube_t *cube, const risks_t *risks, disclosure_t *d)
+{
+    size_t nd = cube->n_devices + 1;
+    work_t w;
+    int rc = -1;
+
+    if (risks == NULL || risks->n_horizons == 0)
+        return 0;
+    d->risks = calloc(risks->n_horizons, sizeof(*d->risks));
+    if (d->risks == NULL)
+        return -1;
+    d->n_horizons = risks->n_horizons;
+    if (!work_init(&w, nd * CUBE_SETTINGS * CUBE_SKINS, 0))
+        goto out;
+    cube_lines(&w.lines, nd);
+    if (w.lines.oom)
+        goto out;
+    for (size_t h = 0; h < risks->n_horizons; h++) {
+        for (int kind = DISCLOSE_CASES; kind <= DISCLOSE_MISSING; kind++) {
+            for (int count = kind == DISCLOSE_CASES ? DISCLOSE_TREATMENTS : 0; count < NC;
+                 count++) {
+                size_t at = count == DISCLOSE_TREATMENTS ? 0 : (size_t)(1 + kind * NC + count);
+                grid_values(cube, risks->grids[h].cells, d, (disclose_kind_t)kind, count, false,
+                            &w);
+                if (run_table(d, &w, NULL) != 0)
+                    goto out;
+                for (size_t i = 0; i < nd; i++) {
+                    size_t slot = cube_device_slot(cube, i);
+                    for (int s = 0; s < CUBE_SETTINGS; s++) {
+                        for (int k = 0; k < CUBE_SKINS; k++)
+                            d->risks[h].hidden[slot][s][k][at] = w.hidden[cube_at(i, s, k)];
+                    }
+                }
+            }
+        }
+    }
+    /* The serious change: two periods, each hidden when small. */
+    d->change_recent = disclose_small(d, risks->change.recent.treatments) ||
+                       disclose_small(d, risks->change.recent.serious);
+    d->change_previous = disclose_small(d, risks->change.previous.treatments) ||
+                         disclose_small(d, risks->change.previous.serious);
     rc = 0;
 out:
     work_free(&w);
     return rc;
+}
+
+/* ---- Data quality ----------------------------------------------------- */
+
+/* One line: a public total and its parts (n values); hidden[i] the
+ * decision for part i. */
+static int quality_line(disclosure_t *d, int64_t total, const int64_t *parts, size_t n,
+                        bool *hidden)
+{
+    work_t w;
+    int rc = -1;
+
+    if (!work_init(&w, n + 1, 0))
+        goto out;
+    w.value[0] = total;
+    w.fixed[0] = true;
+    w.hidden[0] = false;
+    line_begin(&w.lines);
+    line_add(&w.lines, 0);
+    for (size_t i = 0; i < n; i++) {
+        w.value[i + 1] = parts[i];
+        line_add(&w.lines, i + 1);
+    }
+    if (w.lines.oom || run_table(d, &w, NULL) != 0)
+        goto out;
+    for (size_t i = 0; i < n; i++)
+        hidden[i] = w.hidden[i + 1];
+    rc = 0;
+out:
+    work_free(&w);
+    return rc;
+}
+
+static int suppress_quality(const quality_t *q, disclosure_t *d)
+{
+    int64_t parts[QUALITY_MAX_REASONS + 1];
+    bool hidden[QUALITY_MAX_REASONS + 1];
+
+    if (q == NULL)
+        return 0;
+    parts[0] = q->no_model;
+    parts[1] = q->treatments - q->no_model;
+    if (quality_line(d, q->treatments, parts, 2, hidden) != 0)
+        return -1;
+    d->no_model = hidden[0];
+    parts[0] = q->reports_no_onset;
+    parts[1] = q->reports - q->reports_no_onset;
+    if (quality_line(d, q->reports, parts, 2, hidden) != 0)
+        return -1;
+    d->no_onset = hidden[0];
+    for (size_t b = 0; b < q->n_buckets; b++)
+        parts[b] = q->buckets[b].treatments;
+    if (quality_line(d, q->treatments, parts, q->n_buckets, d->lag_treatments) != 0)
+        return -1;
+    for (size_t b = 0; b < q->n_buckets; b++)
+        parts[b] = q->buckets[b].reports;
+    if (quality_line(d, q->reports, parts, q->n_buckets, d->lag_reports) != 0)
+        return -1;
+    for (size_t r = 0; r < q->n_reasons; r++)
+        parts[r] = q->reasons[r].n;
+    return quality_line(d, q->quarantined, parts, q->n_reasons, d->reasons);
 }
 
 /* ---- The weeks ------------------------------------------------------ */
@@ -521,14 +667,16 @@ out:
 /* ---- The disclosure ------------------------------------------------- */
 
 int disclose_build(const cube_t *cube, const weekly_t *weekly, const tally_t *tally,
-                   int64_t below, disclosure_t *disclosure)
+                   const risks_t *risks, const quality_t *quality, int64_t below,
+                   disclosure_t *disclosure)
 {
     memset(disclosure, 0, sizeof(*disclosure));
     disclosure->below = below;
     if (below <= 0)
         return 0;
     if (suppress_cube(cube, disclosure) != 0 || suppress_weeks(cube, weekly, disclosure) != 0 ||
-        suppress_reports(cube, tally, disclosure) != 0)
+        suppress_reports(cube, tally, disclosure) != 0 ||
+        suppress_risks(cube, risks, disclosure) != 0 || suppress_quality(quality, disclosure) != 0)
         return -1;
     return 0;
 }
@@ -537,8 +685,23 @@ void disclose_free(disclosure_t *disclosure)
 {
     free(disclosure->weeks);
     free(disclosure->models);
+    free(disclosure->risks);
     disclosure->weeks = NULL;
     disclosure->models = NULL;
+    disclosure->risks = NULL;
+}
+
+bool disclose_serious(const disclosure_t *d, size_t slot, int setting, int skin, int c)
+{
+    return d->below > 0 && d->serious[slot][setting][skin][c];
+}
+
+bool disclose_risk(const disclosure_t *d, size_t h, size_t slot, int setting, int skin,
+                   disclose_kind_t kind, int c)
+{
+    size_t at = c == DISCLOSE_TREATMENTS ? 0 : (size_t)(1 + (int)kind * NC + c);
+    return d->below > 0 && d->risks != NULL && h < d->n_horizons &&
+           d->risks[h].hidden[slot][setting][skin][at];
 }
 
 bool disclose_small(const disclosure_t *d, int64_t n)

@@ -43,6 +43,9 @@ static const char cube_sql[] =
     "WITH c AS (\n"
     "    SELECT treatment_id,\n"
     "           bit_or(1::bigint << coalesce(array_position($3::text[], type), 0)) AS mask,\n"
+    "           coalesce(bit_or(1::bigint << coalesce(array_position($3::text[], type), 0))\n"
+    "                       FILTER (WHERE severity = 'severe' OR outcome = 'permanent'), 0)\n"
+    "               AS serious_mask,\n"
     "           count(*) AS reports\n"
     "    FROM needlewatch.complications\n"
     "    GROUP BY treatment_id\n"
@@ -51,15 +54,16 @@ static const char cube_sql[] =
     "       t.treated_on BETWEEN coalesce($1::date, '-infinity') AND coalesce($2::date, 'infinity')\n"
     "           AS in_window,\n"
     "       t.device_type, t.setting, t.fitzpatrick, coalesce(c.mask, 0) AS mask,\n"
-    "       count(*) AS n, coalesce(sum(c.reports), 0) AS reports\n"
+    "       count(*) AS n, coalesce(sum(c.reports), 0) AS reports,\n"
+    "       coalesce(c.serious_mask, 0) AS serious_mask\n"
     "FROM needlewatch.treatments t\n"
     "LEFT JOIN c ON c.treatment_id = t.report_id\n"
-    "GROUP BY 2, 3, 4, 5, 6\n"
+    "GROUP BY 2, 3, 4, 5, 6, 9\n"
     "UNION ALL\n"
     "SELECT 'complication_reports_all', NULL, NULL, NULL, NULL, NULL,\n"
-    "       coalesce(sum(reports), 0), NULL FROM c\n"
+    "       coalesce(sum(reports), 0), NULL, NULL FROM c\n"
     "UNION ALL\n"
-    "SELECT 'quarantined', NULL, NULL, NULL, NULL, NULL, count(*), NULL\n"
+    "SELECT 'quarantined', NULL, NULL, NULL, NULL, NULL, count(*), NULL, NULL\n"
     "FROM needlewatch.quarantine\n";
 
 /* The kept counts, per cell already; kept_cube()'s cases[i] is the type of
@@ -71,18 +75,24 @@ static const char kept_sql[] =
     "             FROM unnest($3::text[]) WITH ORDINALITY AS u (complication, i)\n"
     "             LEFT JOIN needlewatch.complication_types ty ON ty.complication = u.complication\n"
     "             ORDER BY u.i) AS cases,\n"
-    "       k.treatments, k.reports, k.cases_any,\n"
+    "       k.treatments, k.reports, NULL AS serious_mask, k.cases_any,\n"
     "       k.unknown_type + (SELECT coalesce(sum(k.cases[ty.ordinal]), 0)\n"
     "                         FROM needlewatch.complication_types ty\n"
     "                         WHERE ty.ordinal > 0 AND ty.complication <> ALL ($3::text[]))\n"
-    "           AS unknown\n"
+    "           AS unknown,\n"
+    "       k.serious_any,\n"
+    "       ARRAY(SELECT coalesce(k.serious[ty.ordinal], 0)\n"
+    "             FROM unnest($3::text[]) WITH ORDINALITY AS u (complication, i)\n"
+    "             LEFT JOIN needlewatch.complication_types ty ON ty.complication = u.complication\n"
+    "             ORDER BY u.i) AS serious\n"
     "FROM needlewatch.kept_cube($1::date, $2::date) k\n"
     "UNION ALL\n"
     "SELECT 'complication_reports_all', NULL, NULL, NULL, NULL, NULL, complication_reports,\n"
-    "       NULL, NULL, NULL\n"
+    "       NULL, NULL, NULL, NULL, NULL, NULL\n"
     "FROM needlewatch.kept_totals\n"
     "UNION ALL\n"
-    "SELECT 'quarantined', NULL, NULL, NULL, NULL, NULL, quarantined, NULL, NULL, NULL\n"
+    "SELECT 'quarantined', NULL, NULL, NULL, NULL, NULL, quarantined, NULL, NULL, NULL, NULL,\n"
+    "       NULL, NULL\n"
     "FROM needlewatch.kept_totals\n";
 
 /* Whether the database keeps the counts. */
@@ -91,12 +101,13 @@ static const char has_kept_sql[] =
 
 enum {
     COL_KIND, COL_IN_WINDOW, COL_DEVICE, COL_SETTING, COL_FITZPATRICK, COL_MASK, COL_N,
-    COL_REPORTS, N_COLS
+    COL_REPORTS, COL_SERIOUS_MASK, N_COLS
 };
 
 /* kept_sql's columns: those of cube_sql, with the cases of each type where
- * the mask was, then two more. */
-enum { KCOL_CASES = COL_MASK, KCOL_ANY = N_COLS, KCOL_UNKNOWN, N_KCOLS };
+ * the mask was (and no serious mask), then four more. */
+enum { KCOL_CASES = COL_MASK, KCOL_ANY = N_COLS, KCOL_UNKNOWN, KCOL_SERIOUS_ANY, KCOL_SERIOUS,
+       N_KCOLS };
 
 /* The base cell of a 'cell' row, or NULL with the reason in errbuf. */
 static cube_cell_t *row_cell(PGresult *res, int row, cube_t *cube, char *errbuf, size_t errlen)
@@ -134,15 +145,16 @@ typedef struct {
 static int read_cell_row(PGresult *res, int row, cube_t *cube, int64_t n, report_sums_t *sums,
                          char *errbuf, size_t errlen)
 {
-    int64_t mask, reports;
+    int64_t mask, reports, serious;
     cube_cell_t *cell;
 
     if (load_parse_count(PQgetvalue(res, row, COL_MASK), &mask) != 0 ||
-        load_parse_count(PQgetvalue(res, row, COL_REPORTS), &reports) != 0) {
+        load_parse_count(PQgetvalue(res, row, COL_REPORTS), &reports) != 0 ||
+        load_parse_count(PQgetvalue(res, row, COL_SERIOUS_MASK), &serious) != 0) {
         snprintf(errbuf, errlen, "bad mask or report count in row %d", row);
         return -1;
     }
-    if ((mask & 1) != 0 || mask >= ((int64_t)1 << CUBE_COMPLICATIONS)) {
+    if ((mask & 1) != 0 || mask >= ((int64_t)1 << CUBE_COMPLICATIONS) || (serious & ~mask) != 0) {
         snprintf(errbuf, errlen,
                  "a complication has a type this analyzer does not know "
                  "(is it older than the schema?)");
@@ -158,48 +170,32 @@ static int read_cell_row(PGresult *res, int row, cube_t *cube, int64_t n, report
     cell->treatments += n;
     if (mask != 0)
         cell->cases[CUBE_ANY] += n;
+    if (serious != 0)
+        cell->serious[CUBE_ANY] += n;
     for (int c = 1; c < CUBE_COMPLICATIONS; c++) {
         if (mask & ((int64_t)1 << c))
             cell->cases[c] += n;
+        if (serious & ((int64_t)1 << c))
+            cell->serious[c] += n;
     }
     return 0;
-}
-
-/* Parses "{1,2,3}" into out[0..count-1]; -1 unless exactly count counts. */
-static int parse_count_array(const char *s, int64_t *out, int count)
-{
-    char buf[32];
-    int i = 0;
-
-    if (*s++ != '{')
-        return -1;
-    while (i < count) {
-        size_t len = strcspn(s, ",}");
-        if (len == 0 || len >= sizeof(buf))
-            return -1;
-        memcpy(buf, s, len);
-        buf[len] = '\0';
-        if (load_parse_count(buf, &out[i++]) != 0)
-            return -1;
-        s += len;
-        if (*s == '}')
-            break;
-        s++;
-    }
-    return i == count && strcmp(s, "}") == 0 ? 0 : -1;
 }
 
 /* A 'cell' row of kept_sql: n treatments, cases of any and of each type. */
 static int read_kept_row(PGresult *res, int row, cube_t *cube, int64_t n, report_sums_t *sums,
                          char *errbuf, size_t errlen)
 {
-    int64_t cases[CUBE_COMPLICATIONS - 1], any, reports, unknown;
+    int64_t cases[CUBE_COMPLICATIONS - 1], serious[CUBE_COMPLICATIONS - 1];
+    int64_t any, serious_any, reports, unknown;
     cube_cell_t *cell;
 
     if (load_parse_count(PQgetvalue(res, row, COL_REPORTS), &reports) != 0 ||
         load_parse_count(PQgetvalue(res, row, KCOL_ANY), &any) != 0 ||
         load_parse_count(PQgetvalue(res, row, KCOL_UNKNOWN), &unknown) != 0 ||
-        parse_count_array(PQgetvalue(res, row, KCOL_CASES), cases, CUBE_COMPLICATIONS - 1) != 0) {
+        load_parse_count(PQgetvalue(res, row, KCOL_SERIOUS_ANY), &serious_any) != 0 ||
+        load_parse_counts(PQgetvalue(res, row, KCOL_CASES), cases, CUBE_COMPLICATIONS - 1) != 0 ||
+        load_parse_counts(PQgetvalue(res, row, KCOL_SERIOUS), serious,
+                          CUBE_COMPLICATIONS - 1) != 0) {
         snprintf(errbuf, errlen, "bad kept counts in row %d", row);
         return -1;
     }
@@ -218,8 +214,11 @@ static int read_kept_row(PGresult *res, int row, cube_t *cube, int64_t n, report
         return -1;
     cell->treatments += n;
     cell->cases[CUBE_ANY] += any;
-    for (int c = 1; c < CUBE_COMPLICATIONS; c++)
+    cell->serious[CUBE_ANY] += serious_any;
+    for (int c = 1; c < CUBE_COMPLICATIONS; c++) {
         cell->cases[c] += cases[c - 1];
+        cell->serious[c] += serious[c - 1];
+    }
     return 0;
 }
 
@@ -256,7 +255,9 @@ static int check_cube(const cube_t *cube, char *errbuf, size_t errlen)
                 const cube_cell_t *cell = cube_cell_const(cube, d, s, k);
                 for (int c = 0; c < CUBE_COMPLICATIONS; c++) {
                     if (cell->cases[c] > cell->treatments ||
-                        cell->cases[c] > cell->cases[CUBE_ANY]) {
+                        cell->cases[c] > cell->cases[CUBE_ANY] ||
+                        cell->serious[c] > cell->cases[c] ||
+                        cell->serious[c] > cell->serious[CUBE_ANY]) {
                         snprintf(errbuf, errlen,
                                  "inconsistent counts for %s/%s/%s/%s: %lld cases of %lld treatments",
                                  cube_device_name(cube, d), cube_setting_name(s),

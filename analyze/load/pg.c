@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "model/cube.h"
 
@@ -80,4 +81,28 @@ void load_types_array(char *buf, size_t len)
         o += (size_t)snprintf(buf + o, len - o, "%s%s", c > 1 ? "," : "",
                               cube_complication_name(c));
     snprintf(buf + o, len - o, "}");
+}
+
+/* Parses "{1,2,3}" into out[0..count-1]; -1 unless exactly count counts. */
+int load_parse_counts(const char *s, int64_t *out, int count)
+{
+    char buf[32];
+    int i = 0;
+
+    if (*s++ != '{')
+        return -1;
+    while (i < count) {
+        size_t len = strcspn(s, ",}");
+        if (len == 0 || len >= sizeof(buf))
+            return -1;
+        memcpy(buf, s, len);
+        buf[len] = '\0';
+        if (load_parse_count(buf, &out[i++]) != 0)
+            return -1;
+        s += len;
+        if (*s == '}')
+            break;
+        s++;
+    }
+    return i == count && strcmp(s, "}") == 0 ? 0 : -1;
 }

@@ -24,6 +24,10 @@ void load_error(char *errbuf, size_t errlen, const char *what, const char *msg);
 int load_parse_count(const char *s, int64_t *out) __attribute__((warn_unused_result));
 int load_parse_int(const char *s, int64_t *out) __attribute__((warn_unused_result));
 
+/* Parses PostgreSQL's text of an array of counts, "{1,2,3}", into
+ * out[0..count-1]. Returns 0, or -1 unless it holds exactly count counts. */
+int load_parse_counts(const char *s, int64_t *out, int count) __attribute__((warn_unused_result));
+
 /* "{first,second,...}": the names of the complication types in the cube's order,
  * as the queries' text[] parameter (type of ordinal i at position i). */
 void load_types_array(char *buf, size_t len);

@@ -153,11 +153,19 @@ const cube_cell_t *cube_cell_const(const cube_t *cube, size_t device, int settin
 static void cell_add(cube_cell_t *to, const cube_cell_t *from)
 {
     to->treatments += from->treatments;
-    for (int c = 0; c < CUBE_COMPLICATIONS; c++)
+    for (int c = 0; c < CUBE_COMPLICATIONS; c++) {
         to->cases[c] += from->cases[c];
+        to->serious[c] += from->serious[c];
+        to->missing[c] += from->missing[c];
+    }
 }
 
 void cube_fill_margins(cube_t *cube)
+{
+    cube_cells_fill_margins(cube->cells, cube->n_devices);
+}
+
+void cube_cells_fill_margins(cube_cells_t *cells, size_t n_devices)
 {
     static const cube_cell_t zero;
 
@@ -166,20 +174,20 @@ void cube_fill_margins(cube_t *cube)
         for (int s = 0; s < CUBE_SETTINGS; s++) {
             for (int k = 0; k < CUBE_SKINS; k++) {
                 if (d == CUBE_DEVICE_ALL || s == CUBE_SETTING_ALL || k == CUBE_SKIN_ALL)
-                    cube->cells[d][s][k] = zero;
+                    cells[d][s][k] = zero;
             }
         }
     }
     /* Each base cell adds into the 7 margins above it. */
-    for (size_t d = 0; d < cube->n_devices; d++) {
+    for (size_t d = 0; d < n_devices; d++) {
         for (int s = 0; s < CUBE_SETTING_ALL; s++) {
             for (int k = 0; k < CUBE_SKIN_ALL; k++) {
-                const cube_cell_t *base = &cube->cells[d][s][k];
+                const cube_cell_t *base = &cells[d][s][k];
                 const size_t ds[2] = {d, CUBE_DEVICE_ALL};
                 const int ss[2] = {s, CUBE_SETTING_ALL};
                 const int ks[2] = {k, CUBE_SKIN_ALL};
                 for (int m = 1; m < 8; m++)
-                    cell_add(&cube->cells[ds[m & 1]][ss[(m >> 1) & 1]][ks[(m >> 2) & 1]], base);
+                    cell_add(&cells[ds[m & 1]][ss[(m >> 1) & 1]][ks[(m >> 2) & 1]], base);
             }
         }
     }

@@ -40,7 +40,15 @@ enum { CUBE_ANY = 0, CUBE_COMPLICATIONS = 1 + CATALOGUE_COMPLICATION_TYPES };
 typedef struct {
     int64_t treatments;
     int64_t cases[CUBE_COMPLICATIONS]; /* treatments that are cases, by complication */
+    /* Cases with a report whose severity is severe or outcome permanent. */
+    int64_t serious[CUBE_COMPLICATIONS];
+    /* Risk grids only (model/risks.h): cases that are cases only through a
+     * report without onset_days. 0 in the rate cube. */
+    int64_t missing[CUBE_COMPLICATIONS];
 } cube_cell_t;
+
+/* The cells of a cube or of a grid laid out like one: [slot][setting][skin]. */
+typedef cube_cell_t cube_cells_t[CUBE_SETTINGS][CUBE_SKINS];
 
 /* Whole-database counts shown next to the cube. */
 typedef struct {
@@ -54,7 +62,7 @@ typedef struct {
 typedef struct {
     size_t n_devices;
     char *devices[CUBE_MAX_DEVICES]; /* owned */
-    cube_cell_t cells[CUBE_MAX_DEVICES + 1][CUBE_SETTINGS][CUBE_SKINS];
+    cube_cells_t cells[CUBE_MAX_DEVICES + 1];
     cube_totals_t totals;
 } cube_t;
 
@@ -96,5 +104,8 @@ const cube_cell_t *cube_cell_const(const cube_t *cube, size_t device, int settin
 /* Recomputes every margin cell from the base cells (device < n_devices,
  * setting home/clinic, skin I..unknown); idempotent. */
 void cube_fill_margins(cube_t *cube);
+
+/* The same for cells laid out like a cube's (CUBE_MAX_DEVICES + 1 slots). */
+void cube_cells_fill_margins(cube_cells_t *cells, size_t n_devices);
 
 #endif

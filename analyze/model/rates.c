@@ -50,6 +50,17 @@ static int build_rates(rates_t *rates, char *errbuf, size_t errlen)
                     r->rate = (double)cell->cases[c] / (double)cell->treatments;
                     r->ci_low = p.lo;
                     r->ci_high = p.hi;
+                    p = stats_wilson((long)cell->serious[c], (long)cell->treatments, rates->z);
+                    if (!p.defined) {
+                        snprintf(errbuf, errlen,
+                                 "no Wilson interval for %lld serious cases of %lld",
+                                 (long long)cell->serious[c], (long long)cell->treatments);
+                        return -1;
+                    }
+                    r->serious_cases = cell->serious[c];
+                    r->serious_rate = p.est;
+                    r->serious_ci_low = p.lo;
+                    r->serious_ci_high = p.hi;
                 }
             }
         }

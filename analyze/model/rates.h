@@ -5,6 +5,8 @@
  * This is where the definitions of the report live:
  *   rates        every cell of the cube with at least one treatment, for
  *                "any" and each type: cases / treatments, 95% Wilson interval;
+ *                and the same for the serious cases (a current report of
+ *                the type that is severe or has a permanent outcome);
  *   comparisons  every device type (and "all") x skin type (and "all") x
  *                complication where home and clinic both have a treatment:
  *                crude rate ratio home / clinic, 95% Katz interval, undefined
@@ -29,7 +31,12 @@ typedef struct {
     int setting, skin, complication;
     int64_t treatments, cases;
     double rate, ci_low, ci_high;
+    /* Serious cases (a report severe or permanent), with their Wilson
+     * interval. */
+    int64_t serious_cases;
+    double serious_rate, serious_ci_low, serious_ci_high;
     bool suppressed; /* --suppress-below: write the labels, null numbers */
+    bool serious_suppressed; /* --suppress-below hides the serious count */
 } rate_t;
 
 typedef struct {

@@ -257,6 +257,46 @@ nw_trend_t stats_cochran_armitage(const nw_trend_group_t *groups, size_t k)
     return (nw_trend_t){zstat, zstat * zstat, erfc(fabs(zstat) * SQRT1_2), true};
 }
 
+nw_mantel_trend_t stats_mantel_trend(const nw_trend_group_t *groups, size_t n_strata, size_t k)
+{
+    nw_mantel_trend_t out = {{NAN, NAN, NAN, false}, 0};
+    double diff = 0.0, var = 0.0;
+
+    if (groups == NULL && n_strata * k > 0)
+        return out;
+    for (size_t h = 0; h < n_strata; h++) {
+        const nw_trend_group_t *g = &groups[h * k];
+        double n_sum = 0.0, x_sum = 0.0, ns_sum = 0.0, t_sum = 0.0, ss = 0.0;
+        for (size_t i = 0; i < k; i++) {
+            if (g[i].cases < 0 || g[i].cases > g[i].n || !isfinite(g[i].score))
+                return (nw_mantel_trend_t){{NAN, NAN, NAN, false}, 0};
+            n_sum += (double)g[i].n;
+            x_sum += (double)g[i].cases;
+            ns_sum += (double)g[i].n * g[i].score;
+        }
+        if (n_sum < 2.0 || x_sum == 0.0 || x_sum == n_sum)
+            continue;
+        double sbar = ns_sum / n_sum;
+        for (size_t i = 0; i < k; i++) {
+            double dev = g[i].score - sbar;
+            t_sum += (double)g[i].cases * dev;
+            ss += (double)g[i].n * dev * dev;
+        }
+        if (!(ss > 0.0))
+            continue;
+        diff += t_sum;
+        var += x_sum * (n_sum - x_sum) / (n_sum * (n_sum - 1.0)) * ss;
+        out.strata_used++;
+    }
+    if (!(var > 0.0)) {
+        out.strata_used = 0;
+        return out;
+    }
+    double zstat = diff / sqrt(var);
+    out.trend = (nw_trend_t){zstat, zstat * zstat, erfc(fabs(zstat) * SQRT1_2), true};
+    return out;
+}
+
 nw_ears_t stats_ears_c2(const long *series, size_t len, size_t t,
                         nw_ears_params_t params)
 {

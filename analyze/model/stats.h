@@ -189,6 +189,31 @@ nw_evans_t stats_evans_signal(nw_table2x2_t t, double z)
 nw_trend_t stats_cochran_armitage(const nw_trend_group_t *groups, size_t k)
     __attribute__((warn_unused_result));
 
+/* A trend test over ordered groups stratified by a confounder, and the
+ * number of strata that carried information (a case and a non-case, and
+ * two scores among their treatments). */
+typedef struct {
+    nw_trend_t trend;
+    size_t strata_used;
+} nw_mantel_trend_t;
+
+/* Mantel's (1963) extension test for a trend in proportions across k
+ * ordered groups, over n_strata strata (the stratified Cochran-Armitage
+ * test): groups[h * k + i] is group i of stratum h. Per stratum, with N_h
+ * treatments, m_h cases and mean score sbar_h = sum n_hi s_i / N_h,
+ *   T - E = sum_h sum_i cases_hi (s_i - sbar_h),
+ *   Var   = sum_h m_h (N_h - m_h) / (N_h (N_h - 1)) sum_i n_hi (s_i - sbar_h)^2
+ * (the hypergeometric variance given each stratum's margins), z =
+ * (T - E) / sqrt(Var), chi2 = z^2, p = erfc(|z| / sqrt 2). With one stratum
+ * it is Cochran-Armitage times (N - 1) / N; with two groups, the
+ * Cochran-Mantel-Haenszel test without continuity correction (R
+ * mantelhaen.test(correct = FALSE)). Strata with fewer than two
+ * treatments, no case, no non-case or one score contribute nothing.
+ * Undefined when no stratum contributes, a count is impossible, a score
+ * is not finite, or groups is NULL with n_strata * k > 0. */
+nw_mantel_trend_t stats_mantel_trend(const nw_trend_group_t *groups, size_t n_strata, size_t k)
+    __attribute__((warn_unused_result));
+
 /* EARS C2 at period t of series[0 .. len-1], exactly as R's
  * surveillance::earsC(method = "C2") (package version 1.20.3):
  * the reference periods are t-baseline-2 .. t-3 (the two periods before t

@@ -11,6 +11,7 @@
 
 #include <math.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "civil.h"
@@ -102,13 +103,18 @@ static double legend_line(FILE *out, double x, double y, const char *colour, boo
 
 /* ---- Forest plot ---------------------------------------------------- */
 
-#define F_WIDTH 560
+#define F_WIDTH 920
 #define F_LABEL_X 8
 #define F_X0 190.0
 #define F_X1 400.0
 #define F_TEXT_X 412
+#define F_COUNTS_X 660
 #define F_TOP 46.0
 #define F_ROW 22.0
+
+/* An interval wider than this (hi / lo) tells nothing useful: it is drawn
+ * as uninformative and left out of the axis range. */
+#define F_UNINFORMATIVE 100.0
 
 typedef struct {
     const char *label;  /* for people (may come from the database) */
@@ -120,8 +126,15 @@ typedef struct {
     size_t strata;
 } forest_row_t;
 
-static const double forest_ticks[] = {0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1,
-                                      2,    5,    10,   20,  50,  100};
+static bool uninformative(double lo, double hi)
+{
+    return hi > lo * F_UNINFORMATIVE;
+}
+
+static const double forest_ticks[] = {0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01,
+                                      0.02,   0.05,   0.1,    0.2,   0.5,   1,     2,
+                                      5,      10,     20,     50,    100,   200,   500,
+                                      1000,   2000,   5000,   10000};
 #define N_FOREST_TICKS (sizeof(forest_ticks) / sizeof(forest_ticks[0]))
 
 static double forest_x(double v, double min, double max)
@@ -167,6 +180,8 @@ static void forest_row(FILE *out, const forest_row_t *row, int c, double y, doub
         html_attr_count(out, "data-clinic-cases", row->cmp->clinic.cases);
         html_attr_count(out, "data-clinic-treatments", row->cmp->clinic.treatments);
     }
+    if (!row->suppressed && row->defined && uninformative(row->lo, row->hi))
+        fputs(" data-uninformative=\"true\"", out);
     fputs(">\n<title>", out);
     html_escape(out, row->label);
     if (row->suppressed) {
@@ -198,11 +213,15 @@ static void forest_row(FILE *out, const forest_row_t *row, int c, double y, doub
     } else {
         double xl = forest_x(row->lo, min, max), xh = forest_x(row->hi, min, max);
         double xp = forest_x(row->rr, min, max);
-        const char *colour = row->adjusted ? HTML_COLOUR_ADJUSTED : HTML_COLOUR_BOTH;
+        bool vague = uninformative(row->lo, row->hi);
+        const char *colour = vague               ? HTML_COLOUR_MUTED
+                             : row->adjusted     ? HTML_COLOUR_ADJUSTED
+                                                 : HTML_COLOUR_BOTH;
         fprintf(out,
-                "<line class=\"ci\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-                "stroke=\"%s\" stroke-width=\"2\"/>\n",
-                xl, y, xh, y, colour);
+                "<line class=\"ci%s\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                "stroke=\"%s\" stroke-width=\"2\"%s/>\n",
+                vague ? " uninformative" : "", xl, y, xh, y, colour,
+                vague ? " stroke-dasharray=\"3 3\"" : "");
         if (row->lo < min)
             fprintf(out, "<path class=\"clipped\" d=\"M%.1f,%.1f l6,-4 v8 z\" fill=\"%s\"/>\n",
                     xl, y, colour);
@@ -219,20 +238,34 @@ static void forest_row(FILE *out, const forest_row_t *row, int c, double y, doub
                     "<rect class=\"point\" data-cx=\"%.1f\" x=\"%.1f\" y=\"%.1f\" width=\"9\" "
                     "height=\"9\" fill=\"%s\"/>\n",
                     xp, xp - 4.5, y - 4.5, colour);
-        fprintf(out, "<text x=\"%d\" y=\"%.1f\" class=\"row-value\">%s</text>\n", F_TEXT_X, y + 4,
-                numfmt_ratio_ci(text, sizeof(text), row->rr, row->lo, row->hi));
+        fprintf(out, "<text x=\"%d\" y=\"%.1f\" class=\"row-value%s\">%s%s</text>\n", F_TEXT_X,
+                y + 4, vague ? " muted" : "",
+                numfmt_ratio_ci(text, sizeof(text), row->rr, row->lo, row->hi),
+                vague ? ", uninformative" : "");
     }
+    /* The counts behind the ratio. */
+    if (!row->suppressed && !row->adjusted)
+        fprintf(out,
+                "<text x=\"%d\" y=\"%.1f\" class=\"row-counts\">%s/%s vs %s/%s</text>\n",
+                F_COUNTS_X, y + 4, numfmt_count(a, sizeof(a), row->cmp->home.cases),
+                numfmt_count(b, sizeof(b), row->cmp->home.treatments),
+                numfmt_count(d, sizeof(d), row->cmp->clinic.cases),
+                numfmt_count(e, sizeof(e), row->cmp->clinic.treatments));
+    else if (!row->suppressed)
+        fprintf(out,
+                "<text x=\"%d\" y=\"%.1f\" class=\"row-counts\">over %zu group%s</text>\n",
+                F_COUNTS_X, y + 4, row->strata, row->strata == 1 ? "" : "s");
     fputs("</g>\n", out);
 }
 
-void chart_forest(FILE *out, const rates_t *rates, int c)
+/* The rows of complication c's forest plot: one per device type with
+ * both settings, all device types crude, then adjusted. Returns how many;
+ * *first_all is the index of the first "all" row. */
+static size_t forest_rows(const rates_t *rates, int c, forest_row_t *rows, size_t *first_all)
 {
     const cube_t *cube = rates->cube;
-    forest_row_t rows[CUBE_MAX_DEVICES + 2];
-    size_t n = 0, first_all;
-    double lo = 0.5, hi = 2, min = forest_ticks[0], max = forest_ticks[N_FOREST_TICKS - 1];
-    double y_bottom, height;
     const rate_adjusted_t *adj = &rates->adjusted[c];
+    size_t n = 0;
 
     for (size_t i = 0; i <= cube->n_devices; i++) {
         size_t slot = cube_device_slot(cube, i);
@@ -252,7 +285,7 @@ void chart_forest(FILE *out, const rates_t *rates, int c)
         };
     }
     /* The rows of all device types follow a separator. */
-    first_all = n > 0 && rows[n - 1].cmp->device == CUBE_DEVICE_ALL ? n - 1 : n;
+    *first_all = n > 0 && rows[n - 1].cmp->device == CUBE_DEVICE_ALL ? n - 1 : n;
     rows[n++] = (forest_row_t){
         .label = "All, adjusted (Mantel" DASH "Haenszel)",
         .device = "all",
@@ -264,23 +297,44 @@ void chart_forest(FILE *out, const rates_t *rates, int c)
         .hi = adj->ci_high,
         .strata = adj->strata_used,
     };
+    return n;
+}
 
-    for (size_t i = 0; i < n; i++) {
-        if (rows[i].suppressed || !rows[i].defined)
-            continue;
-        if (rows[i].lo < lo)
-            lo = rows[i].lo;
-        if (rows[i].hi > hi)
-            hi = rows[i].hi;
+void chart_forest_axis(const rates_t *rates, double *min, double *max)
+{
+    forest_row_t rows[CUBE_MAX_DEVICES + 2];
+    double lo = 0.5, hi = 2;
+    size_t first_all;
+
+    for (int c = 0; c < CUBE_COMPLICATIONS; c++) {
+        size_t n = forest_rows(rates, c, rows, &first_all);
+        for (size_t i = 0; i < n; i++) {
+            if (rows[i].suppressed || !rows[i].defined || uninformative(rows[i].lo, rows[i].hi))
+                continue;
+            if (rows[i].lo < lo)
+                lo = rows[i].lo;
+            if (rows[i].hi > hi)
+                hi = rows[i].hi;
+        }
     }
+    *min = forest_ticks[0];
+    *max = forest_ticks[N_FOREST_TICKS - 1];
     for (size_t i = 0; i < N_FOREST_TICKS; i++) {
         if (forest_ticks[i] <= lo)
-            min = forest_ticks[i];
+            *min = forest_ticks[i];
     }
     for (size_t i = N_FOREST_TICKS; i-- > 0;) {
         if (forest_ticks[i] >= hi)
-            max = forest_ticks[i];
+            *max = forest_ticks[i];
     }
+}
+
+void chart_forest(FILE *out, const rates_t *rates, int c, double min, double max)
+{
+    forest_row_t rows[CUBE_MAX_DEVICES + 2];
+    size_t first_all, n = forest_rows(rates, c, rows, &first_all);
+    double y_bottom, height;
+
     y_bottom = F_TOP + (double)n * F_ROW + 6;
     height = y_bottom + 52;
 
@@ -306,8 +360,10 @@ void chart_forest(FILE *out, const rates_t *rates, int c)
     fputs("</g>\n", out);
     fprintf(out,
             "<text x=\"%d\" y=\"%.1f\" class=\"col-head\">Device type</text>\n"
-            "<text x=\"%d\" y=\"%.1f\" class=\"col-head\">Rate ratio (95%% CI)</text>\n",
-            F_LABEL_X, F_TOP - 8, F_TEXT_X, F_TOP - 8);
+            "<text x=\"%d\" y=\"%.1f\" class=\"col-head\">Rate ratio (95%% CI)</text>\n"
+            "<text x=\"%d\" y=\"%.1f\" class=\"col-head\">Cases/treatments: home vs "
+            "clinic</text>\n",
+            F_LABEL_X, F_TOP - 8, F_TEXT_X, F_TOP - 8, F_COUNTS_X, F_TOP - 8);
 
     fprintf(out,
             "<g class=\"plot\" data-scale=\"log\" data-x0=\"%.1f\" data-x1=\"%.1f\" "
@@ -508,8 +564,9 @@ typedef struct {
     const findings_t *findings;
     size_t slot;
     int c;
-    double ymax;
+    double ymax;      /* per 1,000 treatments */
     size_t n_weeks;
+    size_t incomplete; /* the first week not over at the report's cut; n_weeks: none */
 } week_chart_t;
 
 static double week_x(const week_chart_t *w, size_t week)
@@ -517,19 +574,58 @@ static double week_x(const week_chart_t *w, size_t week)
     return W_X0 + (W_X1 - W_X0) * ((double)week + 0.5) / (double)w->n_weeks;
 }
 
-static double week_y(const week_chart_t *w, double v)
+static double week_y(const week_chart_t *w, double per1000)
 {
-    return W_Y1 - (W_Y1 - W_Y0) * v / w->ymax;
+    if (per1000 > w->ymax)
+        per1000 = w->ymax;
+    return W_Y1 - (W_Y1 - W_Y0) * per1000 / w->ymax;
 }
 
+/* A week's rate is hidden when its cases or its treatments are. */
 static bool week_hidden(const week_chart_t *w, int setting, size_t week)
 {
-    return disclose_week(w->findings->disclosure, w->slot, setting, week, w->c);
+    return disclose_week(w->findings->disclosure, w->slot, setting, week, w->c) ||
+           disclose_week(w->findings->disclosure, w->slot, setting, week, WEEKLY_TREATMENTS);
 }
 
 static int64_t week_cases(const week_chart_t *w, int setting, size_t week)
 {
     return weekly_get(w->findings->weekly, w->slot, setting, w->c, week);
+}
+
+static int64_t week_treatments(const week_chart_t *w, int setting, size_t week)
+{
+    return weekly_get(w->findings->weekly, w->slot, setting, WEEKLY_TREATMENTS, week);
+}
+
+/* The week's rate and Wilson interval; false without treatments. */
+static bool week_rate(const week_chart_t *w, int setting, size_t week, nw_proportion_t *p)
+{
+    int64_t n = week_treatments(w, setting, week);
+    if (n <= 0)
+        return false;
+    *p = stats_wilson((long)week_cases(w, setting, week), (long)n, NW_Z95);
+    return p->defined;
+}
+
+size_t chart_incomplete_week(const findings_t *findings)
+{
+    const weekly_t *weekly = findings->weekly;
+    int32_t cut, day;
+
+    if (weekly == NULL || weekly->n_weeks == 0)
+        return 0;
+    cut = INT32_MAX;
+    if (findings->as_of != NULL && civil_parse(findings->as_of, &day) == CIVIL_OK)
+        cut = day;
+    if (findings->to != NULL && findings->to[0] && civil_parse(findings->to, &day) == CIVIL_OK &&
+        day < cut)
+        cut = day;
+    for (size_t k = 0; k < weekly->n_weeks; k++) {
+        if (weekly_monday(weekly, k) + 6 > cut)
+            return k;
+    }
+    return weekly->n_weeks;
 }
 
 size_t chart_alerts_in(const findings_t *findings, size_t slot, int c)
@@ -546,47 +642,82 @@ static void weekly_series(FILE *out, const week_chart_t *w, const cube_t *cube, 
     const char *colour = setting_colour(setting);
     bool pen_down = false;
     double r = w->n_weeks <= 104 ? 2.6 : 1.6;
+    nw_proportion_t p = {0};
 
     fprintf(out, "<path class=\"series\" data-setting=\"%s\" fill=\"none\" stroke=\"%s\" "
                  "stroke-width=\"%s\"%s d=\"",
             cube_setting_name(setting), colour, setting == CUBE_SETTING_ALL ? "1.5" : "2",
             setting == CUBE_SETTING_ALL ? " stroke-dasharray=\"5 3\"" : "");
-    for (size_t k = 0; k < w->n_weeks; k++) {
-        if (week_hidden(w, setting, k)) {
+    for (size_t k = 0; k < w->n_weeks && k < w->incomplete; k++) {
+        if (week_hidden(w, setting, k) || !week_rate(w, setting, k, &p)) {
             pen_down = false;
             continue;
         }
         fprintf(out, "%s%.1f,%.1f ", pen_down ? "L" : "M", week_x(w, k),
-                week_y(w, (double)week_cases(w, setting, k)));
+                week_y(w, p.est * 1000.0));
         pen_down = true;
     }
     fputs("\"/>\n", out);
     for (size_t k = 0; k < w->n_weeks; k++) {
-        char date[11], iso[9], n[NUMFMT_LEN];
+        char date[11], iso[9], n[NUMFMT_LEN], t[NUMFMT_LEN], a[NUMFMT_LEN], b[NUMFMT_LEN],
+            c[NUMFMT_LEN];
         int32_t monday = weekly_monday(w->findings->weekly, k);
+        bool hidden = week_hidden(w, setting, k), incomplete = k >= w->incomplete;
+        bool has = !hidden && week_rate(w, setting, k, &p);
+        double x = week_x(w, k);
+
         civil_format(monday, date);
         civil_iso_week(monday, iso);
-        fputs("<circle class=\"week-point", out);
-        fputs(week_hidden(w, setting, k) ? " suppressed\"" : "\"", out);
+        if (has) {
+            /* The interval, clipped at the top of the axis, home a little
+             * to the left and clinic to the right so that both show. */
+            double dx = setting == CUBE_SETTING_HOME ? -2.0 : setting == CUBE_SETTING_CLINIC ? 2.0 : 0;
+            fprintf(out,
+                    "<path class=\"week-ci%s\" d=\"M%.1f,%.1f V%.1f\" stroke=\"%s\" "
+                    "stroke-width=\"1\"%s/>\n",
+                    p.hi * 1000.0 > w->ymax ? " clipped" : "", x + dx, week_y(w, p.lo * 1000.0),
+                    week_y(w, p.hi * 1000.0), colour,
+                    incomplete ? " stroke-dasharray=\"2 2\"" : "");
+        }
+        fprintf(out, "<circle class=\"week-point%s%s\"", hidden ? " suppressed" : "",
+                incomplete ? " incomplete" : "");
         html_attr(out, "data-device", cube_device_name(cube, w->slot));
         html_attr(out, "data-setting", cube_setting_name(setting));
         html_attr(out, "data-complication", cube_complication_name(w->c));
         fprintf(out, " data-week=\"%s\" data-week-start=\"%s\"", iso, date);
-        if (week_hidden(w, setting, k)) {
+        if (incomplete)
+            fputs(" data-incomplete=\"true\"", out);
+        if (hidden) {
             fprintf(out,
                     " data-suppressed=\"true\" cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" fill=\"none\" "
                     "stroke=\"%s\"><title>%s, week of %s: not shown (too few to publish)"
                     "</title></circle>\n",
-                    week_x(w, k), W_Y1, r - 0.4, HTML_COLOUR_MUTED, setting_title(setting), date);
-        } else {
-            int64_t v = week_cases(w, setting, k);
-            html_attr_count(out, "data-cases", v);
-            fprintf(out,
-                    " cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" fill=\"%s\"><title>%s, week of %s (%s): "
-                    "%s cases</title></circle>\n",
-                    week_x(w, k), week_y(w, (double)v), r, colour, setting_title(setting), date,
-                    iso, numfmt_count(n, sizeof(n), v));
+                    x, W_Y1, r - 0.4, HTML_COLOUR_MUTED, setting_title(setting), date);
+            continue;
         }
+        html_attr_count(out, "data-cases", week_cases(w, setting, k));
+        html_attr_count(out, "data-treatments", week_treatments(w, setting, k));
+        if (!has) {
+            fprintf(out,
+                    " cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" fill=\"none\" stroke=\"%s\"><title>%s, "
+                    "week of %s (%s): no treatment</title></circle>\n",
+                    x, W_Y1, r - 0.4, HTML_COLOUR_MUTED, setting_title(setting), date, iso);
+            continue;
+        }
+        html_attr_double(out, "data-rate", p.est);
+        html_attr_double(out, "data-lo", p.lo);
+        html_attr_double(out, "data-hi", p.hi);
+        fprintf(out,
+                " cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" fill=\"%s\" stroke=\"%s\"><title>%s, week "
+                "of %s (%s)%s: %s cases in %s treatments, %s per 1,000 (95%% CI %s" DASH
+                "%s)</title></circle>\n",
+                x, week_y(w, p.est * 1000.0), r, incomplete ? "#fff" : colour, colour,
+                setting_title(setting), date, iso,
+                incomplete ? ", not over yet: incomplete" : "",
+                numfmt_count(n, sizeof(n), week_cases(w, setting, k)),
+                numfmt_count(t, sizeof(t), week_treatments(w, setting, k)),
+                per_1000(a, sizeof(a), p.est), per_1000(b, sizeof(b), p.lo),
+                per_1000(c, sizeof(c), p.hi));
     }
 }
 
@@ -598,13 +729,15 @@ static void weekly_alert(FILE *out, const week_chart_t *w, const cube_t *cube, c
     char date[11], iso[9], last[11], n[NUMFMT_LEN];
     int32_t monday = weekly_monday(w->findings->weekly, a->first_week);
     double x = week_x(w, a->first_week), y, half = (W_X1 - W_X0) / (double)w->n_weeks / 2;
+    nw_proportion_t p = {0};
+    bool shown = !week_hidden(w, a->setting, a->first_week) &&
+                 week_rate(w, a->setting, a->first_week, &p);
 
     civil_format(monday, date);
     civil_iso_week(monday, iso);
     civil_format(weekly_monday(w->findings->weekly, a->last_week), last);
-    y = week_hidden(w, a->setting, a->first_week)
-            ? W_Y0
-            : week_y(w, (double)week_cases(w, a->setting, a->first_week));
+    /* On the point of its first week, or on top when that point is not shown. */
+    y = shown ? week_y(w, p.est * 1000.0) : W_Y0;
     fprintf(out,
             "<rect class=\"alert-span\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
             "fill=\"%s\" fill-opacity=\"0.12\"/>\n",
@@ -641,19 +774,22 @@ void chart_weekly(FILE *out, const findings_t *findings, size_t slot, int c)
 {
     const alerts_t *alerts = findings->alerts;
     const cube_t *cube = findings->cube;
-    week_chart_t w = {findings, slot, c, 0, findings->weekly->n_weeks};
+    week_chart_t w = {findings, slot, c, 1, findings->weekly->n_weeks,
+                      chart_incomplete_week(findings)};
     double top = 0;
     size_t step;
 
     if (w.n_weeks == 0)
         return;
+    /* The axis holds every rate; intervals above it are clipped. */
     for (int s = 0; s < CUBE_SETTINGS; s++) {
         for (size_t k = 0; k < w.n_weeks; k++) {
-            if (!week_hidden(&w, s, k) && (double)week_cases(&w, s, k) > top)
-                top = (double)week_cases(&w, s, k);
+            nw_proportion_t p = {0};
+            if (!week_hidden(&w, s, k) && week_rate(&w, s, k, &p) && p.est * 1000.0 > top)
+                top = p.est * 1000.0;
         }
     }
-    w.ymax = axis_top(top * 1.08, true);
+    w.ymax = axis_top(top * 1.25, false);
 
     fputs("<svg class=\"chart weekly-chart\"", out);
     html_attr(out, "data-device", cube_device_name(cube, slot));
@@ -662,7 +798,8 @@ void chart_weekly(FILE *out, const findings_t *findings, size_t slot, int c)
             W_HEIGHT, W_WIDTH, W_HEIGHT);
     fputs("<title>", out);
     html_escape(out, cube_device_title(cube, slot));
-    fprintf(out, ", %s: cases per week, home, clinic and both, with alerts</title>\n",
+    fprintf(out, ", %s: cases per 1,000 treatments per week, home, clinic and both, with 95%% "
+                 "intervals and alerts</title>\n",
             cube_complication_title(c));
     fputs("<g class=\"legend\">\n", out);
     {
@@ -670,6 +807,12 @@ void chart_weekly(FILE *out, const findings_t *findings, size_t slot, int c)
         x = legend_line(out, x, 16, HTML_COLOUR_HOME, false, "home");
         x = legend_line(out, x, 16, HTML_COLOUR_CLINIC, false, "clinic");
         x = legend_line(out, x, 16, HTML_COLOUR_BOTH, true, "home and clinic");
+        fprintf(out, "<path d=\"M%.1f,10 V22\" stroke=\"#000\"/>\n", x + 4);
+        x = legend_text(out, x + 10, 16, "95% interval");
+        fprintf(out,
+                "<circle cx=\"%.1f\" cy=\"16\" r=\"2.6\" fill=\"#fff\" stroke=\"#000\"/>\n",
+                x + 4);
+        x = legend_text(out, x + 12, 16, "week not over yet (incomplete)");
         fprintf(out, "<path d=\"M%.1f,22 l-6,-10 h12 z\" fill=\"#fff\" stroke=\"#000\"/>\n",
                 x + 6);
         x = legend_text(out, x + 16, 16,
@@ -685,7 +828,7 @@ void chart_weekly(FILE *out, const findings_t *findings, size_t slot, int c)
     fputs("</g>\n", out);
     fprintf(out,
             "<g class=\"plot\" data-x0=\"%.1f\" data-x1=\"%.1f\" data-y0=\"%.1f\" "
-            "data-y1=\"%.1f\" data-y-max=\"%g\" data-weeks=\"%zu\">\n",
+            "data-y1=\"%.1f\" data-y-max=\"%g\" data-y-unit=\"per 1000\" data-weeks=\"%zu\">\n",
             W_X0, W_X1, W_Y0, W_Y1, w.ymax, w.n_weeks);
     for (int i = 0; i <= 5; i++) {
         double v = w.ymax * i / 5, y = week_y(&w, v);
@@ -705,6 +848,14 @@ void chart_weekly(FILE *out, const findings_t *findings, size_t slot, int c)
     }
     fprintf(out, "<line class=\"axis\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n", W_X0,
             W_Y1, W_X1, W_Y1);
+    if (w.incomplete < w.n_weeks)
+        fprintf(out,
+                "<rect class=\"incomplete-weeks\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+                "height=\"%.1f\" fill=\"#000\" fill-opacity=\"0.06\"><title>Not over yet at the "
+                "report's cut: incomplete</title></rect>\n",
+                week_x(&w, w.incomplete) - (W_X1 - W_X0) / (double)w.n_weeks / 2, W_Y0,
+                (W_X1 - W_X0) * (double)(w.n_weeks - w.incomplete) / (double)w.n_weeks,
+                W_Y1 - W_Y0);
     weekly_series(out, &w, cube, CUBE_SETTING_ALL);
     weekly_series(out, &w, cube, CUBE_SETTING_CLINIC);
     weekly_series(out, &w, cube, CUBE_SETTING_HOME);
@@ -719,7 +870,7 @@ void chart_weekly(FILE *out, const findings_t *findings, size_t slot, int c)
             (W_X0 + W_X1) / 2, W_HEIGHT - 22);
     fprintf(out,
             "<text class=\"axis-label\" text-anchor=\"middle\" transform=\"translate(16 %.1f) "
-            "rotate(-90)\">Cases per week</text>\n",
+            "rotate(-90)\">Cases per 1,000 treatments</text>\n",
             (W_Y0 + W_Y1) / 2);
     fputs("</svg>\n", out);
 }

@@ -23,6 +23,7 @@
 #include "render/markup.h"
 #include "render/numfmt.h"
 #include "render/render.h"
+#include "render/summary.h"
 
 static const char page_style[] =
     "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,'Helvetica Neue',Arial,"
@@ -35,7 +36,8 @@ static const char page_style[] =
     "nav a{margin-right:1.2em}\n"
     "table{border-collapse:collapse;margin:.6em 0;font-size:.92em}"
     "th,td{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}"
-    "th{background:#f2f2f2}td.count,td.num{text-align:right;font-variant-numeric:tabular-nums}\n"
+    "th{background:#f2f2f2}td.count,td.num{text-align:right;font-variant-numeric:tabular-nums;"
+    "white-space:nowrap}\n"
     "tr.signal td{background:#FAF3B4;font-weight:600}td.flag{white-space:nowrap}"
     "tr.suppressed td{color:#777}\n"
     ".grid{display:flex;flex-wrap:wrap;gap:12px 16px}"
@@ -117,11 +119,43 @@ static void page_head(page_t *p, const findings_t *findings)
                 "that would let them be worked out, nor the rates, intervals and ratios built on "
                 "them; they read &ldquo;suppressed&rdquo; or " DASH ".</p>\n",
                 (long long)findings->disclosure->below, (long long)findings->disclosure->below - 1);
-    fputs("<nav><a href=\"#alerts\">Alerts</a><a href=\"#totals\">Totals</a><a href=\"#home-vs-clinic\">Home versus "
-          "clinic</a><a href=\"#skin-types\">Skin types</a><a href=\"#weekly\">Weekly "
-          "trends</a><a href=\"#signals\">Signals</a><a href=\"#methods\">Methods</a></nav>\n"
+    fputs("<nav><a href=\"#summary\">Summary</a><a href=\"#alerts\">Alerts</a>"
+          "<a href=\"#totals\">Totals</a><a href=\"#home-vs-clinic\">Home versus clinic</a>"
+          "<a href=\"#risks\">Risks</a><a href=\"#skin-types\">Skin types</a>"
+          "<a href=\"#weekly\">Weekly trends</a><a href=\"#signals\">Signals</a>"
+          "<a href=\"#data-quality\">Data quality</a><a href=\"#methods\">Methods</a></nav>\n"
           "</header>\n",
           out);
+}
+
+/* What needs attention, first: one line each, linking to the detail. */
+static void summary(page_t *p)
+{
+    summary_t sum;
+    FILE *out = p->out;
+
+    summary_build(p->findings, &sum);
+    if (sum.n == 0)
+        return;
+    fputs("<section id=\"summary\">\n<h2>What needs attention</h2>\n<ul class=\"summary\">\n",
+          out);
+    for (size_t i = 0; i < sum.n; i++) {
+        const summary_line_t *l = &sum.lines[i];
+        fputs("<li class=\"summary-item\"", out);
+        html_attr(out, "data-kind", summary_kind_name(l->kind));
+        if (l->device != SIZE_MAX)
+            html_attr(out, "data-device", cube_device_name(p->cube, l->device));
+        if (l->setting >= 0)
+            html_attr(out, "data-setting", cube_setting_name(l->setting));
+        if (l->complication >= 0)
+            html_attr(out, "data-complication", cube_complication_name(l->complication));
+        if (l->row != SIZE_MAX)
+            html_attr_count(out, "data-row", (int64_t)l->row);
+        fputs(">", out);
+        html_escape(out, l->text);
+        fprintf(out, " <a href=\"#%s\">Details</a></li>\n", summary_anchor(l->kind));
+    }
+    fputs("</ul>\n</section>\n", out);
 }
 
 static void total_row(FILE *out, const char *key, const char *label, int64_t v)
@@ -154,6 +188,7 @@ static void totals(page_t *p)
 static void home_vs_clinic(page_t *p)
 {
     FILE *out = p->out;
+    double min, max;
 
     fputs("<section id=\"home-vs-clinic\">\n<h2>Home versus clinic</h2>\n"
           "<p class=\"note\">The rate ratio is the complication rate after home treatments "
@@ -161,11 +196,14 @@ static void home_vs_clinic(page_t *p)
           "Each row is one device type, then all device types together: crude, and adjusted "
           "for device type and skin type (Mantel" DASH "Haenszel), which compares like with "
           "like. A ratio whose interval crosses the dashed line at 1 shows no clear "
-          "difference.</p>\n<div class=\"grid\">\n",
+          "difference. Every plot has the same axis; an interval wider than a factor 100 is "
+          "grey and dashed: it is too wide to say anything (uninformative). Beside each ratio, "
+          "the cases and treatments behind it, home then clinic.</p>\n<div class=\"grid\">\n",
           out);
+    chart_forest_axis(p->findings->rates, &min, &max);
     for (int c = 0; c < CUBE_COMPLICATIONS; c++) {
         fprintf(out, "<figure>\n<figcaption>%s</figcaption>\n", cube_complication_title(c));
-        chart_forest(out, p->findings->rates, c);
+        chart_forest(out, p->findings->rates, c, min, max);
         fputs("</figure>\n", out);
     }
     fputs("</div>\n</section>\n", out);
@@ -230,6 +268,309 @@ static void skin_types(page_t *p)
         fputs("</figure>\n", out);
     }
     fputs("</div>\n</section>\n", out);
+}
+
+/* ---- Risks over a fixed follow-up ---------------------------------- */
+
+/* A <td> of a rate and its interval, or "suppressed". */
+static void rate_td(FILE *out, bool hidden, double rate, double lo, double hi)
+{
+    char r[NUMFMT_LEN], l[NUMFMT_LEN], h[NUMFMT_LEN];
+    if (hidden) {
+        fputs("<td class=\"num\">suppressed</td>", out);
+        return;
+    }
+    fprintf(out, "<td class=\"num\">%s%% (%s" DASH "%s)</td>", numfmt_percent(r, sizeof(r), rate),
+            numfmt_percent(l, sizeof(l), lo), numfmt_percent(h, sizeof(h), hi));
+}
+
+static void count_td(FILE *out, bool hidden, int64_t n)
+{
+    char c[NUMFMT_LEN];
+    if (hidden)
+        fputs("<td class=\"count\">" DASH "</td>", out);
+    else
+        fprintf(out, "<td class=\"count\">%s</td>", numfmt_count(c, sizeof(c), n));
+}
+
+static void risk_row(page_t *p, const risk_row_t *r, const char *label)
+{
+    FILE *out = p->out;
+
+    fputs("<tr class=\"risk-row\"", out);
+    html_attr(out, "data-device", cube_device_name(p->cube, r->device));
+    html_attr(out, "data-setting", cube_setting_name(r->setting));
+    html_attr(out, "data-complication", cube_complication_name(r->complication));
+    fprintf(out, " data-horizon=\"%d\"", r->horizon);
+    if (r->suppressed) {
+        fputs(" data-suppressed=\"true\"", out);
+    } else {
+        html_attr_count(out, "data-treatments", r->treatments);
+        html_attr_count(out, "data-cases", r->cases);
+        html_attr_double(out, "data-rate", r->rate);
+        if (!r->serious_suppressed) {
+            html_attr_count(out, "data-serious-cases", r->serious);
+            html_attr_double(out, "data-serious-rate", r->serious_rate);
+        }
+        if (!r->missing_suppressed)
+            html_attr_count(out, "data-missing-onset-cases", r->missing);
+    }
+    fputs("><td>", out);
+    html_escape(out, label);
+    fputs("</td>", out);
+    count_td(out, r->suppressed, r->treatments);
+    count_td(out, r->suppressed, r->cases);
+    rate_td(out, r->suppressed, r->rate, r->ci_low, r->ci_high);
+    count_td(out, r->serious_suppressed, r->serious);
+    rate_td(out, r->serious_suppressed, r->serious_rate, r->serious_ci_low, r->serious_ci_high);
+    count_td(out, r->missing_suppressed, r->missing);
+    fputs("</tr>\n", out);
+}
+
+static void risks_section(page_t *p)
+{
+    const risks_t *risks = p->findings->risks;
+    FILE *out = p->out;
+    static const char head[] =
+        "<tr><th>%s</th><th>Treatments followed up</th><th>Cases</th><th>Risk (95%% CI)</th>"
+        "<th>Serious</th><th>Serious risk (95%% CI)</th><th>Cases with no onset</th></tr>\n";
+
+    if (risks == NULL || risks->n_horizons == 0)
+        return;
+    fputs("<section id=\"risks\">\n<h2>Risks within a fixed follow-up</h2>\n", out);
+    fprintf(out,
+            "<p class=\"note\">A rate counts every treatment of the window, however recent, so "
+            "its last weeks miss the complications that have not started yet. The risk within "
+            "<em>H</em> days counts only the treatments dated <em>H</em> days or more before %s "
+            "(the as-of date), and among them those with a report of the complication whose "
+            "onset is within <em>H</em> days of treatment, or not given: such a case cannot be "
+            "ruled out, so it counts (the last column says how many rest on a missing onset "
+            "alone). <strong>Serious</strong>: a report that is severe or has a permanent "
+            "outcome. Intervals are Wilson 95%%.</p>\n",
+            risks->as_of);
+    for (size_t h = 0; h < risks->n_horizons; h++) {
+        int horizon = risks->horizons[h];
+        fprintf(out, "<h3>Within %d days of treatment</h3>\n<table class=\"risks\" "
+                     "data-horizon=\"%d\">\n",
+                horizon, horizon);
+        fprintf(out, head, "Complication (all device types)");
+        for (int c = 0; c < CUBE_COMPLICATIONS; c++) {
+            const risk_row_t *r = risks_find(risks, horizon, CUBE_DEVICE_ALL, CUBE_SETTING_ALL,
+                                             CUBE_SKIN_ALL, c);
+            if (r != NULL)
+                risk_row(p, r, cube_complication_title(c));
+        }
+        fputs("</table>\n<table class=\"risks risks-by-device\">\n", out);
+        fprintf(out, head, "Any complication, by device type and setting");
+        for (size_t i = 0; i <= p->cube->n_devices; i++) {
+            size_t d = cube_device_slot(p->cube, i);
+            for (int st = 0; st < CUBE_SETTINGS; st++) {
+                const risk_row_t *r = risks_find(risks, horizon, d, st, CUBE_SKIN_ALL, CUBE_ANY);
+                char label[160];
+                if (r == NULL)
+                    continue;
+                snprintf(label, sizeof(label), "%s, %s", cube_device_title(p->cube, d),
+                         st == CUBE_SETTING_ALL ? "home and clinic" : cube_setting_name(st));
+                risk_row(p, r, label);
+            }
+        }
+        fputs("</table>\n", out);
+    }
+    {
+        const risk_change_t *ch = &risks->change;
+        char a[NUMFMT_CI_LEN];
+        fputs("<p class=\"serious-change\"", out);
+        fprintf(out, " data-horizon=\"%d\"", ch->horizon);
+        if (ch->suppressed)
+            fputs(" data-suppressed=\"true\"", out);
+        else if (ch->ratio.defined) {
+            html_attr_double(out, "data-rr", ch->ratio.est);
+            html_attr_double(out, "data-lo", ch->ratio.lo);
+            html_attr_double(out, "data-hi", ch->ratio.hi);
+        }
+        fprintf(out, "><strong>Serious %d-day risk, latest %d days against the %d before:"
+                     "</strong> ",
+                ch->horizon, RISKS_PERIOD_DAYS, RISKS_PERIOD_DAYS);
+        if (ch->recent.treatments == 0 || ch->previous.treatments == 0)
+            fputs("not computable (the window has no two such periods).", out);
+        else if (ch->suppressed)
+            fputs("suppressed.", out);
+        else
+            fprintf(out, "rate ratio %s (treatments of %s to %s against %s to %s).",
+                    numfmt_ratio_or_na(a, sizeof(a), ch->ratio), ch->recent.from, ch->recent.to,
+                    ch->previous.from, ch->previous.to);
+        fputs("</p>\n</section>\n", out);
+    }
+}
+
+/* ---- Trends across skin types --------------------------------------- */
+
+static void trend_td(FILE *out, bool hidden, const nw_trend_t *t)
+{
+    if (hidden) {
+        fputs("<td>suppressed</td>", out);
+        return;
+    }
+    fprintf(out, "<td>%s", trends_direction(t));
+    if (t->defined) {
+        if (t->p < 0.001)
+            fputs(" (p &lt; 0.001)", out);
+        else
+            fprintf(out, " (p = %.3f)", t->p);
+    }
+    fputs("</td>", out);
+}
+
+static void skin_trends_section(page_t *p)
+{
+    const trends_t *trends = p->findings->trends;
+    FILE *out = p->out;
+
+    fputs("<section id=\"skin-trends\">\n<h2>Trends across skin types</h2>\n"
+          "<p class=\"note\">Does the rate go up or down from Fitzpatrick type I to VI? "
+          "Pooled over device types (Cochran" DASH "Armitage), a trend can come from the device "
+          "mix alone: a device type used mostly on dark skin, with a higher risk, makes the "
+          "pooled rate rise with the skin type although no device type's does. "
+          "<strong>Within device types</strong> compares skin types inside each device type "
+          "(for home and clinic together, inside each device type and setting) and pools "
+          "those comparisons (Mantel extension test): a trend that holds there is not the "
+          "device mix.</p>\n"
+          "<table class=\"skin-trends\">\n<tr><th>Setting</th><th>Complication</th>"
+          "<th>Pooled over device types</th><th>Within device types</th></tr>\n",
+          out);
+    for (int s = 0; s < CUBE_SETTINGS; s++) {
+        for (int c = 0; c < CUBE_COMPLICATIONS; c++) {
+            const skin_trend_row_t *r = &trends->skin[s][c];
+            const skin_trend_adjusted_t *a = &trends->adjusted[s][c];
+            fputs("<tr class=\"skin-trend-row\"", out);
+            html_attr(out, "data-setting", cube_setting_name(s));
+            html_attr(out, "data-complication", cube_complication_name(c));
+            if (!r->suppressed && r->trend.defined)
+                html_attr_double(out, "data-p", r->trend.p);
+            if (!a->suppressed && a->mantel.trend.defined)
+                html_attr_double(out, "data-adjusted-p", a->mantel.trend.p);
+            fprintf(out, "><td>%s</td><td>%s</td>",
+                    s == CUBE_SETTING_ALL ? "home and clinic" : cube_setting_name(s),
+                    cube_complication_title(c));
+            trend_td(out, r->suppressed, &r->trend);
+            trend_td(out, a->suppressed, &a->mantel.trend);
+            fputs("</tr>\n", out);
+        }
+    }
+    fputs("</table>\n<details><summary>Each device type on its own</summary>\n"
+          "<table class=\"skin-trends skin-trends-by-device\">\n<tr><th>Device type</th><th>Setting</th>"
+          "<th>Complication</th><th>Trend</th></tr>\n",
+          out);
+    for (size_t d = 0; d < trends->n_devices; d++) {
+        if (cube_cell_const(p->cube, d, CUBE_SETTING_ALL, CUBE_SKIN_ALL)->treatments == 0)
+            continue;
+        for (int s = 0; s < CUBE_SETTINGS; s++) {
+            for (int c = 0; c < CUBE_COMPLICATIONS; c++) {
+                const skin_trend_row_t *r = &trends->device[d][s][c];
+                fputs("<tr class=\"skin-trend-device\"", out);
+                html_attr(out, "data-device", cube_device_name(p->cube, d));
+                html_attr(out, "data-setting", cube_setting_name(s));
+                html_attr(out, "data-complication", cube_complication_name(c));
+                if (!r->suppressed && r->trend.defined)
+                    html_attr_double(out, "data-p", r->trend.p);
+                fputs("><td>", out);
+                html_escape(out, cube_device_title(p->cube, d));
+                fprintf(out, "</td><td>%s</td><td>%s</td>",
+                        s == CUBE_SETTING_ALL ? "home and clinic" : cube_setting_name(s),
+                        cube_complication_title(c));
+                trend_td(out, r->suppressed, &r->trend);
+                fputs("</tr>\n", out);
+            }
+        }
+    }
+    fputs("</table>\n</details>\n</section>\n", out);
+}
+
+/* ---- Data quality ----------------------------------------------------- */
+
+static void quality_share(FILE *out, const char *key, const char *label, bool hidden, int64_t n,
+                          int64_t of)
+{
+    char c[NUMFMT_LEN], s[NUMFMT_LEN];
+    fprintf(out, "<tr class=\"quality-row\" data-key=\"%s\"", key);
+    if (hidden)
+        fputs(" data-suppressed=\"true\"", out);
+    else
+        html_attr_count(out, "data-count", n);
+    fprintf(out, "><th>%s</th>", label);
+    if (hidden)
+        fputs("<td class=\"num\">suppressed</td></tr>\n", out);
+    else if (of > 0)
+        fprintf(out, "<td class=\"num\">%s (%s%%)</td></tr>\n", numfmt_count(c, sizeof(c), n),
+                numfmt_percent(s, sizeof(s), (double)n / (double)of));
+    else
+        fprintf(out, "<td class=\"num\">%s</td></tr>\n", numfmt_count(c, sizeof(c), n));
+}
+
+static void quality_section(page_t *p)
+{
+    const quality_t *q = p->findings->quality;
+    const disclosure_t *d = p->findings->disclosure;
+    bool below = d != NULL && d->below > 0;
+    FILE *out = p->out;
+
+    if (q == NULL)
+        return;
+    fputs("<section id=\"data-quality\">\n<h2>Data quality</h2>\n"
+          "<p class=\"note\">How much of what this report rests on is missing or late: the "
+          "treatments of the window, their complication reports, and every quarantined "
+          "message.</p>\n<table class=\"quality\">\n",
+          out);
+    quality_share(out, "unknown_skin_type", "Treatments without a skin type",
+                  below && disclose_cell(d, CUBE_DEVICE_ALL, CUBE_SETTING_ALL, CUBE_SKIN_UNKNOWN,
+                                         DISCLOSE_TREATMENTS),
+                  q->unknown_skin, q->treatments);
+    quality_share(out, "missing_manufacturer_or_model",
+                  "Treatments naming no manufacturer or no model", below && d->no_model,
+                  q->no_model, q->treatments);
+    quality_share(out, "missing_onset_days", "Complication reports without onset days",
+                  below && d->no_onset, q->reports_no_onset, q->reports);
+    fputs("<tr class=\"latest\"", out);
+    html_attr(out, "data-treatment", q->latest_treatment);
+    html_attr(out, "data-complication", q->latest_complication);
+    fprintf(out, "><th>Latest report (reported_at)</th><td>treatment %s; complication %s</td>"
+                 "</tr>\n</table>\n",
+            q->latest_treatment[0] ? q->latest_treatment : "none",
+            q->latest_complication[0] ? q->latest_complication : "none");
+    fputs("<h3>Reporting lag (reported_at minus treated_on)</h3>\n<table class=\"lag\">\n"
+          "<tr><th>Lag</th><th>Treatments</th><th>Complication reports</th></tr>\n",
+          out);
+    for (size_t i = 0; i < q->n_buckets; i++) {
+        const quality_bucket_t *b = &q->buckets[i];
+        fputs("<tr class=\"lag-row\"", out);
+        html_attr(out, "data-lag", b->label);
+        if (!(below && d->lag_treatments[i]))
+            html_attr_count(out, "data-treatments", b->treatments);
+        if (!(below && d->lag_reports[i]))
+            html_attr_count(out, "data-reports", b->reports);
+        fputs("><td>", out);
+        html_escape(out, b->label);
+        fputs("</td>", out);
+        count_td(out, below && d->lag_treatments[i], b->treatments);
+        count_td(out, below && d->lag_reports[i], b->reports);
+        fputs("</tr>\n", out);
+    }
+    fputs("</table>\n", out);
+    fprintf(out, "<h3>Quarantined messages, by the field they failed on</h3>\n"
+                 "<table class=\"quarantine\">\n<tr><th>Reason</th><th>Messages</th></tr>\n");
+    for (size_t i = 0; i < q->n_reasons && i < QUALITY_TOP_REASONS; i++) {
+        bool hidden = below && d->reasons[i];
+        fputs("<tr class=\"reason-row\"", out);
+        html_attr(out, "data-reason", q->reasons[i].reason);
+        if (!hidden)
+            html_attr_count(out, "data-count", q->reasons[i].n);
+        fputs("><td>", out);
+        html_escape(out, q->reasons[i].reason);
+        fputs("</td>", out);
+        count_td(out, hidden, q->reasons[i].n);
+        fputs("</tr>\n", out);
+    }
+    fputs("</table>\n</section>\n", out);
 }
 
 /* The numbers of one block as table cells, "suppressed" when hidden. */
@@ -374,11 +715,14 @@ static void weekly(page_t *p)
         civil_format(tm->as_of, as_of);
         fprintf(out,
                 "<p class=\"note alert-method\" data-method=\"%s\" data-report-days=\"%d\" "
-                "data-as-of=\"%s\">Cases per week of treatment, for each device type: any "
-                "complication, and each complication that raised an alert. The alerts (%s) "
-                "count a case only when its first report came within %d days of the treatment, "
-                "and judge a week only once it is complete and all its treatments had those "
-                "days (as of %s), so that late reports neither hide a rise nor read as one. ",
+                "data-as-of=\"%s\">Cases per 1,000 treatments, by week of treatment, with 95%% "
+                "intervals (Wilson), for each device type: any complication, and each "
+                "complication that raised an alert. The weeks not over yet at the report's "
+                "as-of date (or its end) are shaded, their points hollow: incomplete. The alerts "
+                "(%s) count a case only when its first report came within %d days of the "
+                "treatment, and judge a week only once it is complete and all its treatments "
+                "had those days (as of %s), so that late reports neither hide a rise nor read "
+                "as one. ",
                 alert_method_name(params->method), tm->report_days, as_of,
                 alert_method_title(params->method), tm->report_days, as_of);
         if (params->method == ALERT_RATE_SCAN)
@@ -419,7 +763,7 @@ static void weekly(page_t *p)
             fputs("</figure>\n", out);
         }
     }
-    fputs("<p>The alerts themselves, explained, are <a href=\"#alerts\">at the top</a>.</p>\n"
+    fputs("<p>The alerts themselves, explained, are <a href=\"#alerts\">above</a>.</p>\n"
           "</section>\n",
           out);
 }
@@ -634,6 +978,7 @@ int render_html(FILE *out, const findings_t *findings, char *errbuf, size_t errl
 
     page_head(&p, findings);
     fputs("<main>\n", out);
+    summary(&p);
     if (p.surveillance && p.cube->totals.treatments > 0)
         alerts_section(&p);
     totals(&p);
@@ -643,11 +988,14 @@ int render_html(FILE *out, const findings_t *findings, char *errbuf, size_t errl
               out);
     } else {
         home_vs_clinic(&p);
+        risks_section(&p);
         skin_types(&p);
         if (p.surveillance) {
+            skin_trends_section(&p);
             weekly(&p);
             signals(&p);
         }
+        quality_section(&p);
     }
     methods(&p);
     fputs("</main>\n</body>\n</html>\n", out);

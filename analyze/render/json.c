@@ -1,10 +1,12 @@
 /*
  * json.c - the findings as one JSON object (see render.h).
  *
- * Members: analyzer, generated_at, window, confidence_level, z, totals,
- * rates, home_vs_clinic, home_vs_clinic_adjusted, then the surveillance
- * members (suppression, complication_catalogue, signals, signals_by_model,
- * rate_comparison, alerts, alert_method, weekly, skin_trend). Numbers are
+ * Members: analyzer, generated_at, window, as_of, summary, confidence_level, z,
+ * totals, rates, home_vs_clinic, home_vs_clinic_adjusted, horizons, risks,
+ * serious_change, data_quality, then the surveillance members
+ * (suppression, complication_catalogue, signals, signals_by_model,
+ * rate_comparison, alerts, alert_method, weekly, skin_trend,
+ * skin_trend_adjusted). Numbers are
  * JSON numbers written by numfmt_double(), so each reads back as the exact
  * double the analyzer computed; an undefined estimate is null. A row that
  * --suppress-below hides keeps its labels and "suppressed": true; its
@@ -29,6 +31,7 @@
 #include "render/alertfmt.h"
 #include "render/numfmt.h"
 #include "render/render.h"
+#include "render/summary.h"
 
 /* ---- Writers of one member ------------------------------------------ */
 
@@ -106,7 +109,181 @@ static bool add_rates(cJSON *root, const rates_t *rates)
             !json_double(row, "rate", r->rate, r->suppressed) ||
             !json_double(row, "ci_low", r->ci_low, r->suppressed) ||
             !json_double(row, "ci_high", r->ci_high, r->suppressed) ||
+            !json_count(row, "serious_cases", r->serious_cases, r->serious_suppressed) ||
+            !json_double(row, "serious_rate", r->serious_rate, r->serious_suppressed) ||
+            !json_double(row, "serious_ci_low", r->serious_ci_low, r->serious_suppressed) ||
+            !json_double(row, "serious_ci_high", r->serious_ci_high, r->serious_suppressed) ||
             (r->suppressed && !cJSON_AddBoolToObject(row, "suppressed", true)))
+            return false;
+    }
+    return true;
+}
+
+/* ---- Risks over fixed follow-ups ------------------------------------ */
+
+static bool add_risks(cJSON *root, const findings_t *findings)
+{
+    const risks_t *risks = findings->risks;
+    const cube_t *cube = findings->cube;
+    cJSON *arr, *hz;
+
+    if (risks == NULL)
+        return true;
+    if ((hz = cJSON_AddArrayToObject(root, "horizons")) == NULL)
+        return false;
+    for (size_t h = 0; h < risks->n_horizons; h++) {
+        cJSON *x = cJSON_CreateNumber(risks->horizons[h]);
+        if (x == NULL)
+            return false;
+        cJSON_AddItemToArray(hz, x);
+    }
+    if ((arr = cJSON_AddArrayToObject(root, "risks")) == NULL)
+        return false;
+    for (size_t i = 0; i < risks->n_rows; i++) {
+        const risk_row_t *r = &risks->rows[i];
+        bool h = r->suppressed, hs = r->serious_suppressed, hm = r->missing_suppressed;
+        cJSON *row = cJSON_CreateObject();
+        if (row == NULL)
+            return false;
+        cJSON_AddItemToArray(arr, row);
+        if (!cJSON_AddStringToObject(row, "device_type", cube_device_name(cube, r->device)) ||
+            !cJSON_AddStringToObject(row, "setting", cube_setting_name(r->setting)) ||
+            !cJSON_AddStringToObject(row, "skin_type", cube_skin_name(r->skin)) ||
+            !cJSON_AddStringToObject(row, "complication", cube_complication_name(r->complication)) ||
+            !json_count(row, "horizon_days", r->horizon, false) ||
+            !cJSON_AddStringToObject(row, "as_of", risks->as_of) ||
+            !json_count(row, "treatments", r->treatments, h) ||
+            !json_count(row, "cases", r->cases, h) ||
+            !json_double(row, "rate", r->rate, h) ||
+            !json_double(row, "ci_low", r->ci_low, h) ||
+            !json_double(row, "ci_high", r->ci_high, h) ||
+            !json_count(row, "serious_cases", r->serious, hs) ||
+            !json_double(row, "serious_rate", r->serious_rate, hs) ||
+            !json_double(row, "serious_ci_low", r->serious_ci_low, hs) ||
+            !json_double(row, "serious_ci_high", r->serious_ci_high, hs) ||
+            !json_count(row, "missing_onset_cases", r->missing, hm) ||
+            (h && !cJSON_AddBoolToObject(row, "suppressed", true)))
+            return false;
+    }
+    return true;
+}
+
+static bool add_period(cJSON *obj, const char *name, const risk_period_t *p)
+{
+    cJSON *x = cJSON_AddObjectToObject(obj, name);
+    bool h = p->suppressed;
+    return x != NULL && add_date(x, "from", p->from) && add_date(x, "to", p->to) &&
+           json_count(x, "treatments", p->treatments, h) &&
+           json_count(x, "serious_cases", p->serious, h) &&
+           json_double(x, "serious_rate", p->rate, h) &&
+           json_double(x, "serious_ci_low", p->ci_low, h) &&
+           json_double(x, "serious_ci_high", p->ci_high, h);
+}
+
+/* The serious risk of the latest period against the one before. */
+static bool add_serious_change(cJSON *root, const findings_t *findings)
+{
+    const risks_t *risks = findings->risks;
+    const risk_change_t *ch;
+    cJSON *obj;
+
+    if (risks == NULL || risks->n_horizons == 0)
+        return true;
+    ch = &risks->change;
+    obj = cJSON_AddObjectToObject(root, "serious_change");
+    return obj != NULL && json_count(obj, "horizon_days", ch->horizon, false) &&
+           json_count(obj, "period_days", RISKS_PERIOD_DAYS, false) &&
+           cJSON_AddStringToObject(obj, "as_of", risks->as_of) &&
+           add_period(obj, "recent", &ch->recent) && add_period(obj, "previous", &ch->previous) &&
+           add_ratio(obj, "rate_ratio", ch->ratio, ch->suppressed) &&
+           cJSON_AddBoolToObject(obj, "suppressed", ch->suppressed);
+}
+
+/* The lines the text and HTML reports open with (render/summary.h). */
+static bool add_summary(cJSON *root, const findings_t *findings)
+{
+    summary_t summary;
+    cJSON *arr = cJSON_AddArrayToObject(root, "summary");
+
+    if (arr == NULL)
+        return false;
+    summary_build(findings, &summary);
+    for (size_t i = 0; i < summary.n; i++) {
+        const summary_line_t *l = &summary.lines[i];
+        cJSON *row = cJSON_CreateObject();
+        if (row == NULL)
+            return false;
+        cJSON_AddItemToArray(arr, row);
+        if (!cJSON_AddStringToObject(row, "kind", summary_kind_name(l->kind)) ||
+            !cJSON_AddStringToObject(row, "text", l->text) ||
+            !cJSON_AddStringToObject(row, "section", summary_section(l->kind)))
+            return false;
+    }
+    return true;
+}
+
+/* ---- Data quality ---------------------------------------------------- */
+
+static bool add_share(cJSON *obj, const char *name, int64_t n, int64_t of, bool hide)
+{
+    cJSON *x = cJSON_AddObjectToObject(obj, name);
+    return x != NULL && json_count(x, "count", n, hide) &&
+           json_double(x, "share", of > 0 ? (double)n / (double)of : NAN, hide);
+}
+
+static bool add_quality(cJSON *root, const findings_t *findings)
+{
+    const quality_t *q = findings->quality;
+    const disclosure_t *d = findings->disclosure;
+    bool unknown_hidden = d != NULL && disclose_cell(d, CUBE_DEVICE_ALL, CUBE_SETTING_ALL,
+                                                     CUBE_SKIN_UNKNOWN, DISCLOSE_TREATMENTS);
+    cJSON *obj, *lag, *t, *r, *reasons;
+
+    if (q == NULL)
+        return true;
+    obj = cJSON_AddObjectToObject(root, "data_quality");
+    if (obj == NULL || !json_count(obj, "treatments", q->treatments, false) ||
+        !json_count(obj, "complication_reports", q->reports, false) ||
+        !add_share(obj, "unknown_skin_type", q->unknown_skin, q->treatments, unknown_hidden) ||
+        !add_share(obj, "missing_manufacturer_or_model", q->no_model, q->treatments,
+                   d != NULL && d->no_model) ||
+        !add_share(obj, "missing_onset_days", q->reports_no_onset, q->reports,
+                   d != NULL && d->no_onset) ||
+        (lag = cJSON_AddObjectToObject(obj, "reporting_lag")) == NULL ||
+        !cJSON_AddStringToObject(lag, "definition",
+                                 "reported_at (its UTC date) minus treated_on, in days") ||
+        (t = cJSON_AddArrayToObject(lag, "treatments")) == NULL ||
+        (r = cJSON_AddArrayToObject(lag, "complication_reports")) == NULL)
+        return false;
+    for (size_t b = 0; b < q->n_buckets; b++) {
+        const quality_bucket_t *qb = &q->buckets[b];
+        cJSON *x = cJSON_CreateObject(), *y = cJSON_CreateObject();
+        if (x == NULL || y == NULL) {
+            cJSON_Delete(x);
+            cJSON_Delete(y);
+            return false;
+        }
+        cJSON_AddItemToArray(t, x);
+        cJSON_AddItemToArray(r, y);
+        if (!cJSON_AddStringToObject(x, "lag", qb->label) ||
+            !json_count(x, "count", qb->treatments, d != NULL && d->lag_treatments[b]) ||
+            !cJSON_AddStringToObject(y, "lag", qb->label) ||
+            !json_count(y, "count", qb->reports, d != NULL && d->lag_reports[b]))
+            return false;
+    }
+    if ((t = cJSON_AddObjectToObject(obj, "latest_report")) == NULL ||
+        !add_date(t, "treatment", q->latest_treatment) ||
+        !add_date(t, "complication", q->latest_complication) ||
+        !json_count(obj, "quarantined", q->quarantined, false) ||
+        (reasons = cJSON_AddArrayToObject(obj, "quarantine_reasons")) == NULL)
+        return false;
+    for (size_t i = 0; i < q->n_reasons && i < QUALITY_TOP_REASONS; i++) {
+        cJSON *x = cJSON_CreateObject();
+        if (x == NULL)
+            return false;
+        cJSON_AddItemToArray(reasons, x);
+        if (!cJSON_AddStringToObject(x, "reason", q->reasons[i].reason) ||
+            !json_count(x, "count", q->reasons[i].n, d != NULL && d->reasons[i]))
             return false;
     }
     return true;
@@ -548,46 +725,87 @@ static bool add_weekly(cJSON *root, const findings_t *findings)
     return true;
 }
 
-static bool add_skin_trend(cJSON *root, const findings_t *findings)
+static bool add_skin_row(cJSON *arr, const findings_t *findings, const skin_trend_row_t *r)
 {
     const disclosure_t *d = findings->disclosure;
+    bool h = r->suppressed;
+    cJSON *row = cJSON_CreateObject(), *t, *k;
+
+    if (row == NULL)
+        return false;
+    cJSON_AddItemToArray(arr, row);
+    if (!cJSON_AddStringToObject(row, "device_type", cube_device_name(findings->cube, r->device)) ||
+        !cJSON_AddStringToObject(row, "setting", cube_setting_name(r->setting)) ||
+        !cJSON_AddStringToObject(row, "complication", cube_complication_name(r->complication)) ||
+        (t = cJSON_AddArrayToObject(row, "treatments")) == NULL ||
+        (k = cJSON_AddArrayToObject(row, "cases")) == NULL)
+        return false;
+    for (int i = 0; i < 6; i++) {
+        bool th = disclose_cell(d, r->device, r->setting, i, DISCLOSE_TREATMENTS);
+        bool ch = disclose_cell(d, r->device, r->setting, i, r->complication);
+        cJSON *x = th ? cJSON_CreateNull() : cJSON_CreateNumber((double)r->treatments[i]);
+        cJSON *y = ch ? cJSON_CreateNull() : cJSON_CreateNumber((double)r->cases[i]);
+        if (x == NULL || y == NULL) {
+            cJSON_Delete(x);
+            cJSON_Delete(y);
+            return false;
+        }
+        cJSON_AddItemToArray(t, x);
+        cJSON_AddItemToArray(k, y);
+    }
+    return json_double(row, "z", r->trend.defined ? r->trend.z : NAN, h) &&
+           json_double(row, "chi2", r->trend.defined ? r->trend.chi2 : NAN, h) &&
+           json_double(row, "p_value", r->trend.defined ? r->trend.p : NAN, h) &&
+           cJSON_AddStringToObject(row, "direction", h ? "suppressed" : trends_direction(&r->trend)) &&
+           cJSON_AddBoolToObject(row, "suppressed", h);
+}
+
+/* Per device type (with treatments) in cube order, then all pooled. */
+static bool add_skin_trend(cJSON *root, const findings_t *findings)
+{
+    const cube_t *cube = findings->cube;
     cJSON *arr = cJSON_AddArrayToObject(root, "skin_trend");
+    if (arr == NULL)
+        return false;
+    for (size_t i = 0; i <= cube->n_devices; i++) {
+        size_t slot = cube_device_slot(cube, i);
+        if (cube_cell_const(cube, slot, CUBE_SETTING_ALL, CUBE_SKIN_ALL)->treatments == 0)
+            continue;
+        for (int s = 0; s < CUBE_SETTINGS; s++) {
+            for (int c = 0; c < CUBE_COMPLICATIONS; c++) {
+                if (!add_skin_row(arr, findings, trends_row(findings->trends, slot, s, c)))
+                    return false;
+            }
+        }
+    }
+    return true;
+}
+
+static bool add_skin_trend_adjusted(cJSON *root, const findings_t *findings)
+{
+    cJSON *arr = cJSON_AddArrayToObject(root, "skin_trend_adjusted");
     if (arr == NULL)
         return false;
     for (int s = 0; s < CUBE_SETTINGS; s++) {
         for (int c = 0; c < CUBE_COMPLICATIONS; c++) {
-            const skin_trend_row_t *r = &findings->trends->skin[s][c];
-            bool h = r->suppressed;
-            cJSON *row = cJSON_CreateObject(), *t, *k;
-            const char *dir = !r->trend.defined ? "not computable"
-                              : r->trend.p >= 0.05  ? "no clear trend"
-                              : r->trend.z > 0      ? "rising with skin type"
-                                                    : "falling with skin type";
+            const skin_trend_adjusted_t *a = &findings->trends->adjusted[s][c];
+            const nw_trend_t *t = &a->mantel.trend;
+            bool h = a->suppressed;
+            cJSON *row = cJSON_CreateObject();
             if (row == NULL)
                 return false;
             cJSON_AddItemToArray(arr, row);
             if (!cJSON_AddStringToObject(row, "setting", cube_setting_name(s)) ||
                 !cJSON_AddStringToObject(row, "complication", cube_complication_name(c)) ||
-                (t = cJSON_AddArrayToObject(row, "treatments")) == NULL ||
-                (k = cJSON_AddArrayToObject(row, "cases")) == NULL)
-                return false;
-            for (int i = 0; i < 6; i++) {
-                bool th = disclose_cell(d, CUBE_DEVICE_ALL, s, i, DISCLOSE_TREATMENTS);
-                bool ch = disclose_cell(d, CUBE_DEVICE_ALL, s, i, c);
-                cJSON *x = th ? cJSON_CreateNull() : cJSON_CreateNumber((double)r->treatments[i]);
-                cJSON *y = ch ? cJSON_CreateNull() : cJSON_CreateNumber((double)r->cases[i]);
-                if (x == NULL || y == NULL) {
-                    cJSON_Delete(x);
-                    cJSON_Delete(y);
-                    return false;
-                }
-                cJSON_AddItemToArray(t, x);
-                cJSON_AddItemToArray(k, y);
-            }
-            if (!json_double(row, "z", r->trend.defined ? r->trend.z : NAN, h) ||
-                !json_double(row, "chi2", r->trend.defined ? r->trend.chi2 : NAN, h) ||
-                !json_double(row, "p_value", r->trend.defined ? r->trend.p : NAN, h) ||
-                !cJSON_AddStringToObject(row, "direction", h ? "suppressed" : dir) ||
+                !cJSON_AddStringToObject(row, "method", "Mantel extension test") ||
+                !cJSON_AddStringToObject(row, "strata", s == CUBE_SETTING_ALL
+                                                            ? "device_type x setting"
+                                                            : "device_type") ||
+                !json_count(row, "strata_used", (int64_t)a->mantel.strata_used, h) ||
+                !json_double(row, "z", t->defined ? t->z : NAN, h) ||
+                !json_double(row, "chi2", t->defined ? t->chi2 : NAN, h) ||
+                !json_double(row, "p_value", t->defined ? t->p : NAN, h) ||
+                !cJSON_AddStringToObject(row, "direction", h ? "suppressed" : trends_direction(t)) ||
                 !cJSON_AddBoolToObject(row, "suppressed", h))
                 return false;
         }
@@ -613,7 +831,8 @@ static bool add_surveillance(cJSON *root, const findings_t *findings)
            add_rows(root, "signals_by_model", findings->cube, signals->models,
                     signals->n_models) &&
            add_rate_comparison(root, findings->cube, signals) && add_alerts(root, findings) &&
-           add_weekly(root, findings) && add_skin_trend(root, findings);
+           add_weekly(root, findings) && add_skin_trend(root, findings) &&
+           add_skin_trend_adjusted(root, findings);
 }
 
 int render_json(FILE *out, const findings_t *findings, char *errbuf, size_t errlen)
@@ -640,12 +859,15 @@ int render_json(FILE *out, const findings_t *findings, char *errbuf, size_t errl
     if (obj == NULL || !add_date(obj, "from", findings->from) ||
         !add_date(obj, "to", findings->to))
         goto nomem;
+    if (!add_date(root, "as_of", findings->as_of) || !add_summary(root, findings))
+        goto nomem;
     if (!json_double(root, "confidence_level", 0.95, false) ||
         !json_double(root, "z", findings->rates->z, false))
         goto nomem;
     if (!add_totals(root, &findings->cube->totals) || !add_rates(root, findings->rates) ||
         !add_comparisons(root, findings->rates) || !add_adjusted(root, findings->rates) ||
-        !add_surveillance(root, findings))
+        !add_risks(root, findings) || !add_serious_change(root, findings) ||
+        !add_quality(root, findings) || !add_surveillance(root, findings))
         goto nomem;
 
     text = cJSON_Print(root);

@@ -104,40 +104,55 @@ static bool pad(FILE *out, size_t n, char ch)
     return true;
 }
 
-bool table_print(const table_t *table, FILE *out, const char *indent)
+/* Writes the first max characters of cell, the last of them an ellipsis
+ * when cell is longer. */
+static bool put_cut(FILE *out, const char *cell, size_t max)
 {
-    size_t width[TABLE_MAX_COLS] = {0};
+    size_t w = table_text_width(cell), n = 0;
+    const char *p = cell;
+
+    if (w <= max)
+        return fputs(cell, out) != EOF;
+    /* max - 1 characters, then the ellipsis. */
+    while (*p && n < max - 1) {
+        p++;
+        while (((unsigned char)*p & 0xC0) == 0x80)
+            p++;
+        n++;
+    }
+    return fwrite(cell, 1, (size_t)(p - cell), out) == (size_t)(p - cell) &&
+           fputs("\xE2\x80\xA6", out) != EOF;
+}
+
+/* Prints the columns cols[0..n-1] of every row (widths as given). */
+static bool print_part(const table_t *table, FILE *out, const char *indent, const size_t *cols,
+                       size_t n, const size_t *width)
+{
     size_t total = 0;
 
-    for (size_t r = 0; r < table->nrows; r++) {
-        for (size_t c = 0; c < table->ncols; c++) {
-            size_t w = table_text_width(table->rows[r].cells[c]);
-            if (w > width[c])
-                width[c] = w;
-        }
-    }
-    for (size_t c = 0; c < table->ncols; c++)
-        total += width[c] + (c > 0 ? 2 : 0);
-
+    for (size_t i = 0; i < n; i++)
+        total += width[cols[i]] + (i > 0 ? 2 : 0);
     for (size_t r = 0; r < table->nrows; r++) {
         const table_row_t *row = &table->rows[r];
-        size_t last = table->ncols;
+        size_t last = n;
 
         /* Trailing empty left-aligned cells would only print blanks. */
-        while (last > 1 && row->cells[last - 1][0] == '\0')
+        while (last > 1 && row->cells[cols[last - 1]][0] == '\0')
             last--;
         if (fputs(indent, out) == EOF)
             return false;
-        for (size_t c = 0; c < last; c++) {
+        for (size_t i = 0; i < last; i++) {
+            size_t c = cols[i];
             const char *cell = row->cells[c];
-            size_t fill = width[c] - table_text_width(cell);
-            bool is_last = c + 1 == last;
+            size_t w = table_text_width(cell);
+            size_t fill = w < width[c] ? width[c] - w : 0;
+            bool is_last = i + 1 == last;
 
-            if (c > 0 && !pad(out, 2, ' '))
+            if (i > 0 && !pad(out, 2, ' '))
                 return false;
             if (table->align[c] == TABLE_RIGHT && !pad(out, fill, ' '))
                 return false;
-            if (fputs(cell, out) == EOF)
+            if (!put_cut(out, cell, width[c]))
                 return false;
             if (table->align[c] == TABLE_LEFT && !is_last && !pad(out, fill, ' '))
                 return false;
@@ -149,5 +164,50 @@ bool table_print(const table_t *table, FILE *out, const char *indent)
                 return false;
         }
     }
+    return true;
+}
+
+bool table_print(const table_t *table, FILE *out, const char *indent)
+{
+    size_t width[TABLE_MAX_COLS] = {0}, cols[TABLE_MAX_COLS];
+    size_t room = TABLE_WIDTH - table_text_width(indent), total = 0;
+
+    for (size_t r = 0; r < table->nrows; r++) {
+        for (size_t c = 0; c < table->ncols; c++) {
+            size_t w = table_text_width(table->rows[r].cells[c]);
+            if (w > width[c])
+                width[c] = w;
+        }
+    }
+    /* A table too wide for the room: its first column takes at most half
+     * the room, every other column at most what is left beside it. */
+    for (size_t c = 0; c < table->ncols; c++)
+        total += width[c] + (c > 0 ? 2 : 0);
+    if (total > room) {
+        if (width[0] > room / 2 && table->ncols > 1)
+            width[0] = room / 2;
+        for (size_t c = 0; c < table->ncols; c++) {
+            size_t max = c == 0 ? room : room - width[0] - 2;
+            if (width[c] > max)
+                width[c] = max;
+        }
+    }
+    /* Parts: the first column, then as many more as fit (at least one:
+     * each fits beside the first), a blank line between parts. */
+    size_t c = 1;
+    bool first = true;
+    do {
+        size_t n = 0, used = width[0];
+        cols[n++] = 0;
+        while (c < table->ncols && used + 2 + width[c] <= room) {
+            used += 2 + width[c];
+            cols[n++] = c++;
+        }
+        if (!first && fputc('\n', out) == EOF)
+            return false;
+        if (!print_part(table, out, indent, cols, n, width))
+            return false;
+        first = false;
+    } while (c < table->ncols);
     return true;
 }

@@ -15,6 +15,9 @@
 
 #define TABLE_MAX_COLS 12
 
+/* The widest line table_print() writes, indent included. */
+#define TABLE_WIDTH 100
+
 typedef enum { TABLE_LEFT, TABLE_RIGHT } table_align_t;
 
 typedef struct table table_t;
@@ -35,7 +38,10 @@ bool table_add_header(table_t *table, const char *const *cells) __attribute__((w
 size_t table_text_width(const char *s);
 
 /* Prints every row, each line starting with indent, columns separated by
- * two spaces, no trailing blanks. Returns false on a write error. */
+ * two spaces, no trailing blanks, in at most TABLE_WIDTH columns: a table
+ * that is wider is printed in parts, each with the first column and as many
+ * of the next ones as fit, one part after the other; a cell that cannot fit
+ * even so is cut with an ellipsis. Returns false on a write error. */
 bool table_print(const table_t *table, FILE *out, const char *indent);
 
 #endif

@@ -23,6 +23,7 @@
 #include "render/alertfmt.h"
 #include "render/numfmt.h"
 #include "render/render.h"
+#include "render/summary.h"
 #include "render/table.h"
 
 typedef struct {
@@ -54,6 +55,48 @@ static void heading(FILE *out, const char *title)
     for (size_t i = 0; i < n; i++)
         fputc('=', out);
     fputc('\n', out);
+}
+
+/* Writes text in lines of at most TABLE_WIDTH characters, breaking at
+ * spaces: the first line starts with first, the others with rest (both
+ * counted). A word longer than a line is written on a line of its own. */
+static void wrapped(FILE *out, const char *first, const char *rest, const char *text)
+{
+    const char *p = text;
+    const char *prefix = first;
+
+    while (*p) {
+        size_t room = TABLE_WIDTH - table_text_width(prefix), used = 0;
+        const char *end = p, *brk = NULL;
+        /* The longest run of words that fits. */
+        while (*end) {
+            const char *w = end;
+            size_t n = 0;
+            while (*w == ' ')
+                w++;
+            const char *we = w;
+            while (*we && *we != ' ') {
+                we++;
+                while (((unsigned char)*we & 0xC0) == 0x80)
+                    we++;
+                n++;
+            }
+            if (w == we)
+                break;
+            if (used + (used ? 1 : 0) + n > room && used > 0)
+                break;
+            used += (used ? 1 : 0) + n;
+            brk = we;
+            end = we;
+        }
+        if (brk == NULL)
+            break;
+        fprintf(out, "%s%.*s\n", prefix, (int)(brk - p), p);
+        p = brk;
+        while (*p == ' ')
+            p++;
+        prefix = rest;
+    }
 }
 
 static void print_table(report_t *rep, table_t *table)
@@ -112,6 +155,24 @@ static const char *why_no_ratio(int64_t home_n, int64_t home_cases, int64_t clin
     return "n/a";
 }
 
+/* What needs attention first: one line each, with the section that has
+ * the detail. */
+static void print_summary(report_t *rep, const findings_t *findings)
+{
+    summary_t summary;
+
+    summary_build(findings, &summary);
+    if (summary.n == 0)
+        return;
+    heading(rep->out, "Summary");
+    for (size_t i = 0; i < summary.n; i++) {
+        const summary_line_t *l = &summary.lines[i];
+        char line[sizeof(l->text) + 96];
+        snprintf(line, sizeof(line), "%s (see %s)", l->text, summary_section(l->kind));
+        wrapped(rep->out, "- ", "  ", line);
+    }
+}
+
 static void print_intro(report_t *rep, const findings_t *findings)
 {
     const char *title = "needlewatch: complications after microneedling";
@@ -134,6 +195,9 @@ static void print_intro(report_t *rep, const findings_t *findings)
     else
         fprintf(rep->out, "All treatments, whatever their date\n");
     fprintf(rep->out, "Generated %s by needlewatch-analyze %s\n", stamp, findings->version);
+    if (findings->as_of != NULL && findings->as_of[0])
+        fprintf(rep->out, "Risks as of %s\n", findings->as_of);
+    print_summary(rep, findings);
 
     fprintf(rep->out,
         "\nHow to read this report\n"
@@ -501,6 +565,218 @@ static void print_adjusted(report_t *rep)
     table_free(table);
 }
 
+/* ---- Risks over a fixed follow-up ---------------------------------- */
+
+/* "0.41% (0.35–0.48)", or "not shown" when hidden. */
+static char *risk_cell(char *buf, size_t len, bool hidden, double rate, double lo, double hi)
+{
+    if (hidden) {
+        snprintf(buf, len, "not shown");
+        return buf;
+    }
+    return rate_ci(buf, len, rate, lo, hi);
+}
+
+static char *count_cell(char *buf, size_t len, bool hidden, int64_t n)
+{
+    if (hidden) {
+        snprintf(buf, len, "%s", DASH);
+        return buf;
+    }
+    return numfmt_count(buf, len, n);
+}
+
+static void print_risk_horizon(report_t *rep, const risks_t *risks, size_t h)
+{
+    int horizon = risks->horizons[h];
+    const risk_row_t *all = risks_find(risks, horizon, CUBE_DEVICE_ALL, CUBE_SETTING_ALL,
+                                       CUBE_SKIN_ALL, CUBE_ANY);
+    char n[NUMFMT_LEN], last[11];
+    int32_t day;
+    table_t *table;
+
+    if (civil_parse(risks->as_of, &day) == CIVIL_OK)
+        civil_format(day - horizon, last);
+    else
+        snprintf(last, sizeof(last), "?");
+    if (all == NULL) {
+        fprintf(rep->out, "\nWithin %d days: no treatment of the window is dated %s or "
+                          "earlier.\n", horizon, last);
+        return;
+    }
+    fprintf(rep->out, "\nWithin %d days of treatment: %s treatments dated %s or earlier\n",
+            horizon, count_cell(n, sizeof(n), all->suppressed, all->treatments), last);
+    table = table_new(6);
+    if (table != NULL) {
+        table_align(table, 1, TABLE_RIGHT);
+        table_align(table, 3, TABLE_RIGHT);
+        table_align(table, 5, TABLE_RIGHT);
+    }
+    add_row(rep, table, (const char *[]){"Complication", "Cases", "Risk (95% CI)", "Serious",
+                                         "Serious risk (95% CI)", "No onset"}, true);
+    for (int c = 0; c < CUBE_COMPLICATIONS; c++) {
+        const risk_row_t *r = risks_find(risks, horizon, CUBE_DEVICE_ALL, CUBE_SETTING_ALL,
+                                         CUBE_SKIN_ALL, c);
+        char cases[NUMFMT_LEN], serious[NUMFMT_LEN], missing[NUMFMT_LEN], risk[96], srisk[96];
+        if (r == NULL)
+            continue;
+        add_row(rep, table,
+                (const char *[]){cube_complication_title(c),
+                                 count_cell(cases, sizeof(cases), r->suppressed, r->cases),
+                                 risk_cell(risk, sizeof(risk), r->suppressed, r->rate, r->ci_low,
+                                           r->ci_high),
+                                 count_cell(serious, sizeof(serious), r->serious_suppressed,
+                                            r->serious),
+                                 risk_cell(srisk, sizeof(srisk), r->serious_suppressed,
+                                           r->serious_rate, r->serious_ci_low, r->serious_ci_high),
+                                 count_cell(missing, sizeof(missing), r->missing_suppressed,
+                                            r->missing)},
+                false);
+    }
+    print_table(rep, table);
+    table_free(table);
+    /* Any complication, by device type and setting. */
+    table = table_new(5);
+    if (table != NULL) {
+        table_align(table, 2, TABLE_RIGHT);
+    }
+    fprintf(rep->out, "\n  Any complication within %d days, by device type:\n", horizon);
+    add_row(rep, table, (const char *[]){"Device type", "Setting", "Treatments",
+                                         "Risk (95% CI)", "Serious risk (95% CI)"}, true);
+    for (size_t i = 0; i <= rep->cube->n_devices; i++) {
+        size_t d = cube_device_slot(rep->cube, i);
+        for (int st = 0; st < CUBE_SETTINGS; st++) {
+            const risk_row_t *r = risks_find(risks, horizon, d, st, CUBE_SKIN_ALL, CUBE_ANY);
+            char t[NUMFMT_LEN], risk[96], srisk[96];
+            if (r == NULL)
+                continue;
+            add_row(rep, table,
+                    (const char *[]){st == CUBE_SETTING_HOME ? cube_device_title(rep->cube, d) : "",
+                                     st == CUBE_SETTING_ALL ? "both" : cube_setting_name(st),
+                                     count_cell(t, sizeof(t), r->suppressed, r->treatments),
+                                     risk_cell(risk, sizeof(risk), r->suppressed, r->rate,
+                                               r->ci_low, r->ci_high),
+                                     risk_cell(srisk, sizeof(srisk), r->serious_suppressed,
+                                               r->serious_rate, r->serious_ci_low,
+                                               r->serious_ci_high)},
+                    false);
+        }
+    }
+    print_table(rep, table);
+    table_free(table);
+}
+
+static void print_risks(report_t *rep, const findings_t *findings)
+{
+    const risks_t *risks = findings->risks;
+
+    if (risks == NULL || risks->n_horizons == 0)
+        return;
+    heading(rep->out, "Risks within a fixed follow-up");
+    wrapped(rep->out, "", "",
+            "A rate counts every treatment of the window, however recent, so its last weeks "
+            "miss complications that have not started yet. The risk within H days counts only "
+            "the treatments dated H days or more before the as-of date, and among them those "
+            "with a report of the complication whose onset is within H days of treatment, or "
+            "not given (such a case cannot be ruled out, so it counts: \"No onset\" says how "
+            "many cases rest on a missing onset alone). Serious: a severe report or a "
+            "permanent outcome.");
+    for (size_t h = 0; h < risks->n_horizons; h++)
+        print_risk_horizon(rep, risks, h);
+}
+
+/* ---- Data quality ---------------------------------------------------- */
+
+static char *share_cell(char *buf, size_t len, bool hidden, int64_t n, int64_t of)
+{
+    char a[NUMFMT_LEN], b[NUMFMT_LEN];
+    if (hidden)
+        snprintf(buf, len, "not shown (few)");
+    else if (of == 0)
+        snprintf(buf, len, "%s", numfmt_count(a, sizeof(a), n));
+    else
+        snprintf(buf, len, "%s (%s%%)", numfmt_count(a, sizeof(a), n),
+                 numfmt_percent(b, sizeof(b), (double)n / (double)of));
+    return buf;
+}
+
+static void print_quality(report_t *rep, const findings_t *findings)
+{
+    const quality_t *q = findings->quality;
+    const disclosure_t *d = findings->disclosure;
+    bool below = d != NULL && d->below > 0;
+    char a[96], b[96], c[96];
+    table_t *table;
+
+    if (q == NULL)
+        return;
+    heading(rep->out, "Data quality");
+    table = table_new(2);
+    add_row(rep, table, (const char *[]){"Treatments without a skin type",
+                                         share_cell(a, sizeof(a),
+                                                    below && disclose_cell(d, CUBE_DEVICE_ALL,
+                                                                           CUBE_SETTING_ALL,
+                                                                           CUBE_SKIN_UNKNOWN,
+                                                                           DISCLOSE_TREATMENTS),
+                                                    q->unknown_skin, q->treatments)},
+            false);
+    add_row(rep, table, (const char *[]){"Treatments naming no manufacturer or no model",
+                                         share_cell(b, sizeof(b), below && d->no_model,
+                                                    q->no_model, q->treatments)},
+            false);
+    add_row(rep, table, (const char *[]){"Complication reports without onset days",
+                                         share_cell(c, sizeof(c), below && d->no_onset,
+                                                    q->reports_no_onset, q->reports)},
+            false);
+    add_row(rep, table, (const char *[]){"Latest treatment report (reported_at)",
+                                         q->latest_treatment[0] ? q->latest_treatment : "none"},
+            false);
+    add_row(rep, table, (const char *[]){"Latest complication report (reported_at)",
+                                         q->latest_complication[0] ? q->latest_complication
+                                                                   : "none"},
+            false);
+    print_table(rep, table);
+    table_free(table);
+
+    fprintf(rep->out, "\n  Reporting lag (reported_at minus treated_on, in days):\n");
+    table = table_new(3);
+    if (table != NULL) {
+        table_align(table, 1, TABLE_RIGHT);
+        table_align(table, 2, TABLE_RIGHT);
+    }
+    add_row(rep, table, (const char *[]){"Lag", "Treatments", "Complication reports"}, true);
+    for (size_t i = 0; i < q->n_buckets; i++) {
+        const quality_bucket_t *qb = &q->buckets[i];
+        add_row(rep, table,
+                (const char *[]){qb->label,
+                                 share_cell(a, sizeof(a), below && d->lag_treatments[i],
+                                            qb->treatments, q->treatments),
+                                 share_cell(b, sizeof(b), below && d->lag_reports[i],
+                                            qb->reports, q->reports)},
+                false);
+    }
+    print_table(rep, table);
+    table_free(table);
+
+    fprintf(rep->out, "\n  Quarantined messages, by the field they failed on: %s in all\n",
+            numfmt_count(a, sizeof(a), q->quarantined));
+    if (q->n_reasons == 0) {
+        fprintf(rep->out, "  None.\n");
+        return;
+    }
+    table = table_new(2);
+    if (table != NULL)
+        table_align(table, 1, TABLE_RIGHT);
+    add_row(rep, table, (const char *[]){"Reason", "Messages"}, true);
+    for (size_t i = 0; i < q->n_reasons && i < QUALITY_TOP_REASONS; i++)
+        add_row(rep, table, (const char *[]){q->reasons[i].reason,
+                                             count_cell(a, sizeof(a), below && d->reasons[i],
+                                                        q->reasons[i].n)},
+                false);
+    print_table(rep, table);
+    table_free(table);
+}
+
 /* ---- Surveillance ---------------------------------------------- */
 
 static bool print_signals(FILE *out, const cube_t *cube, const signal_row_t *rows, size_t n,
@@ -587,6 +863,28 @@ static bool print_rates(FILE *out, const cube_t *cube, const signals_t *signals)
                 hidden == 1 ? "" : "s");
     table_free(t);
     return ok;
+}
+
+/* "higher in darker skin, p < 0.001", "no clear trend (p = 0.41)". */
+static void trend_words_p(char *buf, size_t len, bool hidden, const nw_trend_t *t)
+{
+    char p[32];
+    if (hidden) {
+        snprintf(buf, len, "not shown");
+        return;
+    }
+    if (!t->defined) {
+        snprintf(buf, len, "not computable");
+        return;
+    }
+    if (t->p < 0.001)
+        strcpy(p, "p < 0.001");
+    else
+        snprintf(p, sizeof(p), "p = %.3f", t->p);
+    if (t->p >= 0.05)
+        snprintf(buf, len, "no clear trend (%s)", p);
+    else
+        snprintf(buf, len, "higher in %s skin, %s", t->z > 0 ? "darker" : "lighter", p);
 }
 
 /* Section 6: the method, D, and the weeks judged. */
@@ -701,36 +999,68 @@ static bool print_surveillance(FILE *out, const findings_t *findings)
 
     heading(out, "7. Trends across skin types");
     fprintf(out,
-        "Does the rate go up or down from Fitzpatrick type I to VI (all device types;\n"
-        "skin type unknown left out)? Cochran" DASH "Armitage test; listed when clear at\n"
-        "the 5%% level.\n\n");
+        "Does the rate go up or down from Fitzpatrick type I to VI (skin type unknown left\n"
+        "out)? Cochran" DASH "Armitage test per device type and with all device types pooled;\n"
+        "pooling can fake a trend when device types are used on different skin types, so\n"
+        "\"within device types\" is the Mantel extension test stratified by device type (by\n"
+        "device type and setting for home and clinic together). Listed when either is clear\n"
+        "at the 5%% level.\n\n");
     if ((t = table_new(4)) == NULL)
         return false;
-    ok = ok && table_add_header(t, (const char *[]){"Setting", "Complication", "Trend", "p"});
+    ok = ok && table_add_header(t, (const char *[]){"Setting", "Complication",
+                                                    "Pooled over device types",
+                                                    "Within device types"});
     size_t shown = 0;
     for (int s = 0; s < CUBE_SETTINGS && ok; s++) {
         for (int c = 0; c < CUBE_COMPLICATIONS && ok; c++) {
             const skin_trend_row_t *r = &findings->trends->skin[s][c];
-            char p[32];
-            if (r->suppressed || !r->trend.defined || r->trend.p >= 0.05)
+            const skin_trend_adjusted_t *a = &findings->trends->adjusted[s][c];
+            char pooled[64], within[64];
+            bool rc = !r->suppressed && r->trend.defined && r->trend.p < 0.05;
+            bool ac = !a->suppressed && a->mantel.trend.defined && a->mantel.trend.p < 0.05;
+            if (!rc && !ac)
                 continue;
             shown++;
-            if (r->trend.p < 0.001)
-                strcpy(p, "< 0.001");
-            else
-                snprintf(p, sizeof(p), "%.3f", r->trend.p);
+            trend_words_p(pooled, sizeof(pooled), r->suppressed, &r->trend);
+            trend_words_p(within, sizeof(within), a->suppressed, &a->mantel.trend);
             ok = table_add_row(t, (const char *[]){s == CUBE_SETTING_ALL ? "home and clinic"
                                                                       : cube_setting_name(s),
-                                               cube_complication_title(c),
-                                               r->trend.z > 0 ? "higher in darker skin"
-                                                              : "higher in lighter skin",
-                                               p});
+                                               cube_complication_title(c), pooled, within});
         }
     }
     if (ok && shown)
         ok = table_print(t, out, "  ");
     else if (ok)
         fprintf(out, "  No clear trend.\n");
+    table_free(t);
+
+    /* Each device type on its own. */
+    fprintf(out, "\n  By device type (clear at the 5%% level):\n");
+    if ((t = table_new(4)) == NULL)
+        return false;
+    ok = ok && table_add_header(t, (const char *[]){"Device type", "Setting", "Complication",
+                                                    "Trend"});
+    shown = 0;
+    for (size_t d = 0; d < findings->trends->n_devices && ok; d++) {
+        for (int s = 0; s < CUBE_SETTINGS && ok; s++) {
+            for (int c = 0; c < CUBE_COMPLICATIONS && ok; c++) {
+                const skin_trend_row_t *r = &findings->trends->device[d][s][c];
+                char words[64];
+                if (r->suppressed || !r->trend.defined || r->trend.p >= 0.05)
+                    continue;
+                shown++;
+                trend_words_p(words, sizeof(words), false, &r->trend);
+                ok = table_add_row(t, (const char *[]){cube_device_title(cube, d),
+                                                   s == CUBE_SETTING_ALL ? "both"
+                                                                         : cube_setting_name(s),
+                                                   cube_complication_title(c), words});
+            }
+        }
+    }
+    if (ok && shown)
+        ok = table_print(t, out, "  ");
+    else if (ok)
+        fprintf(out, "  No clear trend within a device type.\n");
     table_free(t);
     if (findings->disclosure->below > 0)
         fprintf(out, "\nCounts from 1 to %lld are not shown, nor other counts that would let them\n"
@@ -765,8 +1095,10 @@ int render_text(FILE *out, const findings_t *findings, char *errbuf, size_t errl
         print_devices(&rep);
         print_skin_types(&rep);
         print_adjusted(&rep);
+        print_risks(&rep, findings);
         if (findings->signals != NULL && !print_surveillance(out, findings))
             rep.oom = true;
+        print_quality(&rep, findings);
         print_methods(&rep);
     }
     if (rep.oom) {

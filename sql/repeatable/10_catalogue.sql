@@ -102,4 +102,9 @@ COMMENT ON TABLE needlewatch.device_catalogue IS
     'The device types: the one definition (sql/repeatable/10_catalogue.sql), with their report '
     'order and title.';
 
+COMMENT ON COLUMN needlewatch.complication_types.complication IS
+    'The complication: ''any'' (ordinal 0), or a type of complication_catalogue.';
+COMMENT ON COLUMN needlewatch.complication_types.ordinal IS
+    'Its place in the report: 0 for any, then the catalogue''s ordinal.';
+
 COMMIT;

@@ -189,4 +189,66 @@ COMMENT ON FUNCTION needlewatch.analysis_totals_between(date, date) IS
     'orphans and quarantined messages (whatever the window).';
 COMMENT ON VIEW needlewatch.analysis_totals IS 'analysis_totals_between(NULL, NULL).';
 
+-- The columns of the views above. Those of the reports: 20_views.sql.
+DO $$
+BEGIN
+    PERFORM needlewatch_kept.comment_report_columns('needlewatch.treatment_cases');
+    PERFORM needlewatch_kept.comment_report_columns('needlewatch.orphan_complications');
+END
+$$;
+COMMENT ON COLUMN needlewatch.treatment_cases.treatment_id IS
+    'The treatment (its report_id).';
+COMMENT ON COLUMN needlewatch.treatment_cases.skin_type IS
+    'The Fitzpatrick skin type as a roman numeral, I to VI, or unknown.';
+COMMENT ON COLUMN needlewatch.treatment_cases.complication IS
+    'The complication it is a case of: any, or a type of complication_catalogue.';
+COMMENT ON COLUMN needlewatch.treatment_cases.reports IS
+    'How many of its current complication reports are of that complication.';
+COMMENT ON COLUMN needlewatch.treatment_cases.version IS
+    'The current version of the treatment report.';
+COMMENT ON COLUMN needlewatch.orphan_complications.reason IS
+    'treatment unknown (never received) or treatment withdrawn.';
+COMMENT ON COLUMN needlewatch.rate_cells.device_type IS
+    'The device type, or all.';
+COMMENT ON COLUMN needlewatch.rate_cells.setting IS
+    'home, clinic, or all.';
+COMMENT ON COLUMN needlewatch.rate_cells.skin_type IS
+    'I to VI, unknown, or all.';
+COMMENT ON COLUMN needlewatch.rate_cells.complication IS
+    'any, or a type of complication_catalogue.';
+COMMENT ON COLUMN needlewatch.rate_cells.treatments IS
+    'Current treatments of the cell.';
+COMMENT ON COLUMN needlewatch.rate_cells.cases IS
+    'Those with at least one current report of the complication.';
+COMMENT ON COLUMN needlewatch.rate_cells.rate IS
+    'cases / treatments (NULL without treatments).';
+COMMENT ON COLUMN needlewatch.home_vs_clinic.device_type IS
+    'The device type, or all.';
+COMMENT ON COLUMN needlewatch.home_vs_clinic.skin_type IS
+    'I to VI, unknown, or all.';
+COMMENT ON COLUMN needlewatch.home_vs_clinic.complication IS
+    'any, or a type of complication_catalogue.';
+COMMENT ON COLUMN needlewatch.home_vs_clinic.home_treatments IS
+    'Current treatments at home.';
+COMMENT ON COLUMN needlewatch.home_vs_clinic.home_cases IS
+    'Those of them that are cases of the complication.';
+COMMENT ON COLUMN needlewatch.home_vs_clinic.home_rate IS
+    'home_cases / home_treatments.';
+COMMENT ON COLUMN needlewatch.home_vs_clinic.clinic_treatments IS
+    'Current treatments in a clinic.';
+COMMENT ON COLUMN needlewatch.home_vs_clinic.clinic_cases IS
+    'Those of them that are cases of the complication.';
+COMMENT ON COLUMN needlewatch.home_vs_clinic.clinic_rate IS
+    'clinic_cases / clinic_treatments.';
+COMMENT ON COLUMN needlewatch.home_vs_clinic.rate_ratio IS
+    'home_rate / clinic_rate (NULL when either side has no case).';
+COMMENT ON COLUMN needlewatch.analysis_totals.treatments IS
+    'Current treatments.';
+COMMENT ON COLUMN needlewatch.analysis_totals.complication_reports IS
+    'Their current complication reports.';
+COMMENT ON COLUMN needlewatch.analysis_totals.orphan_complications IS
+    'Current complication reports whose treatment is unknown or withdrawn.';
+COMMENT ON COLUMN needlewatch.analysis_totals.quarantined IS
+    'Messages in quarantine (failed validation), whatever the window.';
+
 COMMIT;

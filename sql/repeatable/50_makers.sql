@@ -64,4 +64,16 @@ COMMENT ON VIEW needlewatch.maker_treatments IS
 COMMENT ON VIEW needlewatch.maker_complications IS
     'The current complications of a maker''s current treatments.';
 
+-- The columns of the views above. Those of the reports: 20_views.sql.
+DO $$
+BEGIN
+    PERFORM needlewatch_kept.comment_report_columns('needlewatch.maker_treatments');
+    PERFORM needlewatch_kept.comment_report_columns('needlewatch.maker_complications');
+END
+$$;
+COMMENT ON COLUMN needlewatch.maker_manufacturers.role_name IS
+    'A role the current login is a member of.';
+COMMENT ON COLUMN needlewatch.maker_manufacturers.manufacturer IS
+    'A manufacturer that role may read.';
+
 COMMIT;

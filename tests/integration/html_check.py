@@ -5,19 +5,27 @@ the JSON report of the same run (python3 standard library only).
   html_check.py dom REPORT.json DOM.html RAW.html [--suppressed]
       DOM.html is chromium --dump-dom of RAW.html (the file the analyzer
       wrote). Checks: no script, no event handler, nothing fetched from
-      anywhere; the window and totals; every forest-plot row (crude per
-      device type and all, adjusted) and its place on the log axis; every
-      skin-type bar and its height; every weekly point of the plotted
-      series; an alert marker on the first week of every alert; the alerts
-      first on the page, in the JSON's order, each with its sentence and
-      the numbers of its series and of also_in; the signal
-      tables, rows highlighted exactly when evans_signal. With --suppressed:
-      what the JSON hides is hidden here, and no count 1..N-1 appears.
+      anywhere; the window and totals; the summary that opens the page (its
+      lines are the JSON's, each linking to a section of the page, and the
+      numbers of each are those of the JSON's detail rows); the alerts
+      after it, in the JSON's order, each with its sentence and the numbers
+      of its series and of also_in; every forest-plot row (crude per device
+      type and all, adjusted), the counts beside it, its place on the log
+      axis that every plot shares, and the uninformative ones (interval
+      wider than a factor 100) marked; every skin-type bar and its height;
+      the risks tables; the skin trend tables (pooled and adjusted, per
+      device type); every weekly point of the plotted series as a rate with
+      its Wilson interval, and the weeks not over yet marked incomplete; an
+      alert marker on the first week of every alert; the signal tables, rows
+      highlighted exactly when evans_signal; the data-quality section. With
+      --suppressed: what the JSON hides is hidden here, and no count 1..N-1
+      appears.
   html_check.py png SHOT.png
       The screenshot is not blank: many colours, enough non-white pixels,
       and the home and clinic colours of the charts among them.
 Prints "ok" or the problems (at most 30).
 """
+import datetime
 import html.parser
 import json
 import math
@@ -119,6 +127,26 @@ def per_1000(rate):
     """The per-1,000 label of a bar (analyze/render/charts.c's per_1000)."""
     v = rate * 1000.0
     return "0" if v == 0 else "%.1f" % v if v >= 1 else readable(v)
+
+
+Z = 1.959963984540054
+
+
+def wilson(x, n):
+    p = x / n
+    d = 1 + Z * Z / n
+    c = (p + Z * Z / (2 * n)) / d
+    h = Z / d * math.sqrt(p * (1 - p) / n + Z * Z / (4 * n * n))
+    return p, (0.0 if x == 0 else max(0.0, c - h)), (1.0 if x == n else min(1.0, c + h))
+
+
+def close(a, b):
+    return a is not None and b is not None and abs(float(a) - b) <= 1e-12 * max(1.0, abs(b))
+
+
+def percent(v):
+    """numfmt_percent: two decimals, two significant digits below 0.1%."""
+    return readable(v * 100)
 
 
 def check_safe(root, raw):
@@ -224,6 +252,33 @@ def check_forest(root, d):
                     key, pts[0].attrs["data-cx"], est, x))
         if key[2] == "adjusted" and pts and pts[0].tag != "path":
             problem("forest %s: the adjusted ratio is not a diamond" % (key,))
+        vague = r["ci_high"] > r["ci_low"] * 100
+        if vague != (g.attrs.get("data-uninformative") == "true") or \
+                vague != ("uninformative" in text):
+            problem("forest %s: interval %s-%s marked uninformative %s" % (
+                key, r["ci_low"], r["ci_high"], g.attrs.get("data-uninformative")))
+    # The counts behind each crude ratio, as text beside it.
+    for key, r in want.items():
+        g = got.get(key)
+        if g is None or key[2] != "crude" or r.get("suppressed"):
+            continue
+        counts = "%s/%s vs %s/%s" % tuple("{:,}".format(r[side][k]) for side in ("home", "clinic")
+                                          for k in ("cases", "treatments"))
+        if counts not in g.all_text():
+            problem("forest %s: the counts %r are not shown" % (key, counts))
+    # One axis for every plot of the page, holding every informative interval.
+    axes = {(p.attrs.get("data-min"), p.attrs.get("data-max"))
+            for svg in root.find("forest-plot", "svg") for p in svg.find("plot")}
+    if len(axes) != 1:
+        problem("forest plots do not share an axis: %s" % sorted(axes))
+    else:
+        lo, hi = (float(x) for x in next(iter(axes)))
+        for key, r in want.items():
+            if r.get("suppressed") or r["ci_low"] is None or r["ci_high"] > r["ci_low"] * 100:
+                continue
+            if r["ci_low"] < lo or r["ci_high"] > hi:
+                problem("forest %s: interval %s-%s outside the shared axis %s-%s" % (
+                    key, r["ci_low"], r["ci_high"], lo, hi))
 
 
 def check_skin(root, d):
@@ -273,6 +328,10 @@ def check_skin(root, d):
 
 def check_weekly(root, d):
     weeks = d["weekly"]["weeks"]
+    # The week not over at the cut (the as-of date, or --to when earlier) and
+    # those after it are incomplete: a Monday later than cut - 6 days.
+    cut = min(x for x in (d["as_of"], d["window"]["to"]) if x)
+    cut_monday = (datetime.date.fromisoformat(cut) - datetime.timedelta(days=6)).isoformat()
     series = {(s["device_type"], s["setting"]): s for s in d["weekly"]["series"]}
     alerts = d["alerts"]
     want_charts = {(dev, "any") for dev, _ in series}
@@ -298,19 +357,36 @@ def check_weekly(root, d):
                 problem("weekly %s %s: no JSON series" % (dev, st))
                 continue
             values = s["cases"][comp]
-            for w, v in zip(weeks, values):
+            for w, v, n in zip(weeks, values, s["treatments"]):
                 p = points.pop((st, w), None)
+                incomplete = w > cut_monday
                 if p is None:
                     problem("weekly %s %s %s: no point for %s" % (dev, st, comp, w))
-                elif v is None:
+                    continue
+                if incomplete != (p.attrs.get("data-incomplete") == "true"):
+                    problem("weekly %s %s %s %s: incomplete %s, the cut is %s" % (
+                        dev, st, comp, w, p.attrs.get("data-incomplete"), cut))
+                if v is None or n is None:
                     if p.attrs.get("data-suppressed") != "true" or "data-cases" in p.attrs:
                         problem("weekly %s %s %s %s: suppressed in JSON, not here" % (dev, st, comp, w))
-                elif p.attrs.get("data-cases") != str(v):
-                    problem("weekly %s %s %s %s: %s, JSON %s" % (dev, st, comp, w,
-                                                                 p.attrs.get("data-cases"), v))
-                elif abs(float(p.attrs["cy"]) - (y1 - (y1 - y0) * v / ymax)) > 0.06:
-                    problem("weekly %s %s %s %s: point at y %s for %d" % (dev, st, comp, w,
-                                                                          p.attrs["cy"], v))
+                elif p.attrs.get("data-cases") != str(v) or p.attrs.get("data-treatments") != str(n):
+                    problem("weekly %s %s %s %s: %s/%s, JSON %s/%s" % (
+                        dev, st, comp, w, p.attrs.get("data-cases"), p.attrs.get("data-treatments"),
+                        v, n))
+                elif n == 0:
+                    if "data-rate" in p.attrs:
+                        problem("weekly %s %s %s %s: a rate without treatments" % (dev, st, comp, w))
+                else:
+                    rate, lo, hi = wilson(v, n)
+                    if not (close(p.attrs.get("data-rate"), rate) and close(p.attrs.get("data-lo"), lo)
+                            and close(p.attrs.get("data-hi"), hi)):
+                        problem("weekly %s %s %s %s: rate %s (%s-%s), want %r (%r-%r)" % (
+                            dev, st, comp, w, p.attrs.get("data-rate"), p.attrs.get("data-lo"),
+                            p.attrs.get("data-hi"), rate, lo, hi))
+                    elif abs(float(p.attrs["cy"]) - (y1 - (y1 - y0) * min(rate * 1000, ymax) / ymax)) \
+                            > 0.06:
+                        problem("weekly %s %s %s %s: point at y %s for %r per 1,000" % (
+                            dev, st, comp, w, p.attrs["cy"], rate * 1000))
         if points:
             problem("weekly %s %s: points not in the JSON: %s" % (dev, comp, list(points)[:3]))
     markers = {}
@@ -361,12 +437,14 @@ def evidence_matches(node, a):
 
 
 def check_alerts(root, d):
-    """The alerts come first, in the JSON's order (most serious first), each
-    with its sentence and the numbers of its own series and of also_in."""
+    """The alerts come first after the summary, in the JSON's order (most
+    serious first), each with its sentence and the numbers of its own series
+    and of also_in."""
     alerts = d["alerts"]
-    sections = [n for n in root.find(tag="section")]
+    sections = [n for n in root.find(tag="section") if n.attrs.get("id") != "summary"]
     if not sections or sections[0].attrs.get("id") != "alerts":
-        problem("the first section is %s, not the alerts" % (sections[0].attrs if sections else None))
+        problem("the first section after the summary is %s, not the alerts" % (
+            sections[0].attrs if sections else None))
         return
     rows = root.find("alert-row")
     if len(rows) != len(alerts):
@@ -444,12 +522,198 @@ def check_signals(root, d):
         problem("signal count %s, JSON %d" % (counts and counts[0].attrs, n))
 
 
+ANCHORS = {"serious": "risks", "serious_change": "risks", "skin_trend": "skin-trends",
+           "home_vs_clinic": "home-vs-clinic", "alert": "alerts", "signal": "signals"}
+
+
+def check_summary(root, d):
+    """The page opens with the JSON's summary lines, each linking to its
+    section; the numbers of each line are those of the JSON's rows."""
+    items = root.find("summary-item", "li")
+    want = d["summary"]
+    if [i.attrs.get("data-kind") for i in items] != [w["kind"] for w in want]:
+        problem("summary kinds %s, JSON %s" % ([i.attrs.get("data-kind") for i in items],
+                                              [w["kind"] for w in want]))
+        return
+    main = root.find(tag="main")
+    if not main or not main[0].children or main[0].children[0].attrs.get("id") != "summary":
+        problem("the summary does not open the page")
+    ids = {n.attrs.get("id") for n in root.walk() if n.attrs.get("id")}
+    rates = {(r["device_type"], r["setting"], r["skin_type"], r["complication"]): r
+             for r in d["rates"]}
+    adjusted = {(r["setting"], r["complication"]): r for r in d["skin_trend_adjusted"]}
+    hvc = {r["complication"]: r for r in d["home_vs_clinic_adjusted"]}
+    for item, w in zip(items, want):
+        text = " ".join(item.all_text().split())
+        links = item.find(tag="a")
+        if not text.startswith(" ".join(w["text"].split())):
+            problem("summary line %r, JSON %r" % (text, w["text"]))
+        if len(links) != 1 or links[0].attrs.get("href") != "#" + ANCHORS[w["kind"]] or \
+                ANCHORS[w["kind"]] not in ids:
+            problem("summary line %r: no link to its section" % text)
+        kind, dev = w["kind"], item.attrs.get("data-device")
+        comp, st = item.attrs.get("data-complication"), item.attrs.get("data-setting")
+        if kind == "serious" and dev is not None:
+            r = rates[(dev, "all", "all", "any")]
+            if r["serious_cases"] is not None and (
+                    "{:,}".format(r["treatments"]) not in text or
+                    "%s%% (%s\u2013%s)" % (percent(r["serious_rate"]), percent(r["serious_ci_low"]),
+                                           percent(r["serious_ci_high"])) not in text):
+                problem("summary %r: not the serious rate of %s" % (text, dev))
+        elif kind == "skin_trend" and comp is not None:
+            r = adjusted.get((st, comp))
+            if r is None or r["suppressed"] or r["p_value"] is None or r["p_value"] >= 0.05 or \
+                    ("rises" in text) != (r["z"] > 0):
+                problem("summary %r: the adjusted trend of %s/%s is %s" % (text, st, comp, r))
+        elif kind == "home_vs_clinic" and comp is not None:
+            r = hvc[comp]
+            label = "%s (%s\u2013%s)" % (readable(r["mh_rate_ratio"]), readable(r["ci_low"]),
+                                         readable(r["ci_high"]))
+            if r.get("suppressed") or label not in text or r["ci_low"] <= 1 <= r["ci_high"]:
+                problem("summary %r: adjusted ratio of %s is %s" % (text, comp, label))
+        elif kind == "alert" and "data-row" in item.attrs:
+            a = d["alerts"][int(item.attrs["data-row"])]
+            if (a["device_type"], a["setting"], a["complication"]) != (dev, st, comp) or \
+                    a["week_start"] not in text or \
+                    (a["observed"] is not None and "{:,} cases".format(a["observed"]) not in text):
+                problem("summary %r: alert %s" % (text, a))
+        elif kind == "signal" and "data-row" in item.attrs:
+            r = d["signals"][int(item.attrs["data-row"])]
+            if (r["device_type"], r["complication"]) != (dev, comp) or not r["signal"] or \
+                    "{:,} reports".format(r["a"]) not in text:
+                problem("summary %r: signal %s" % (text, r))
+    # The alert lines name the most serious alerts, in their order.
+    rows = [int(i.attrs["data-row"]) for i in items
+            if i.attrs.get("data-kind") == "alert" and "data-row" in i.attrs]
+    if rows != list(range(min(3, len(d["alerts"])))):
+        problem("summary: alert lines for alerts %s, JSON has %d" % (rows, len(d["alerts"])))
+    # Every clear adjusted home/clinic ratio and skin trend has its line (up
+    # to five of each).
+    clear = [c for c, r in hvc.items() if not r.get("suppressed") and r["ci_low"] is not None
+             and (r["ci_low"] > 1 or r["ci_high"] < 1)]
+    said = [i.attrs.get("data-complication") for i in items
+            if i.attrs.get("data-kind") == "home_vs_clinic" and "data-complication" in i.attrs]
+    if len(said) != min(5, len(clear)) or not set(said) <= set(clear):
+        problem("summary: home vs clinic lines for %s, clear in the JSON: %s" % (said, clear))
+
+
+def check_risks(root, d):
+    rows, trs = {}, []
+    for tr in root.find("risk-row", "tr"):
+        key = (tr.attrs.get("data-device"), tr.attrs.get("data-setting"),
+               tr.attrs.get("data-complication"), int(tr.attrs.get("data-horizon")))
+        rows[key] = tr
+        trs.append((key, tr))
+    want = {}
+    for r in d["risks"]:
+        if r["skin_type"] != "all":
+            continue
+        key = (r["device_type"], r["setting"], r["complication"], r["horizon_days"])
+        if (r["device_type"] == "all" and r["setting"] == "all") or r["complication"] == "any":
+            want[key] = r
+    if set(rows) != set(want):
+        problem("risk rows: missing %s, extra %s" % (sorted(set(want) - set(rows))[:5],
+                                                    sorted(set(rows) - set(want))[:5]))
+    # Every row of the page (a row may be in two tables), against the JSON.
+    for key, tr in trs:
+        r = want.get(key)
+        if r is None:
+            continue
+        if r.get("suppressed"):
+            if tr.attrs.get("data-suppressed") != "true" or "data-cases" in tr.attrs:
+                problem("risk %s: suppressed in JSON, not here" % (key,))
+            continue
+        if tr.attrs.get("data-treatments") != str(r["treatments"]) or \
+                tr.attrs.get("data-cases") != str(r["cases"]) or \
+                not same(num(tr, "data-rate"), r["rate"]) or \
+                tr.attrs.get("data-serious-cases") != (None if r["serious_cases"] is None
+                                                       else str(r["serious_cases"])) or \
+                tr.attrs.get("data-missing-onset-cases") != (
+                    None if r["missing_onset_cases"] is None else str(r["missing_onset_cases"])):
+            problem("risk %s: %s, JSON %s" % (key, tr.attrs, r))
+            continue
+        cells = [td.all_text() for td in tr.find(tag="td")]
+        label = "%s%% (%s\u2013%s)" % (percent(r["rate"]), percent(r["ci_low"]), percent(r["ci_high"]))
+        if label not in cells or "{:,}".format(r["treatments"]) not in cells:
+            problem("risk %s: cells %s lack %r" % (key, cells, label))
+
+
+def check_skin_trends(root, d):
+    pooled = {(r["setting"], r["complication"]): r for r in d["skin_trend"]
+              if r["device_type"] == "all"}
+    adjusted = {(r["setting"], r["complication"]): r for r in d["skin_trend_adjusted"]}
+    rows = root.find("skin-trend-row", "tr")
+    if len(rows) != len(adjusted):
+        problem("skin trend rows: %d, JSON %d" % (len(rows), len(adjusted)))
+    for tr in rows:
+        key = (tr.attrs.get("data-setting"), tr.attrs.get("data-complication"))
+        p, a = pooled.get(key), adjusted.get(key)
+        if p is None or a is None:
+            problem("skin trend %s: not in the JSON" % (key,))
+            continue
+        if not same(num(tr, "data-p"), None if p["suppressed"] else p["p_value"]) or \
+                not same(num(tr, "data-adjusted-p"), None if a["suppressed"] else a["p_value"]):
+            problem("skin trend %s: %s, JSON %s %s" % (key, tr.attrs, p["p_value"], a["p_value"]))
+        cells = [td.all_text() for td in tr.find(tag="td")]
+        for r, cell in ((p, cells[2]), (a, cells[3])):
+            if not cell.startswith(r["direction"]):
+                problem("skin trend %s: %r, JSON %r" % (key, cell, r["direction"]))
+    per_device = {(r["device_type"], r["setting"], r["complication"]): r for r in d["skin_trend"]
+                  if r["device_type"] != "all"}
+    rows = root.find("skin-trend-device", "tr")
+    if len(rows) != len(per_device):
+        problem("skin trend rows by device: %d, JSON %d" % (len(rows), len(per_device)))
+    for tr in rows:
+        key = (tr.attrs.get("data-device"), tr.attrs.get("data-setting"),
+               tr.attrs.get("data-complication"))
+        r = per_device.get(key)
+        if r is None or not same(num(tr, "data-p"), None if r["suppressed"] else r["p_value"]):
+            problem("skin trend %s: %s, JSON %s" % (key, tr.attrs, r))
+
+
+def check_quality(root, d):
+    q = d["data_quality"]
+    rows = {tr.attrs.get("data-key"): tr for tr in root.find("quality-row", "tr")}
+    for key in ("unknown_skin_type", "missing_manufacturer_or_model", "missing_onset_days"):
+        tr, want = rows.get(key), q[key]
+        if tr is None:
+            problem("data quality %s: no row" % key)
+        elif want["count"] is None:
+            if tr.attrs.get("data-suppressed") != "true" or "data-count" in tr.attrs:
+                problem("data quality %s: suppressed in JSON, not here" % key)
+        elif tr.attrs.get("data-count") != str(want["count"]) or \
+                (want["share"] is not None and
+                 "(%s%%)" % percent(want["share"]) not in tr.all_text()):
+            problem("data quality %s: %r, JSON %s" % (key, tr.all_text(), want))
+    latest = root.find("latest", "tr")
+    if not latest or latest[0].attrs.get("data-treatment") != (q["latest_report"]["treatment"] or "") \
+            or latest[0].attrs.get("data-complication") != (q["latest_report"]["complication"] or ""):
+        problem("data quality: latest report %s, JSON %s" % (latest and latest[0].attrs,
+                                                            q["latest_report"]))
+    lags = root.find("lag-row", "tr")
+    want = list(zip(q["reporting_lag"]["treatments"], q["reporting_lag"]["complication_reports"]))
+    if len(lags) != len(want):
+        problem("lag rows: %d, JSON %d" % (len(lags), len(want)))
+    for tr, (t, r) in zip(lags, want):
+        if tr.attrs.get("data-lag") != t["lag"] or \
+                tr.attrs.get("data-treatments") != (None if t["count"] is None else str(t["count"])) \
+                or tr.attrs.get("data-reports") != (None if r["count"] is None else str(r["count"])):
+            problem("lag row %s, JSON %s %s" % (tr.attrs, t, r))
+    reasons = root.find("reason-row", "tr")
+    want = q["quarantine_reasons"]
+    if [tr.attrs.get("data-reason") for tr in reasons] != [r["reason"] for r in want] or any(
+            tr.attrs.get("data-count") != (None if r["count"] is None else str(r["count"]))
+            for tr, r in zip(reasons, want)):
+        problem("quarantine reasons %s, JSON %s" % ([tr.attrs for tr in reasons], want))
+
+
 COUNT_ATTRS = ("data-cases", "data-treatments", "data-observed", "data-a", "data-home-cases",
-               "data-home-treatments", "data-clinic-cases", "data-clinic-treatments")
+               "data-home-treatments", "data-clinic-cases", "data-clinic-treatments",
+               "data-serious-cases", "data-missing-onset-cases", "data-count", "data-reports")
 NUMBER_ATTRS = COUNT_ATTRS + ("data-rr", "data-lo", "data-hi", "data-rate", "data-prr",
                               "data-prr-lo", "data-prr-hi", "data-chi2", "data-expected",
-                              "data-upperbound", "data-p", "data-evans", "data-p-value",
-                              "data-q-value")
+                              "data-upperbound", "data-p", "data-evans", "data-serious-rate",
+                              "data-adjusted-p", "data-p-value", "data-q-value")
 
 
 def check_suppressed(root, d):
@@ -490,11 +754,15 @@ def check_dom(args):
     check_safe(root, raw)
     check_head(root, d)
     if d["totals"]["treatments"] > 0:
+        check_summary(root, d)
         check_forest(root, d)
         check_skin(root, d)
+        check_risks(root, d)
+        check_skin_trends(root, d)
         check_weekly(root, d)
         check_alerts(root, d)
         check_signals(root, d)
+        check_quality(root, d)
     if "--suppressed" in args:
         check_suppressed(root, d)
     elif d["suppression"]["suppress_below"]:

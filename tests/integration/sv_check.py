@@ -370,10 +370,12 @@ def main():
     # --- alerts: ratescan.py's recomputation of the rate scan.
     check_alerts(d, all_treatments, known, frm, to)
 
-    # --- skin trend, per prop.trend.test (scores 1..6).
+    # --- skin trend, per prop.trend.test (scores 1..6), per device type and
+    # for all device types pooled.
     for r in d["skin_trend"]:
-        st, comp = r["setting"], r["complication"]
-        sel = [x for x in rows if (st == "all" or x[3] == st) and x[4] is not None]
+        st, comp, dev = r["setting"], r["complication"], r["device_type"]
+        sel = [x for x in rows if (st == "all" or x[3] == st) and x[4] is not None
+               and dev in ("all", x[2])]
         n = [0] * 6
         c = [0] * 6
         for x in sel:
@@ -382,7 +384,7 @@ def main():
             if (comp == "any" and types) or comp in types:
                 c[x[4] - 1] += 1
         if not r["suppressed"] and (r["treatments"] != n or r["cases"] != c):
-            err("skin_trend %s/%s counts %s %s expected %s %s" % (st, comp, r["treatments"], r["cases"], n, c))
+            err("skin_trend %s/%s/%s counts %s %s expected %s %s" % (dev, st, comp, r["treatments"], r["cases"], n, c))
         N = sum(n)
         zexp = None
         if N > 0:

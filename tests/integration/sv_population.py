@@ -9,7 +9,8 @@ up to 4 months; 3% none). Built in: PW Home
 derma rollers carry 4x the infection risk of other rollers (a model
 signal), rf_microneedling 5x the burn risk (a device signal),
 hyperpigmentation rises with Fitzpatrick type, and a few withdrawn
-treatments and orphan complications that must count nowhere.
+treatments and orphan complications that must count nowhere. Severities,
+onsets (some left out) and outcomes follow from each report's numbers.
 --small: few treatments for some device types, so cells are small and
 suppression has work to do.
 --tempt (with --small): also lay traps for recovery in the report counts.
@@ -48,6 +49,18 @@ BASE = [0.02, 0.008, 0.015, 0.003, 0.001, 0.001, 0.002, 0.03, 0.01, 0.005]
 
 tv, cv = [], []
 off = 0
+
+
+def details(i, k):
+    """Severity, onset_days, outcome and reported_at of a complication
+    report, from its numbers alone (no random draw, so the population is as
+    before): one in 6 severe, one in 9 permanent, one in 8 without onset,
+    onsets 0..119 days."""
+    severity = "severe" if (i + k) % 6 == 0 else "moderate" if (i + k) % 3 == 0 else "mild"
+    outcome = "permanent" if (i * 7 + k) % 9 == 0 else "resolved"
+    onset = "\\N" if (i + 3 * k) % 8 == 0 else str((i * 13 + k * 7) % 120)
+    return (severity, onset, outcome)
+
 for i in range(1, n + 1):
     dev = rng.choices(list(MODELS), DEV_W)[0]
     model = rng.choice(MODELS[dev]) if rng.random() > 0.1 else None
@@ -76,10 +89,10 @@ for i in range(1, n + 1):
             p *= 0.5 + 0.4 * fitz
         if rng.random() < p:
             off += 1
-            cv.append(("c%d-%d-%d" % (seed, i, k), rid, t, off))
+            cv.append(("c%d-%d-%d" % (seed, i, k), rid, t, off) + details(i, k))
             if rng.random() < 0.05:  # a second report of the same type: one case
                 off += 1
-                cv.append(("c%d-%d-%db" % (seed, i, k), rid, t, off))
+                cv.append(("c%d-%d-%db" % (seed, i, k), rid, t, off) + details(i, k + 5))
 if tempt:
     withdrawn_ids = {r[0] for r in tv if r[2] == "t"}  # they count nowhere
     totals = {t: 0 for t in TYPES}
@@ -96,7 +109,7 @@ if tempt:
             off += 1
             tv.append((rid, 1, "f", treated.isoformat(), "home", dev, "3", model, off, MAKER[model]))
             off += 1
-            cv.append(("cx%d-%d" % (seed, j), rid, t, off))
+            cv.append(("cx%d-%d" % (seed, j), rid, t, off) + details(j, 1))
             totals[t] += 1
 
     crafted("other", "kit", ["burn"] * 30 + ["infection"] * 14 + ["dryness_peeling"] * 15)
@@ -107,7 +120,7 @@ if tempt:
             crafted("derma_roller", "GR-540", [t] * max(0, 12 - totals[t]))
 for j in range(5):  # orphans
     off += 1
-    cv.append(("o%d-%d" % (seed, j), "nope-%d" % j, "infection", off))
+    cv.append(("o%d-%d" % (seed, j), "nope-%d" % j, "infection", off) + details(j, 2))
 # An outbreak for the alerts (--burst DEVICE:SETTING:TYPE:WEEK:P): every
 # treatment of the cell in that week (index from START_DATE) without a
 # report of TYPE gets one with probability P; drawn from a stream of its
@@ -124,7 +137,7 @@ if burst:
             continue
         if brng.random() < float(bp):
             off += 1
-            cv.append(("cb%d-%s" % (seed, r[0]), r[0], btype, off))
+            cv.append(("cb%d-%s" % (seed, r[0]), r[0], btype, off) + details(off, 3))
 # When each complication report was made: days after its treatment, from a
 # stream of its own (most within three weeks, a tail of late ones); 3% give
 # none, so the analyzer counts them from ingested_at (the load time).
@@ -148,7 +161,9 @@ for r in tv:
     print("\t".join([r[0], str(r[1]), r[2], r[3], r[4], r[5], r[6], r[7], r[9], "treatments", "0", str(r[8]), "{}"]))
 print("\\.")
 print("COPY needlewatch.complication_versions (report_id, version, nullified, treatment_id, type, "
-      "reported_at, source_topic, source_partition, source_offset, message) FROM STDIN;")
+      "severity, onset_days, outcome, reported_at, source_topic, source_partition, "
+      "source_offset, message) FROM STDIN;")
 for r in cv:
-    print("\t".join([r[0], "1", "f", r[1], r[2], reported[r[0]], "complications", "0", str(r[3]), "{}"]))
+    print("\t".join([r[0], "1", "f", r[1], r[2], r[4], r[5], r[6], reported[r[0]],
+                     "complications", "0", str(r[3]), "{}"]))
 print("\\.")

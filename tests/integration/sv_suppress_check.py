@@ -43,11 +43,19 @@ what the report publishes. Checks:
      series; a, b, c, d of a hidden signal row), any nonzero value
      recovered at all (suppress.c promises that much; in the cube a null
      may also be a shown count's row hidden for another count);
+     The same attack on the new tables: the serious cases of each type
+     (published by the rates) and, per horizon, the eligible treatments and
+     the cases, serious cases and missing-onset cases of each type
+     (published by the risks), each laid out as the cube; and the
+     data-quality lines (a public total and its parts: the treatments
+     naming no model and the others, the reports without onset and the
+     others, the lag buckets of treatments and of reports). The summary's
+     sentences publish no count in 1..K-1 either;
   4. the population did tempt recovery (--tempt yes, the default):
      complementary suppression happened in the cube and in the report
-     counts, and some signal row was hidden only because a derived count
-     (b, c or d) was small; with --alerts yes, some alert block was hidden
-     and some shown.
+     counts, some signal row was hidden only because a derived count (b, c
+     or d) was small, and some serious and some risk counts were hidden;
+     with --alerts yes, some alert block was hidden and some shown.
 Prints "ok" or the problems, then a summary line.
 """
 import csv
@@ -67,7 +75,8 @@ SETS = ["home", "clinic", "all"]
 TYPES = ["any", "infection", "scarring", "hyperpigmentation", "burn", "nerve_damage",
          "fat_loss", "granuloma", "dryness_peeling", "acne_flare", "other"]
 COUNT_KEYS = {"treatments", "cases", "a", "b", "c", "d", "observed", "other_treatments",
-              "other_cases", "baseline_cases", "baseline_treatments"}
+              "other_cases", "serious_cases", "missing_onset_cases", "count",
+              "baseline_cases", "baseline_treatments"}
 
 
 def small(v):
@@ -87,7 +96,16 @@ def walk(obj, path):
             problems.append("json: published small count %s = %d" % (path, obj))
 
 
-walk({k: v for k, v in S.items() if k != "totals"}, [])
+# data_quality's treatments, complication_reports and quarantined are the
+# public totals.
+walk({k: v for k, v in S.items() if k not in ("totals", "data_quality")}, [])
+walk({k: v for k, v in S["data_quality"].items()
+      if k not in ("treatments", "complication_reports", "quarantined")}, ["data_quality"])
+# ... and the summary's sentences: "N of M treatments", "N cases", ...
+for line in S["summary"]:
+    for m in re.finditer(r"(?<![\w.,-])([\d,]+) (?=of |treatments|cases|reports)", line["text"]):
+        if small(int(m.group(1).replace(",", ""))):
+            problems.append("summary: small count in %r" % line["text"])
 
 # ... the text: table cells and the "N home treatments" lines ----------------
 INT = re.compile(r"(?<![\w.,%()+\u2013-])(\d+)(?![\w.,%()+\u2013-])")
@@ -324,7 +342,7 @@ for what in ["treatments"] + TYPES:
         if what in ("treatments", r["complication"]):
             f = "treatments" if what == "treatments" else "cases"
             for i, v in enumerate(r[f]):
-                publish({C("all", r["setting"], SKINS[i]): 1}, v)
+                publish({C(r["device_type"], r["setting"], SKINS[i]): 1}, v)
     if what == "treatments":
         publish({C("all", "all", "all"): 1}, S["totals"]["treatments"])
     for d in devs:
@@ -425,6 +443,108 @@ for v in list(truth_rep):
         withheld.append(("margin %s" % (v,), {v: 1}, truth_rep[v], False))
 checked += attack("reports", eqs, withheld)
 
+# The serious cases (of the rates) and the risks of each horizon: each a
+# family of tables laid out as the cube, published by their rows only.
+def grid_attack(name, truth_cells, pub_cells, public_zero):
+    """truth_cells/pub_cells: (device, setting, skin) -> value (None: hidden);
+    public_zero: (device, setting, skin) with no treatment. Returns the
+    number of hidden cells."""
+    eqs, withheld = [], []
+    G = lambda d, st, sk: ("g", d, st, sk)
+    devs = devices + ["all"]
+    for st in SETS:
+        for sk in SKINS + ["all"]:
+            eqs.append((line(G("all", st, sk), [G(d, st, sk) for d in devices]), 0))
+    for d in devs:
+        for sk in SKINS + ["all"]:
+            eqs.append((line(G(d, "all", sk), [G(d, "home", sk), G(d, "clinic", sk)]), 0))
+        for st in SETS:
+            eqs.append((line(G(d, st, "all"), [G(d, st, sk) for sk in SKINS]), 0))
+            for sk in SKINS + ["all"]:
+                if (d, st, sk) in public_zero:
+                    eqs.append(({G(d, st, sk): 1}, 0))
+    hidden = 0
+    for key, v in truth_cells.items():
+        if pub_cells.get(key) is not None:
+            if pub_cells[key] != v:
+                problems.append("%s %s: published %s, truth %s" % (name, key, pub_cells[key], v))
+            eqs.append(({G(*key): 1}, pub_cells[key]))
+        else:
+            hidden += 1
+            withheld.append(("%s %s" % (name, key), {G(*key): 1}, v, False))
+    attack(name, eqs, withheld)
+    return hidden
+
+
+def cells_of(rows, what, field, extra=lambda r: True):
+    out = {}
+    for r in rows:
+        if extra(r) and (what == "treatments" or r["complication"] == what):
+            key = (r["device_type"], r["setting"], r["skin_type"])
+            v = r["treatments"] if what == "treatments" else r[field]
+            if what == "treatments" and out.get(key) is not None:
+                continue
+            out[key] = v
+    return out
+
+
+zero_cells = {(d, st, sk) for d in devices + ["all"] for st in SETS for sk in SKINS + ["all"]
+              if ("treatments", d, st, sk) not in truth}
+serious_hidden = risk_hidden = 0
+for what in TYPES:
+    serious_hidden += grid_attack("serious " + what, cells_of(F["rates"], what, "serious_cases"),
+                                  cells_of(S["rates"], what, "serious_cases"), zero_cells)
+for h in F["horizons"]:
+    at = lambda r, h=h: r["horizon_days"] == h
+    f_rows = [r for r in F["risks"] if at(r)]
+    s_rows = [r for r in S["risks"] if at(r)]
+    zero = {(d, st, sk) for d in devices + ["all"] for st in SETS for sk in SKINS + ["all"]} - \
+        {(r["device_type"], r["setting"], r["skin_type"]) for r in f_rows}
+    risk_hidden += grid_attack("risks %d treatments" % h, cells_of(f_rows, "treatments", None),
+                               cells_of(s_rows, "treatments", None), zero)
+    for what in TYPES:
+        for field in ("cases", "serious_cases", "missing_onset_cases"):
+            risk_hidden += grid_attack("risks %d %s %s" % (h, field, what),
+                                       cells_of(f_rows, what, field),
+                                       cells_of(s_rows, what, field), zero)
+    for r, t in zip(s_rows, f_rows):
+        for f in ("rate", "ci_low", "ci_high", "serious_rate", "serious_ci_low", "serious_ci_high"):
+            if r[f] is not None and r[f] != t[f]:
+                problems.append("risks %s %s differs" % ((r["device_type"], r["setting"],
+                                                         r["skin_type"], r["complication"]), f))
+# Data quality: each line is a public total and its parts.
+qs, qf = S["data_quality"], F["data_quality"]
+for name, total, parts in (
+        ("no model", qf["treatments"], [("missing_manufacturer_or_model",)]),
+        ("no onset", qf["complication_reports"], [("missing_onset_days",)])):
+    key = parts[0][0]
+    eqs = [({("q", "part"): 1, ("q", "rest"): 1}, total)]
+    withheld = []
+    if qs[key]["count"] is not None:
+        eqs.append(({("q", "part"): 1}, qs[key]["count"]))
+        if qs[key]["count"] != qf[key]["count"]:
+            problems.append("data_quality %s differs" % key)
+    else:
+        withheld.append(("data_quality %s" % key, {("q", "part"): 1}, qf[key]["count"], False))
+    withheld.append(("data_quality %s (the rest)" % key, {("q", "rest"): 1},
+                     total - qf[key]["count"], False))
+    attack("data_quality " + name, eqs, withheld)
+for name, total, key in (("lag treatments", qf["treatments"], "treatments"),
+                         ("lag reports", qf["complication_reports"], "complication_reports")):
+    rows_s, rows_f = qs["reporting_lag"][key], qf["reporting_lag"][key]
+    eqs = [(line(("q", "total"), [("q", i) for i in range(len(rows_f))]), 0),
+           ({("q", "total"): 1}, total)]
+    withheld = []
+    for i, (x, y) in enumerate(zip(rows_s, rows_f)):
+        if x["count"] is not None:
+            eqs.append(({("q", i): 1}, x["count"]))
+            if x["count"] != y["count"]:
+                problems.append("data_quality %s %s differs" % (name, x["lag"]))
+        else:
+            withheld.append(("data_quality %s %s" % (name, y["lag"]), {("q", i): 1}, y["count"],
+                             False))
+    attack("data_quality " + name, eqs, withheld)
+
 # The alerts' counted cases: per complication, the cases counted within D
 # days of each series (device incl. all x setting incl. all) in each
 # elementary interval of weeks (cut at every end of a window or baseline
@@ -519,6 +639,9 @@ for what in TYPES:
 
 # 4. Did the population tempt recovery? -----------------------------------
 if opts.get("--tempt", "yes") == "yes":
+    if serious_hidden == 0 or risk_hidden == 0:
+        problems.append("no serious or risk count hidden (%d, %d): the population does not test "
+                        "them" % (serious_hidden, risk_hidden))
     if complementary == 0:
         problems.append("no complementary suppression in the cube: the population does not tempt recovery")
     if rep_complementary == 0:
@@ -543,6 +666,7 @@ for key, s in wk_s.items():
 
 print("ok" if not problems else "\n".join(problems[:40]))
 print("cube hidden=%d complementary=%d; report rows hidden=%d complementary=%d derived-only=%d; "
-      "alert blocks hidden=%d shown=%d; withheld values attacked=%d" % (
-          hidden_total, complementary, rep_hidden, rep_complementary, derived_only, alert_hidden,
-          alert_shown, checked + alert_checked))
+      "serious cells hidden=%d, risk cells hidden=%d; alert blocks hidden=%d shown=%d; "
+      "withheld values attacked=%d" % (
+          hidden_total, complementary, rep_hidden, rep_complementary, derived_only,
+          serious_hidden, risk_hidden, alert_hidden, alert_shown, checked + alert_checked))

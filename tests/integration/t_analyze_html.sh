@@ -9,7 +9,10 @@
 # - first on the page, most serious first, with its sentence, numbers and
 # also_in - and signal row, and where each is drawn), checks that nothing is fetched or
 # run, and that the suppressed report shows no hidden value; a screenshot
-# must not be blank. No chromium is a failure: CI installs it (deps.sh).
+# must not be blank. The checker must catch a page that differs from the
+# JSON (a flipped highlight, a moved ratio, a summary line left out, a forest
+# plot on an axis of its own, changed counts, a week not marked incomplete,
+# a risk row's cases). No chromium is a failure: CI installs it (deps.sh).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/analyze_lib.sh"
 nw_setup
@@ -58,9 +61,13 @@ nw_ingest w1 --config "$WORK/w.properties"
 nw_check "all treatments stored" "$((EXP_treatments + 1))" \
     "$(nw_sql "SELECT count(*) FROM needlewatch.treatments")"
 
+# As of a day inside the data: the risks' horizons and the weekly charts'
+# last weeks are cut.
+ASOF=(--as-of 2024-06-19)
 J=$WORK/report.json
-nw_check "json: exit 0" 0 "$(an_run "$J" --format json)"
-nw_check "html: exit 0" 0 "$(an_run "$WORK/stdout.txt" --format html --output "$WORK/report.html")"
+nw_check "json: exit 0" 0 "$(an_run "$J" --format json "${ASOF[@]}")"
+nw_check "html: exit 0" 0 \
+    "$(an_run "$WORK/stdout.txt" --format html --output "$WORK/report.html" "${ASOF[@]}")"
 nw_check "html: nothing on stdout with --output" 0 "$(wc -c <"$WORK/stdout.txt")"
 nw_check "html to stdout: an HTML document" "<!DOCTYPE html>" \
     "$(an_run "$WORK/stdout.html" --format html >/dev/null; head -n 1 "$WORK/stdout.html")"
@@ -83,6 +90,21 @@ sed -E '0,/(class="forest-row"[^>]*data-rr=")[0-9]/s//\19/' "$WORK/report.dom" >
 nw_check "checker: a wrong rate ratio is caught" caught \
     "$(python3 "$CHECK" dom "$J" "$WORK/bad2.dom" "$WORK/report.html" | grep -q '^forest' && echo caught || echo missed)"
 
+# ... nor for the summary, the shared axis, the counts beside a ratio, the
+# incomplete weeks and the risk rows.
+checker_catches() { # NAME SED-EXPRESSION GREP-PATTERN
+    sed -E "$2" "$WORK/report.dom" >"$WORK/bad.dom"
+    nw_check "checker: $1 is caught" caught \
+        "$(python3 "$CHECK" dom "$J" "$WORK/bad.dom" "$WORK/report.html" | grep -q -- "$3" && echo caught || echo missed)"
+}
+checker_catches "a summary line left out" '0,/<li class="summary-item"[^>]*>[^<]*<a[^>]*>[^<]*<\/a><\/li>/s///' 'summary kinds'
+checker_catches "a forest plot on its own axis" '0,/(class="plot" data-scale="log"[^>]*data-max=")[0-9.]+/s//\1123/' 'share an axis'
+checker_catches "the counts beside a ratio changed" '0,/(class="row-counts">)[0-9]/s//\19/' 'counts'
+checker_catches "a week not marked incomplete" '0,/ data-incomplete="true"/s///' 'incomplete'
+checker_catches "a risk row's cases" '0,/(class="risk-row"[^>]*data-cases=")[0-9]/s//\19/' "risk ('"
+nw_check "the report has incomplete weeks and risks cut by their horizons" yes \
+    "$(grep -q 'data-incomplete="true"' "$WORK/report.html" && grep -q 'class="risk-row' "$WORK/report.html" && echo yes || echo no)"
+
 sed '0,/data-rank="1"/s//data-rank="2"/' "$WORK/report.dom" >"$WORK/bad3.dom"
 nw_check "checker: an alert out of its place is caught" caught \
     "$(python3 "$CHECK" dom "$J" "$WORK/bad3.dom" "$WORK/report.html" | grep -q '^alert 1 ' && echo caught || echo missed)"
@@ -90,7 +112,7 @@ sed -E '0,/(class="alert-sentence">[^<]*) cases in/s//\1 cases of/' "$WORK/repor
 nw_check "checker: a wrong alert sentence is caught" caught \
     "$(python3 "$CHECK" dom "$J" "$WORK/bad4.dom" "$WORK/report.html" | grep -q 'sentence' && echo caught || echo missed)"
 
-nw_chromium --screenshot="$WORK/shot.png" --window-size=1280,4000 "file://$WORK/report.html" \
+nw_chromium --screenshot="$WORK/shot.png" --window-size=1280,12000 "file://$WORK/report.html" \
     >>"$WORK/chromium.log" || true
 nw_check "screenshot taken" yes "$([ -s "$WORK/shot.png" ] && echo yes || echo no)"
 nw_check "screenshot is not blank" ok "$(python3 "$CHECK" png "$WORK/shot.png" 2>>"$WORK/chromium.log")"
@@ -98,7 +120,7 @@ nw_log "$(tail -n 1 "$WORK/chromium.log")"
 
 # --- --suppress-below 11, with a window: what the JSON hides, the page hides.
 JS=$WORK/suppressed.json
-W=(--from 2024-01-01 --to 2024-06-30 --suppress-below 11)
+W=(--from 2024-01-01 --to 2024-06-30 --suppress-below 11 "${ASOF[@]}")
 nw_check "suppressed json: exit 0" 0 "$(an_run "$JS" --format json "${W[@]}")"
 nw_check "suppressed html: exit 0" 0 \
     "$(an_run "$WORK/stdout.txt" --format html --output "$WORK/suppressed.html" "${W[@]}")"

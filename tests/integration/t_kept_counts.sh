@@ -317,7 +317,7 @@ rc=0
 "$AN" --verify >"$WORK/verify-bad.out" 2>"$WORK/verify-bad.err" || rc=$?
 nw_check "8: --verify exits 1" 1 "$rc"
 nw_check "8: --verify names the cell, kept and actual" 1 \
-    "$(grep -c '^cell [0-9-]* [a-z_]* home [IVunknow]*: kept treatments=[0-9]* any=[0-9]* reports=[0-9]* by type {[-0-9,]*}, actual treatments=[0-9]* ' "$WORK/verify-bad.out" || true)"
+    "$(grep -c '^cell [0-9-]* [a-z_]* home [IVunknow]*: kept treatments=[0-9]* any=[0-9]* reports=[0-9]* by type {[-0-9,]*} serious=[0-9]* by type {[-0-9,]*} no_model=[0-9]* no_onset=[0-9]* lags {[-0-9,]*} report lags {[-0-9,]*}, actual treatments=[0-9]* ' "$WORK/verify-bad.out" || true)"
 nw_sql "UPDATE needlewatch_kept.model_days SET reports[1] = reports[1] - 1
         WHERE ctid = (SELECT ctid FROM needlewatch_kept.model_days LIMIT 1)" >/dev/null
 nw_sql "UPDATE needlewatch_kept.model_totals SET reports[2] = reports[2] + 2

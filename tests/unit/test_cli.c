@@ -141,6 +141,37 @@ static void test_good(void **state)
     assert_string_equal(cli.settings[1].key, "analyze.ears.alpha");
     assert_string_equal(cli.settings[2].key, "kafka.bootstrap.servers");
     assert_true(cli.publish && cli.kafka_bootstrap && cli.dump_config);
+
+    /* --as-of and --horizons (which sets analyze.horizons). */
+    assert_int_equal(parse((const char *[]){"--as-of", "2024-03-01", "--horizons", "90,7,365",
+                                            NULL},
+                           &cli, err, sizeof(err)), 0);
+    assert_string_equal(cli.as_of, "2024-03-01");
+    assert_int_equal(cli.n_settings, 1);
+    assert_string_equal(cli.settings[0].key, "analyze.horizons");
+    assert_string_equal(cli.settings[0].value, "90,7,365");
+}
+
+static void test_horizons(void **state)
+{
+    int h[CLI_MAX_HORIZONS];
+    size_t n;
+    char err[256];
+
+    (void)state;
+    assert_int_equal(cli_parse_horizons("x", "90,7,365,30", h, &n, err, sizeof(err)), 0);
+    assert_int_equal(n, 4);
+    assert_int_equal(h[0], 7);
+    assert_int_equal(h[1], 30);
+    assert_int_equal(h[2], 90);
+    assert_int_equal(h[3], 365);
+    assert_int_equal(cli_parse_horizons("x", "1", h, &n, err, sizeof(err)), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(h[0], 1);
+    assert_int_equal(cli_parse_horizons("x", "", h, &n, err, sizeof(err)), -1);
+    assert_int_equal(cli_parse_horizons("x", "-5", h, &n, err, sizeof(err)), -1);
+    assert_int_equal(cli_parse_horizons("x", "+5", h, &n, err, sizeof(err)), -1);
+    assert_int_equal(cli_parse_horizons("x", "5,,6", h, &n, err, sizeof(err)), -1);
 }
 
 static void test_usage_errors(void **state)
@@ -173,7 +204,19 @@ static void test_usage_errors(void **state)
         {{"--kafka-bootstrap", ""}, "--kafka-bootstrap: empty"},
         {{"--signals-topic", ""}, "--signals-topic: empty"},
         {{"--kafka-bootstrap", "b:9"}, "--kafka-bootstrap only applies with --publish-signals"},
-        {{"--verify", "--as-of", "2024-01-01"}, "--verify takes no --from, --to, --as-of, --format or --output"},
+        {{"--as-of", "2024-02-30"}, "--as-of: \"2024-02-30\" is not a real calendar date"},
+        {{"--verify", "--as-of", "2024-01-01"},
+         "--verify takes no --from, --to, --as-of, --format or --output"},
+        {{"--horizons", "0"},
+         "--horizons: \"0\" is not a list of days from 1 to 365, separated by commas"},
+        {{"--horizons", "30,366"},
+         "--horizons: \"30,366\" is not a list of days from 1 to 365, separated by commas"},
+        {{"--horizons", "30,"},
+         "--horizons: \"30,\" is not a list of days from 1 to 365, separated by commas"},
+        {{"--horizons", "30, 90"},
+         "--horizons: \"30, 90\" is not a list of days from 1 to 365, separated by commas"},
+        {{"--horizons", "90,30,90"}, "--horizons: 90 is listed twice"},
+        {{"--horizons", "1,2,3,4,5,6,7,8,9"}, "--horizons: more than 8 horizons"},
         {{"--as-of", "2024-13-01"}, "--as-of: \"2024-13-01\" is not a real calendar date"},
         {{"--alert-method", "cusum"}, "--alert-method: \"cusum\" is not one of rate-scan, ears-c2, farrington, glr"},
         {{"--alert-q", "0"}, "--alert-q: 0 is not between 0 and 1"},
@@ -247,6 +290,7 @@ static void test_config(void **state)
     assert_int_equal(cfg.suppress_below, 4);
     assert_int_equal(cfg.alert_min_cases, 3);
     assert_string_equal(cfg.topic_signals, "signals");
+    assert_string_equal(cfg.horizons, "30,90");
     assert_string_equal(cli_bootstrap(&cfg), "127.0.0.1:9");
     config_free(&cfg);
 
@@ -291,6 +335,8 @@ static void test_config_errors(void **state)
          "-X analyze.alert.min_cases: must be an integer 1..1000000, got \"0\""},
         {"", "nothing", "-X nothing: expected key=value"},
         {"topic.signals=\n", NULL, "topic.signals must not be empty"},
+        {"analyze.horizons=7,x\n", NULL,
+         "analyze.horizons: \"7,x\" is not a list of days from 1 to 365, separated by commas"},
         {"analyze.alert.method=cusum\n", NULL,
          "analyze.alert.method: \"cusum\" is not one of rate-scan, ears-c2, farrington, glr"},
         {"", "analyze.alert.report_days=400",
@@ -316,6 +362,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dates),
         cmocka_unit_test(test_good),
+        cmocka_unit_test(test_horizons),
         cmocka_unit_test(test_usage_errors),
         cmocka_unit_test(test_config),
         cmocka_unit_test(test_config_errors),

@@ -91,7 +91,7 @@ static int teardown(void **state)
 static void test_off(void **state)
 {
     fixture_t *f = *state;
-    assert_int_equal(disclose_build(f->cube, &f->weekly, &f->tally, 0, &f->d), 0);
+    assert_int_equal(disclose_build(f->cube, &f->weekly, &f->tally, NULL, NULL, 0, &f->d), 0);
     assert_false(disclose_cell(&f->d, 0, CUBE_SETTING_HOME, 2, DISCLOSE_TREATMENTS));
     assert_false(disclose_week(&f->d, 0, CUBE_SETTING_HOME, 0, CUBE_ANY));
     assert_false(disclose_report(&f->d, 0, 1));
@@ -110,7 +110,7 @@ static void test_cube(void **state)
 {
     fixture_t *f = *state;
     const cube_t *cube = f->cube;
-    assert_int_equal(disclose_build(cube, &f->weekly, &f->tally, K, &f->d), 0);
+    assert_int_equal(disclose_build(cube, &f->weekly, &f->tally, NULL, NULL, K, &f->d), 0);
     assert_int_equal(f->d.below, K);
     for (size_t i = 0; i <= cube->n_devices; i++) {
         size_t d = cube_device_slot(cube, i);
@@ -146,7 +146,7 @@ static void test_cube(void **state)
 static void test_weeks_and_reports(void **state)
 {
     fixture_t *f = *state;
-    assert_int_equal(disclose_build(f->cube, &f->weekly, &f->tally, K, &f->d), 0);
+    assert_int_equal(disclose_build(f->cube, &f->weekly, &f->tally, NULL, NULL, K, &f->d), 0);
     for (size_t d = 0; d < 3; d++) {
         for (int s = 0; s < CUBE_SETTINGS; s++) {
             for (int c = WEEKLY_TREATMENTS; c < CUBE_COMPLICATIONS; c++) {
@@ -183,7 +183,7 @@ static void test_marks(void **state)
     trends_t trends;
     char err[128];
 
-    assert_int_equal(disclose_build(f->cube, &f->weekly, &f->tally, K, &f->d), 0);
+    assert_int_equal(disclose_build(f->cube, &f->weekly, &f->tally, NULL, NULL, K, &f->d), 0);
     assert_int_equal(rates_build(f->cube, &rates, err, sizeof(err)), 0);
     assert_int_equal(signals_build(f->cube, &f->tally, NW_Z95, &signals), 0);
     trends_build(f->cube, &trends);
@@ -238,6 +238,90 @@ static void test_marks(void **state)
     rates_free(&rates);
 }
 
+/* The risk grids and the serious cases: small counts hidden, none left
+ * alone on a line; the data-quality lines: a small part hides a partner. */
+static void test_risks_quality(void **state)
+{
+    fixture_t *f = *state;
+    const cube_t *cube = f->cube;
+    static risks_t risks;
+    static quality_t quality;
+    const int horizons[1] = {30};
+    char err[128];
+
+    assert_true(risks_init(&risks, "2024-06-01", horizons, 1));
+    /* The grid: the cube's cells, half of them eligible; serious cases: 2
+     * of device 0's home skin 1 (small), 7 of device 1's. */
+    for (size_t i = 0; i < sizeof(cells) / sizeof(cells[0]); i++) {
+        cube_cell_t *c = &risks.grids[0].cells[cells[i].device][cells[i].setting][cells[i].skin];
+        c->treatments = cells[i].treatments / 2;
+        c->cases[CUBE_ANY] = cells[i].any / 2;
+        c->serious[CUBE_ANY] = c->cases[CUBE_ANY] / 3;
+        c->missing[CUBE_ANY] = c->cases[CUBE_ANY] > 0;
+    }
+    /* A cell whose cases are shown and whose serious cases are small. */
+    risks.grids[0].cells[1][CUBE_SETTING_HOME][1].serious[CUBE_ANY] = 2;
+    cube_cells_fill_margins(risks.grids[0].cells, cube->n_devices);
+    assert_int_equal(risks_build(cube, &risks, err, sizeof(err)), 0);
+    quality = (quality_t){.treatments = 707, .no_model = 3, .reports = 100,
+                          .reports_no_onset = 40, .n_buckets = 3, .quarantined = 12,
+                          .n_reasons = 2};
+    quality.buckets[0] = (quality_bucket_t){"a", 700, 96};
+    quality.buckets[1] = (quality_bucket_t){"b", 5, 2};
+    quality.buckets[2] = (quality_bucket_t){"c", 2, 2};
+    quality.reasons[0] = (quality_reason_t){"message", 10, };
+    quality.reasons[1] = (quality_reason_t){"type", 2};
+    assert_int_equal(disclose_build(cube, &f->weekly, &f->tally, &risks, &quality, K, &f->d), 0);
+    /* Every count of a grid in 1..K-1 is hidden, and no line has exactly
+     * one hidden cell. */
+    for (int kind = DISCLOSE_CASES; kind <= DISCLOSE_MISSING; kind++) {
+        for (int c = kind == DISCLOSE_CASES ? DISCLOSE_TREATMENTS : 0; c <= CUBE_ANY; c++) {
+            for (size_t i = 0; i <= cube->n_devices; i++) {
+                size_t d = cube_device_slot(cube, i);
+                for (int s = 0; s < CUBE_SETTINGS; s++) {
+                    for (int k = 0; k < CUBE_SKINS; k++) {
+                        const cube_cell_t *cell = &risks.grids[0].cells[d][s][k];
+                        int64_t v = c == DISCLOSE_TREATMENTS ? cell->treatments
+                                    : kind == DISCLOSE_CASES ? cell->cases[c]
+                                    : kind == DISCLOSE_SERIOUS ? cell->serious[c]
+                                                                : cell->missing[c];
+                        if (v > 0 && v < K)
+                            assert_true(disclose_risk(&f->d, 0, d, s, k, (disclose_kind_t)kind, c));
+                    }
+                    /* The line over skin types. */
+                    int hidden = 0;
+                    for (int k = 0; k < CUBE_SKINS; k++)
+                        hidden += disclose_risk(&f->d, 0, d, s, k, (disclose_kind_t)kind, c);
+                    assert_int_not_equal(hidden, 1);
+                }
+            }
+        }
+    }
+    /* Rows are marked from the decisions. */
+    disclose_mark_risks(&f->d, &risks);
+    size_t serious_only = 0; /* rows shown whose serious cases are hidden */
+    for (size_t i = 0; i < risks.n_rows; i++) {
+        const risk_row_t *r = &risks.rows[i];
+        if (r->cases > 0 && r->cases < K)
+            assert_true(r->suppressed);
+        if (r->serious > 0 && r->serious < K)
+            assert_true(r->serious_suppressed);
+        serious_only += !r->suppressed && r->serious_suppressed;
+    }
+    assert_true(serious_only > 0);
+    /* Data quality: 3 treatments without a model is small, and so would be
+     * its complement if it were shown... the complement is 704, shown. The
+     * lag buckets 5 and 2: 2 is small, and a partner must go with it. */
+    assert_true(f->d.no_model);
+    assert_false(f->d.no_onset);
+    assert_true(f->d.lag_treatments[2]);
+    assert_true(f->d.lag_treatments[1]);
+    assert_false(f->d.lag_treatments[0]);
+    assert_true(f->d.lag_reports[1] && f->d.lag_reports[2]);
+    assert_true(f->d.reasons[1] && f->d.reasons[0]); /* 2 is small, and 10 = 12 - 2 */
+    risks_free(&risks);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -245,6 +329,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cube, setup, teardown),
         cmocka_unit_test_setup_teardown(test_weeks_and_reports, setup, teardown),
         cmocka_unit_test_setup_teardown(test_marks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_risks_quality, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

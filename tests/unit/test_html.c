@@ -66,9 +66,13 @@ static int setup(void **state)
     if (rates_build(f->cube, &f->rates, err, sizeof(err)) != 0)
         return -1;
     f->alerts.params = alert_params_default();
-    f->findings = (findings_t){"2024-01-01", "2024-12-31", 1700000000, "9.9.9", f->cube,
-                               &f->rates,    NULL,         NULL,       NULL,    NULL,
-                               NULL,         NULL};
+    f->findings = (findings_t){.from = "2024-01-01",
+                               .to = "2024-12-31",
+                               .as_of = "2025-01-31",
+                               .generated_at = 1700000000,
+                               .version = "9.9.9",
+                               .cube = f->cube,
+                               .rates = &f->rates};
     *state = f;
     return 0;
 }

@@ -578,6 +578,85 @@ static void test_cochran_armitage_undefined(void **state)
     }
 }
 
+/* ------------------------------------------------ Mantel extension test */
+
+/* Source: tests/unit/r/mantel_trend.R (R 4.2.2): the statistic written out
+ * from Mantel (1963), checked there against mantelhaen.test(correct =
+ * FALSE) for two groups and prop.trend.test for one stratum. */
+static void test_mantel_trend(void **state)
+{
+    (void)state;
+    /* 1. Three device strata x six skin types: a device used mostly on dark
+     * skin carries the risk; no trend within a device. */
+    static const nw_trend_group_t confounded[] = {
+        {2, 400, 1}, {3, 600, 2}, {2, 500, 3}, {1, 300, 4}, {1, 200, 5}, {0, 150, 6},
+        {1, 20, 1},  {2, 40, 2},  {3, 60, 3},  {4, 80, 4},  {6, 120, 5}, {8, 160, 6},
+        {4, 300, 1}, {6, 500, 2}, {5, 450, 3}, {3, 250, 4}, {2, 150, 5}, {2, 100, 6}};
+    static const nw_trend_group_t rising[] = {
+        {1, 200, 1}, {2, 200, 2}, {4, 200, 3}, {6, 200, 4},  {9, 200, 5},  {12, 200, 6},
+        {3, 300, 1}, {5, 300, 2}, {8, 300, 3}, {11, 300, 4}, {15, 300, 5}, {20, 300, 6}};
+    /* Strata without information: no case, one treatment, all cases. */
+    static const nw_trend_group_t sparse[] = {
+        {0, 10, 1}, {0, 10, 2}, {0, 10, 3}, {1, 1, 1},   {0, 0, 2},   {0, 0, 3},
+        {5, 5, 1},  {5, 5, 2},  {5, 5, 3},  {3, 40, 1},  {5, 40, 2},  {9, 40, 3},
+        {10, 50, 1}, {7, 50, 2}, {5, 50, 3}};
+    static const nw_trend_group_t two_groups[] = {
+        {12, 100, 1}, {20, 110, 2}, {7, 50, 1}, {3, 40, 2}, {30, 200, 1}, {41, 210, 2}};
+    static const nw_trend_group_t one_stratum[] = {
+        {83, 86, 0}, {90, 93, 1}, {129, 136, 2}, {70, 82, 4}};
+    static const struct {
+        const nw_trend_group_t *g;
+        size_t strata, k, used;
+        double z, p;
+        const char *what;
+    } rows[] = {
+        {confounded, 3, 6, 3, -0.076878836095224029, 0.93871993405935983, "confounded"},
+        {rising, 2, 6, 2, 5.9515499751123038, 2.6561488882343999e-09, "rising"},
+        {sparse, 5, 3, 2, 0.21124577008462778, 0.83269549714474755, "sparse"},
+        {two_groups, 3, 2, 3, 1.3197692080090719, 0.18691208518919528, "two groups (CMH)"},
+        {one_stratum, 1, 4, 1, -3.229943747517829, 0.0012381457630905846, "one stratum"},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(rows); i++) {
+        nw_mantel_trend_t m = stats_mantel_trend(rows[i].g, rows[i].strata, rows[i].k);
+        assert_true(m.trend.defined);
+        assert_int_equal(m.strata_used, rows[i].used);
+        check_rel(m.trend.z, rows[i].z, 1e-12, "z", rows[i].what);
+        check_rel(m.trend.chi2, rows[i].z * rows[i].z, 1e-12, "chi2", rows[i].what);
+        check_rel(m.trend.p, rows[i].p, 1e-12, "p", rows[i].what);
+    }
+    /* The same confounded data pooled over the strata: a clear trend
+     * (prop.trend.test: chi2 6.2989633981941804, p 0.012080859679590087). */
+    nw_trend_group_t pooled[6];
+    for (int k = 0; k < 6; k++) {
+        pooled[k] = (nw_trend_group_t){0, 0, k + 1};
+        for (int h = 0; h < 3; h++) {
+            pooled[k].cases += confounded[h * 6 + k].cases;
+            pooled[k].n += confounded[h * 6 + k].n;
+        }
+    }
+    nw_trend_t t = stats_cochran_armitage(pooled, 6);
+    check_rel(t.chi2, 6.2989633981941804, RTOL, "chi2", "confounded, pooled");
+    check_rel(t.p, 0.012080859679590087, RTOL, "p", "confounded, pooled");
+}
+
+static void test_mantel_trend_undefined(void **state)
+{
+    (void)state;
+    static const nw_trend_group_t nothing[] = {{0, 10, 1}, {0, 10, 2}, {1, 1, 1}, {0, 0, 2}};
+    static const nw_trend_group_t impossible[] = {{1, 10, 1}, {5, 10, 2}, {11, 10, 1}, {0, 1, 2}};
+    static const nw_trend_group_t nan_score[] = {{1, 10, 1}, {5, 10, NAN}};
+    static const struct {
+        const nw_trend_group_t *g;
+        size_t strata, k;
+    } rows[] = {{NULL, 0, 0}, {NULL, 1, 2}, {nothing, 2, 2}, {impossible, 2, 2}, {nan_score, 1, 2}};
+    for (size_t i = 0; i < ARRAY_LEN(rows); i++) {
+        nw_mantel_trend_t m = stats_mantel_trend(rows[i].g, rows[i].strata, rows[i].k);
+        assert_false(m.trend.defined);
+        assert_true(isnan(m.trend.z) && isnan(m.trend.p));
+        assert_int_equal(m.strata_used, 0);
+    }
+}
+
 /* -------------------------------------------------------------- EARS C2 */
 
 /* A weekly series; indices below are 0-based (R's are these + 1). */
@@ -757,6 +836,8 @@ int main(void)
         cmocka_unit_test(test_evans_signal),
         cmocka_unit_test(test_cochran_armitage),
         cmocka_unit_test(test_cochran_armitage_undefined),
+        cmocka_unit_test(test_mantel_trend),
+        cmocka_unit_test(test_mantel_trend_undefined),
         cmocka_unit_test(test_ears_c2_default),
         cmocka_unit_test(test_ears_c2_params),
         cmocka_unit_test(test_ears_c2_undefined),
