@@ -598,22 +598,22 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
         FROM rd r
         GROUP BY 1, 2, 3, 4, 5, 6
         HAVING sum(r.n_cases) <> 0 OR sum(r.n_serious) <> 0 OR sum(r.n_missing) <> 0
-    ), rm_cum AS (                    -- running sums over h = 0 .. the last change
+    ), rm_cum AS (                    -- running sums over h = 0 .. the last change:
+        -- each change's running sum fills the horizons up to the next change
+        -- (the first change's also those before it, with 0), so no horizon
+        -- has to be looked up
         SELECT g.month, g.device_type, g.setting, g.fz, g.ordinal,
-               array_agg(g.c ORDER BY g.h)::integer[] AS c,
-               array_agg(g.s ORDER BY g.h)::integer[] AS s,
-               array_agg(g.m ORDER BY g.h)::integer[] AS m
-        FROM (SELECT k.month, k.device_type, k.setting, k.fz, k.ordinal, x.h,
-                     sum(coalesce(r.c, 0)) OVER w AS c, sum(coalesce(r.s, 0)) OVER w AS s,
-                     sum(coalesce(r.m, 0)) OVER w AS m
-              FROM (SELECT r.month, r.device_type, r.setting, r.fz, r.ordinal, max(r.h) AS last
-                    FROM rm r GROUP BY 1, 2, 3, 4, 5) k
-              CROSS JOIN LATERAL generate_series(0, k.last) AS x (h)
-              LEFT JOIN rm r ON r.month = k.month AND r.device_type = k.device_type
-                            AND r.setting = k.setting AND r.fz = k.fz
-                            AND r.ordinal = k.ordinal AND r.h = x.h
-              WINDOW w AS (PARTITION BY k.month, k.device_type, k.setting, k.fz, k.ordinal
-                           ORDER BY x.h)) g
+               array_agg(CASE WHEN x.h < g.h THEN 0 ELSE g.c END ORDER BY x.h)::integer[] AS c,
+               array_agg(CASE WHEN x.h < g.h THEN 0 ELSE g.s END ORDER BY x.h)::integer[] AS s,
+               array_agg(CASE WHEN x.h < g.h THEN 0 ELSE g.m END ORDER BY x.h)::integer[] AS m
+        FROM (SELECT r.month, r.device_type, r.setting, r.fz, r.ordinal, r.h,
+                     sum(r.c) OVER w AS c, sum(r.s) OVER w AS s, sum(r.m) OVER w AS m,
+                     lead(r.h) OVER w AS next_h, row_number() OVER w AS i
+              FROM rm r
+              WINDOW w AS (PARTITION BY r.month, r.device_type, r.setting, r.fz, r.ordinal
+                           ORDER BY r.h)) g
+        CROSS JOIN LATERAL generate_series(CASE WHEN g.i = 1 THEN 0 ELSE g.h END,
+                                           coalesce(g.next_h - 1, g.h)) AS x (h)
         GROUP BY 1, 2, 3, 4, 5
     ), case_lag AS (
         SELECT t.treated_on, t.device_type, t.setting, t.ordinal,
